@@ -1,0 +1,50 @@
+# Thin wrapper over CMake. `make run` and `make test` install what is missing first.
+BUILD    ?= build
+ASAN     ?= build-asan
+FUZZ     ?= build-fuzz
+JOBS     ?= $(shell nproc)
+ARGS     ?=
+
+.PHONY: all deps build run test test-asan bench fuzz format install clean
+
+all: build
+
+deps:
+	@./deps/install.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+# Starts the daemon on the embedded demo ceremony (Quảng Ngãi, moved to now).
+run: build
+	./$(BUILD)/ceremonyd $(ARGS)
+
+# Everything: unit, fuzz-corpus, format and integration tests, then the
+# unit and fuzz tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure --timeout 600
+	@$(MAKE) --no-print-directory test-asan
+
+test-asan: deps
+	@cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DCEREMONYD_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN) -j$(JOBS)
+	ASAN_OPTIONS=detect_leaks=0 ctest --test-dir $(ASAN) --output-on-failure -L 'unit|fuzz'
+
+bench: build
+	./tests/bench/run.sh $(BUILD)
+
+# Real coverage-guided fuzzing with libFuzzer (clang): make fuzz TARGET=fuzz_config
+fuzz: deps
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ) -DCEREMONYD_LIBFUZZER=ON >/dev/null
+	@cmake --build $(FUZZ) -j$(JOBS)
+	@echo "fuzzers built in $(FUZZ)/tests; e.g. $(FUZZ)/tests/fuzz_config tests/fuzz/corpus/config"
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+install: build
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN) $(FUZZ)

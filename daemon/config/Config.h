@@ -1,0 +1,152 @@
+#pragma once
+// The ceremony as the technical team wrote it: event, programme format, sources,
+// scenes, outputs and the run-of-show. Plain data; parsing and checks live in
+// ConfigParser, the schema is documented in config/README.md.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "health/HealthConfig.h"
+
+namespace ceremony {
+
+using WallClock = std::chrono::system_clock;
+using WallTime = std::chrono::time_point<WallClock, std::chrono::milliseconds>;
+using Millis = std::chrono::milliseconds;
+
+// Where a value sits in its file, for messages that point at it.
+struct Position {
+  int line = 0;
+  int column = 0;
+};
+
+struct EventInfo {
+  std::string title;
+  std::string date;               // "2025-07-28"
+  int utcOffsetMinutes = 7 * 60;  // Vietnam: +07:00 all year
+  std::string venue;
+};
+
+// Facebook Live ingest rules are the defaults (BRIEF.md).
+struct ProgrammeFormat {
+  int width = 1280;
+  int height = 720;
+  int fps = 30;
+  int videoBitrateKbps = 3500;  // CBR
+  double keyframeIntervalSeconds = 2.0;
+  std::string h264Profile = "main";  // main | high
+  std::string x264Preset = "veryfast";
+  int audioBitrateKbps = 128;  // AAC-LC
+  int audioRate = 48000;
+  int audioChannels = 2;
+  std::string font = "Noto Sans";  // Pango font family for slates and lower thirds
+};
+
+enum class SourceKind { Test, Uri, Image, Launch };
+
+struct SourceConfig {
+  std::string id;
+  SourceKind kind = SourceKind::Test;
+  std::string label;  // what operators call it, e.g. "Camera hội trường"
+  // test: videotestsrc pattern name ("smpte", "ball", "red", ...) and tone (0 = silence)
+  std::string pattern = "smpte";
+  double toneHz = 440.0;
+  std::string uri;          // uri: srt:// rtsp:// rtmp:// udp:// file://
+  std::string path;         // image: absolute path of a still (PNG/JPEG)
+  std::string videoLaunch;  // launch: gst-launch fragment producing raw video
+  std::string audioLaunch;  // launch: optional fragment producing raw audio
+  Position pos;
+};
+
+enum class SceneKind { Source, Slate, Clip, PictureInPicture, SideBySide };
+
+struct SlateConfig {
+  std::string text;                        // the line under the event title
+  std::optional<std::string> countdownTo;  // "14:00": shows "Bắt đầu sau 12:34"
+  std::string background = "#7a0c0c";
+};
+
+struct ClipConfig {
+  std::string file;                // absolute path of a media file; or a generated test clip:
+  std::string testPattern;         // videotestsrc pattern of a generated clip
+  double testDurationSeconds = 0;  // length of the generated clip
+  bool isTest() const { return file.empty(); }
+};
+
+struct SceneConfig {
+  std::string id;
+  SceneKind kind = SceneKind::Source;
+  std::string label;
+  std::string source;  // Source: the full-screen source
+  std::string main;    // PictureInPicture / SideBySide: the two sources
+  std::string inset;
+  std::string insetPosition = "bottom-right";  // top-left | top-right | bottom-left | bottom-right
+  SlateConfig slate;
+  ClipConfig clip;
+  Position pos;
+};
+
+struct LowerThird {
+  std::string name;  // "Nguyễn Văn A"
+  std::string role;  // "Phó Chủ tịch UBND tỉnh"
+  bool empty() const { return name.empty() && role.empty(); }
+};
+
+enum class OutputKind { Rtmp, Record };
+
+struct OutputConfig {
+  std::string id;
+  OutputKind kind = OutputKind::Rtmp;
+  std::string label;
+  // rtmp: the ingest URL without the key, e.g. "rtmps://live-api-s.facebook.com:443/rtmp/".
+  // The stream key comes from key_file or the systemd credential key_credential and is
+  // appended to the URL only inside the media core; it is never logged or returned.
+  std::string url;
+  std::string keyFile;
+  std::string keyCredential;
+  bool keyRequired = true;  // false for --rtmp URLs and local test servers
+  std::string directory;    // record: where recordings go
+  bool enabled = true;
+  Position pos;
+};
+
+enum class CueMode { At, After, Manual };
+
+struct ItemConfig {
+  std::string id;
+  std::string title;
+  CueMode cue = CueMode::At;
+  // Planned start: an absolute wall-clock time ("14:10" on the event date in the event's
+  // timezone) or an offset after the previous item's planned end ("+30s").
+  std::optional<WallTime> start;
+  std::optional<Millis> startAfterPrevious;
+  // Planned end: absolute, or a duration from the start. Neither = open-ended until the
+  // next item (or, for clips, until the clip ends).
+  std::optional<WallTime> end;
+  std::optional<Millis> duration;
+  std::string scene;
+  LowerThird lowerThird;
+  Position pos;
+};
+
+struct Config {
+  std::string path;  // the file it came from ("<demo>" for the embedded one)
+  EventInfo event;
+  ProgrammeFormat format;
+  std::vector<SourceConfig> sources;
+  std::vector<SceneConfig> scenes;
+  std::vector<OutputConfig> outputs;
+  std::vector<ItemConfig> timeline;
+  health::HealthConfig health;
+
+  const SourceConfig* findSource(const std::string& id) const;
+  const SceneConfig* findScene(const std::string& id) const;
+  const OutputConfig* findOutput(const std::string& id) const;
+};
+
+// The Quảng Ngãi demo ceremony compiled into the binary (config/quang-ngai-2025-07-28.toml).
+std::string_view embeddedDemoConfig();
+
+}  // namespace ceremony
