@@ -1,0 +1,208 @@
+#include "pipelines/EncodedOutput.h"
+
+#include <gst/app/gstappsrc.h>
+
+namespace ceremony::media {
+
+const char* toString(OutputState s) {
+  switch (s) {
+    case OutputState::Stopped:
+      return "stopped";
+    case OutputState::Connecting:
+      return "connecting";
+    case OutputState::Live:
+      return "live";
+    case OutputState::Failed:
+      return "failed";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// Removes every trace of the secret location from a message meant for people.
+std::string scrub(std::string text, const std::string& secret, const std::string& safe) {
+  if (secret.empty()) return text;
+  for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos))
+    text.replace(pos, secret.size(), safe), pos += safe.size();
+  // The key alone (last path segment) may appear too.
+  const auto slash = secret.find_last_of('/');
+  if (slash != std::string::npos && slash + 1 < secret.size()) {
+    const std::string key = secret.substr(slash + 1);
+    if (key.size() >= 6)
+      for (auto pos = text.find(key); pos != std::string::npos; pos = text.find(key, pos))
+        text.replace(pos, key.size(), "***"), pos += 3;
+  }
+  return text;
+}
+
+GstElement* makeAppSrc(const char* name) {
+  GstElement* src = gst_element_factory_make("appsrc", name);
+  // Not live: the muxer interleaves by timestamp and never waits on a clock, so an output
+  // started late (or restarted) needs no clock sharing with the programme.
+  // Caps arrive with the first sample (gst_app_src_push_sample sets them), so a destination
+  // can be opened before the encoder has produced anything and gets the very first keyframe.
+  g_object_set(src, "format", GST_FORMAT_TIME, "is-live", FALSE, "block", FALSE, "max-bytes",
+               static_cast<guint64>(8 * 1024 * 1024), nullptr);
+  gst_util_set_object_arg(G_OBJECT(src), "leaky-type", "downstream");
+  return src;
+}
+
+}  // namespace
+
+EncodedOutput::EncodedOutput(OutputConfig config, std::string location, std::string safeLocation,
+                             Report report)
+    : config_(std::move(config)),
+      location_(std::move(location)),
+      safeLocation_(std::move(safeLocation)),
+      report_(std::move(report)) {}
+
+EncodedOutput::~EncodedOutput() {
+  if (pipeline_) {
+    running_ = false;
+    gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+  }
+}
+
+bool EncodedOutput::start(std::string* error) {
+  pipeline_.reset(GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new(config_.id.c_str()))));
+  videoSrc_ = makeAppSrc("video");
+  audioSrc_ = makeAppSrc("audio");
+  GstElement* vq = gst_element_factory_make("queue", nullptr);
+  GstElement* aq = gst_element_factory_make("queue", nullptr);
+  GstElement* mux = nullptr;
+  GstElement* sink = nullptr;
+  if (config_.kind == OutputKind::Rtmp) {
+    mux = gst_element_factory_make("flvmux", "mux");
+    g_object_set(mux, "streamable", TRUE, nullptr);
+    sink = gst_element_factory_make("rtmp2sink", "sink");
+    // No deleteStream/FCUnpublish on stop: Facebook may end the broadcast on deleteStream.
+    g_object_set(sink, "location", location_.c_str(), "sync", FALSE, "async", FALSE, nullptr);
+    gst_util_set_object_arg(G_OBJECT(sink), "stop-commands", "none");
+  } else {
+    mux = gst_element_factory_make("matroskamux", "mux");
+    sink = gst_element_factory_make("filesink", "sink");
+    g_object_set(sink, "location", location_.c_str(), "sync", FALSE, "async", FALSE, nullptr);
+  }
+  if (!videoSrc_ || !audioSrc_ || !vq || !aq || !mux || !sink) {
+    *error = "cannot create the elements of output " + config_.id;
+    return false;
+  }
+  gst_bin_add_many(GST_BIN(pipeline_.get()), videoSrc_, audioSrc_, vq, aq, mux, sink, nullptr);
+  // flvmux names its request pads video/audio, matroskamux video_%u/audio_%u.
+  const bool flv = config_.kind == OutputKind::Rtmp;
+  auto linkToMux = [&](GstElement* queue, const char* templ) {
+    GstPad* muxPad = gst_element_request_pad_simple(mux, templ);
+    if (!muxPad) return false;
+    GstPtr<GstPad> qpad(gst_element_get_static_pad(queue, "src"));
+    const bool ok = gst_pad_link(qpad.get(), muxPad) == GST_PAD_LINK_OK;
+    gst_object_unref(muxPad);
+    return ok;
+  };
+  const bool linked = gst_element_link(videoSrc_, vq) && gst_element_link(audioSrc_, aq) &&
+                      linkToMux(vq, flv ? "video" : "video_%u") &&
+                      linkToMux(aq, flv ? "audio" : "audio_%u") && gst_element_link(mux, sink);
+  if (!linked) {
+    *error = "cannot link output " + config_.id;
+    return false;
+  }
+  // The destination is live once data reaches the sink without an error.
+  GstPtr<GstPad> sinkPad(gst_element_get_static_pad(sink, "sink"));
+  gst_pad_add_probe(
+      sinkPad.get(), GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad*, GstPadProbeInfo*, gpointer data) {
+        auto* self = static_cast<EncodedOutput*>(data);
+        if (self->running_) self->setState(OutputState::Live, self->safeLocation_);
+        return GST_PAD_PROBE_REMOVE;
+      },
+      this, nullptr);
+  GstPtr<GstBus> bus(gst_element_get_bus(pipeline_.get()));
+  gst_bus_set_sync_handler(bus.get(), &EncodedOutput::onBusMessage, this, nullptr);
+  setState(OutputState::Connecting, safeLocation_);
+  running_ = true;
+  if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    running_ = false;
+    setState(OutputState::Failed, "cannot start");
+    *error = "output " + config_.id + " cannot start";
+    return false;
+  }
+  return true;
+}
+
+GstBusSyncReply EncodedOutput::onBusMessage(GstBus*, GstMessage* msg, gpointer data) {
+  auto* self = static_cast<EncodedOutput*>(data);
+  switch (GST_MESSAGE_TYPE(msg)) {
+    case GST_MESSAGE_EOS:
+      return GST_BUS_PASS;  // stop() waits for it
+    case GST_MESSAGE_ERROR: {
+      GError* err = nullptr;
+      gst_message_parse_error(msg, &err, nullptr);
+      std::string text = err ? err->message : "unknown error";
+      if (err) g_error_free(err);
+      self->running_ = false;
+      self->setState(OutputState::Failed, scrub(text, self->location_, self->safeLocation_));
+      break;
+    }
+    default:
+      break;
+  }
+  return GST_BUS_DROP;
+}
+
+void EncodedOutput::setState(OutputState s, const std::string& detail) {
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ == s && (s != OutputState::Failed || lastError_ == detail)) return;
+    state_ = s;
+    if (s == OutputState::Failed) lastError_ = detail;
+  }
+  if (report_) report_(config_.id, s, detail);
+}
+
+void EncodedOutput::pushVideo(GstSample* sample) {
+  if (!running_) return;
+  GstBuffer* buffer = gst_sample_get_buffer(sample);
+  if (!sawKeyframe_) {
+    // A destination must start on a keyframe: anything before it cannot be decoded.
+    if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT)) return;
+    sawKeyframe_ = true;
+  }
+  bytes_ += gst_buffer_get_size(buffer);
+  gst_app_src_push_sample(GST_APP_SRC(videoSrc_), sample);
+}
+
+void EncodedOutput::pushAudio(GstSample* sample) {
+  if (!running_ || !sawKeyframe_) return;
+  bytes_ += gst_buffer_get_size(gst_sample_get_buffer(sample));
+  gst_app_src_push_sample(GST_APP_SRC(audioSrc_), sample);
+}
+
+void EncodedOutput::stop(std::chrono::milliseconds timeout) {
+  if (!pipeline_) return;
+  const bool wasRunning = running_.exchange(false);
+  if (wasRunning) {
+    gst_app_src_end_of_stream(GST_APP_SRC(videoSrc_));
+    gst_app_src_end_of_stream(GST_APP_SRC(audioSrc_));
+    GstPtr<GstBus> bus(gst_element_get_bus(pipeline_.get()));
+    GstMiniPtr<GstMessage> eos(gst_bus_timed_pop_filtered(
+        bus.get(), static_cast<GstClockTime>(timeout.count()) * GST_MSECOND, GST_MESSAGE_EOS));
+    (void)eos;
+  }
+  gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+  setState(OutputState::Stopped, "");
+}
+
+OutputStatus EncodedOutput::status() const {
+  OutputStatus s;
+  s.id = config_.id;
+  s.label = config_.label;
+  s.kind = config_.kind;
+  s.destination = safeLocation_;
+  s.bytes = bytes_;
+  std::lock_guard lock(mutex_);
+  s.state = state_;
+  s.lastError = lastError_;
+  return s;
+}
+
+}  // namespace ceremony::media

@@ -1,0 +1,713 @@
+#include "pipelines/ProgramMixer.h"
+
+#include <gst/app/gstappsink.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+namespace ceremony::media {
+
+namespace {
+
+GstElement* make(const char* factory, const char* name = nullptr) {
+  return gst_element_factory_make(factory, name);
+}
+
+GstCaps* rawVideoCaps(const ProgrammeFormat& f, bool withFormat) {
+  GstCaps* caps = gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, f.width, "height",
+                                      G_TYPE_INT, f.height, "framerate", GST_TYPE_FRACTION, f.fps,
+                                      1, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
+  if (withFormat) gst_caps_set_simple(caps, "format", G_TYPE_STRING, "I420", nullptr);
+  return caps;
+}
+
+GstCaps* rawAudioCaps(const ProgrammeFormat& f) {
+  return gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "F32LE", "layout",
+                             G_TYPE_STRING, "interleaved", "rate", G_TYPE_INT, f.audioRate,
+                             "channels", G_TYPE_INT, f.audioChannels, nullptr);
+}
+
+GstElement* capsfilter(GstCaps* caps) {
+  GstElement* e = make("capsfilter");
+  g_object_set(e, "caps", caps, nullptr);
+  gst_caps_unref(caps);
+  return e;
+}
+
+guint argbFromHex(const std::string& hex) {
+  unsigned rgb = 0x7a0c0c;
+  if (hex.size() == 7 && hex[0] == '#') rgb = std::stoul(hex.substr(1), nullptr, 16);
+  return 0xff000000u | rgb;
+}
+
+void ghost(GstElement* bin, GstElement* inner, const char* padName, const char* ghostName) {
+  GstPtr<GstPad> target(gst_element_get_static_pad(inner, padName));
+  gst_element_add_pad(bin, gst_ghost_pad_new(ghostName, target.get()));
+}
+
+// Raw video of any size/format → the programme's size (keeping the aspect ratio).
+// Returns {first, last} of the chain, added to `bin`.
+std::pair<GstElement*, GstElement*> videoNormaliser(GstElement* bin, const ProgrammeFormat& f) {
+  GstElement* convert = make("videoconvert");
+  GstElement* scale = make("videoscale");
+  g_object_set(scale, "add-borders", TRUE, nullptr);
+  GstElement* caps = capsfilter(rawVideoCaps(f, false));
+  gst_bin_add_many(GST_BIN(bin), convert, scale, caps, nullptr);
+  gst_element_link_many(convert, scale, caps, nullptr);
+  return {convert, caps};
+}
+
+std::pair<GstElement*, GstElement*> audioNormaliser(GstElement* bin, const ProgrammeFormat& f) {
+  GstElement* convert = make("audioconvert");
+  GstElement* resample = make("audioresample");
+  GstElement* caps = capsfilter(rawAudioCaps(f));
+  gst_bin_add_many(GST_BIN(bin), convert, resample, caps, nullptr);
+  gst_element_link_many(convert, resample, caps, nullptr);
+  return {convert, caps};
+}
+
+// decodebin/uridecodebin pads appear later: link each to the matching normaliser.
+struct DynamicLink {
+  GstElement* video;
+  GstElement* audio;
+};
+void onDecodedPad(GstElement*, GstPad* pad, gpointer data) {
+  auto* link = static_cast<DynamicLink*>(data);
+  GstPtr<GstCaps> caps(reinterpret_cast<GstCaps*>(gst_pad_get_current_caps(pad)));
+  if (!caps) caps.reset(reinterpret_cast<GstCaps*>(gst_pad_query_caps(pad, nullptr)));
+  const char* name =
+      gst_structure_get_name(gst_caps_get_structure(reinterpret_cast<GstCaps*>(caps.get()), 0));
+  GstElement* target = g_str_has_prefix(name, "video/")   ? link->video
+                       : g_str_has_prefix(name, "audio/") ? link->audio
+                                                          : nullptr;
+  if (!target) return;
+  GstPtr<GstPad> sink(gst_element_get_static_pad(target, "sink"));
+  if (!gst_pad_is_linked(sink.get())) gst_pad_link(pad, sink.get());
+}
+
+std::string formatCountdown(long long seconds) {
+  if (seconds <= 0) return "";
+  char buf[64];
+  if (seconds >= 3600)
+    std::snprintf(buf, sizeof buf, "Bắt đầu sau %lld:%02lld:%02lld", seconds / 3600,
+                  seconds / 60 % 60, seconds % 60);
+  else
+    std::snprintf(buf, sizeof buf, "Bắt đầu sau %02lld:%02lld", seconds / 60, seconds % 60);
+  return buf;
+}
+
+}  // namespace
+
+ProgramMixer::ProgramMixer(const Config& config, boost::asio::io_context& io, Listener& listener)
+    : config_(config), io_(io), listener_(listener) {}
+
+ProgramMixer::~ProgramMixer() {
+  *alive_ = false;
+  stop();
+  std::lock_guard lock(mutex_);
+  for (auto& [key, layer] : layers_) {
+    if (layer.videoPad) gst_object_unref(layer.videoPad);
+    if (layer.audioPad) gst_object_unref(layer.audioPad);
+  }
+}
+
+GstElement* ProgramMixer::makeSourceBin(const SourceConfig& s, std::string* error) {
+  const auto& f = config_.format;
+  GstElement* bin = gst_bin_new(("source-" + s.id).c_str());
+  switch (s.kind) {
+    case SourceKind::Test: {
+      GstElement* v = make("videotestsrc");
+      gst_util_set_object_arg(G_OBJECT(v), "pattern", s.pattern.c_str());
+      g_object_set(v, "is-live", TRUE, nullptr);
+      GstElement* vcaps = capsfilter(rawVideoCaps(f, true));
+      GstElement* a = make("audiotestsrc");
+      g_object_set(a, "is-live", TRUE, "freq", s.toneHz, "volume", 0.2, "samplesperbuffer",
+                   f.audioRate / 50, nullptr);
+      if (s.toneHz <= 0) gst_util_set_object_arg(G_OBJECT(a), "wave", "silence");
+      GstElement* acaps = capsfilter(rawAudioCaps(f));
+      gst_bin_add_many(GST_BIN(bin), v, vcaps, a, acaps, nullptr);
+      gst_element_link(v, vcaps);
+      gst_element_link(a, acaps);
+      ghost(bin, vcaps, "src", "video");
+      ghost(bin, acaps, "src", "audio");
+      return bin;
+    }
+    case SourceKind::Uri:
+    case SourceKind::Image: {
+      auto [vfirst, vlast] = videoNormaliser(bin, f);
+      GstElement* decode = nullptr;
+      auto* link = new DynamicLink{vfirst, nullptr};
+      if (s.kind == SourceKind::Uri) {
+        decode = make("uridecodebin");
+        g_object_set(decode, "uri", s.uri.c_str(), nullptr);
+        auto [afirst, alast] = audioNormaliser(bin, f);
+        link->audio = afirst;
+        ghost(bin, alast, "src", "audio");
+        gst_bin_add(GST_BIN(bin), decode);
+        ghost(bin, vlast, "src", "video");
+      } else {
+        // A still: decoded once, then repeated as a live stream of frames.
+        GstElement* file = make("filesrc");
+        g_object_set(file, "location", s.path.c_str(), nullptr);
+        decode = make("decodebin");
+        GstElement* freeze = make("imagefreeze");
+        g_object_set(freeze, "is-live", TRUE, nullptr);
+        GstElement* rate = capsfilter(rawVideoCaps(f, false));
+        gst_bin_add_many(GST_BIN(bin), file, decode, freeze, rate, nullptr);
+        gst_element_link(file, decode);
+        gst_element_link_many(vlast, freeze, rate, nullptr);
+        ghost(bin, rate, "src", "video");
+      }
+      g_signal_connect_data(
+          decode, "pad-added", G_CALLBACK(onDecodedPad), link,
+          [](gpointer data, GClosure*) { delete static_cast<DynamicLink*>(data); },
+          GConnectFlags(0));
+      return bin;
+    }
+    case SourceKind::Launch: {
+      GError* err = nullptr;
+      GstElement* v = gst_parse_bin_from_description(s.videoLaunch.c_str(), TRUE, &err);
+      if (!v) {
+        *error = "source " + s.id + ": " + (err ? err->message : "bad launch fragment");
+        if (err) g_error_free(err);
+        gst_object_unref(bin);
+        return nullptr;
+      }
+      auto [vfirst, vlast] = videoNormaliser(bin, f);
+      gst_bin_add(GST_BIN(bin), v);
+      gst_element_link(v, vfirst);
+      ghost(bin, vlast, "src", "video");
+      if (!s.audioLaunch.empty()) {
+        GstElement* a = gst_parse_bin_from_description(s.audioLaunch.c_str(), TRUE, &err);
+        if (!a) {
+          *error = "source " + s.id + ": " + (err ? err->message : "bad audio fragment");
+          if (err) g_error_free(err);
+          gst_object_unref(bin);
+          return nullptr;
+        }
+        auto [afirst, alast] = audioNormaliser(bin, f);
+        gst_bin_add(GST_BIN(bin), a);
+        gst_element_link(a, afirst);
+        ghost(bin, alast, "src", "audio");
+      }
+      return bin;
+    }
+  }
+  return bin;
+}
+
+GstElement* ProgramMixer::makeSlateBin(const std::string& sceneId, const SlateConfig& slate) {
+  const auto& f = config_.format;
+  GstElement* bin = gst_bin_new(("slate-" + sceneId).c_str());
+  GstElement* bg = make("videotestsrc");
+  gst_util_set_object_arg(G_OBJECT(bg), "pattern", "solid-color");
+  g_object_set(bg, "is-live", TRUE, "foreground-color", argbFromHex(slate.background), nullptr);
+  GstElement* caps = capsfilter(rawVideoCaps(f, true));
+  auto overlay = [&](const std::string& text, int px, const char* valign, bool bold) {
+    GstElement* t = make("textoverlay");
+    const std::string font = f.font + (bold ? " Bold " : " ") + std::to_string(px) + "px";
+    g_object_set(t, "text", text.c_str(), "font-desc", font.c_str(), "wrap-mode", 2,
+                 "shaded-background", FALSE, "draw-shadow", TRUE, nullptr);
+    gst_util_set_object_arg(G_OBJECT(t), "valignment", valign);
+    gst_util_set_object_arg(G_OBJECT(t), "halignment", "center");
+    gst_util_set_object_arg(G_OBJECT(t), "line-alignment", "center");
+    return t;
+  };
+  GstElement* title = overlay(config_.event.title, f.height / 20, "top", true);
+  g_object_set(title, "ypad", f.height / 10, "xpad", f.width / 16, nullptr);
+  GstElement* text = overlay(slate.text, f.height / 14, "center", true);
+  GstElement* countdown = overlay("", f.height / 22, "bottom", false);
+  g_object_set(countdown, "ypad", f.height / 8, nullptr);
+  gst_bin_add_many(GST_BIN(bin), bg, caps, title, text, countdown, nullptr);
+  gst_element_link_many(bg, caps, title, text, countdown, nullptr);
+  ghost(bin, countdown, "src", "video");
+  slateCountdownOverlays_[sceneId] = countdown;
+  return bin;
+}
+
+GstElement* ProgramMixer::makeClipBin(const std::string& itemId, const ClipConfig& clip,
+                                      std::string* error) {
+  const auto& f = config_.format;
+  GstElement* bin = gst_bin_new(("clip-" + itemId).c_str());
+  if (clip.isTest()) {
+    // A generated clip of a set length: the stand-in for a documentary in demos and tests.
+    const int frames = static_cast<int>(std::lround(clip.testDurationSeconds * f.fps));
+    const int samplesPerBuffer = f.audioRate / 50;
+    const int audioBuffers =
+        static_cast<int>(std::lround(clip.testDurationSeconds * f.audioRate / samplesPerBuffer));
+    GstElement* v = make("videotestsrc");
+    gst_util_set_object_arg(G_OBJECT(v), "pattern",
+                            clip.testPattern.empty() ? "ball" : clip.testPattern.c_str());
+    g_object_set(v, "num-buffers", frames, nullptr);
+    GstElement* vcaps = capsfilter(rawVideoCaps(f, true));
+    GstElement* a = make("audiotestsrc");
+    g_object_set(a, "num-buffers", audioBuffers, "samplesperbuffer", samplesPerBuffer, "freq",
+                 660.0, "volume", 0.2, nullptr);
+    GstElement* acaps = capsfilter(rawAudioCaps(f));
+    gst_bin_add_many(GST_BIN(bin), v, vcaps, a, acaps, nullptr);
+    gst_element_link(v, vcaps);
+    gst_element_link(a, acaps);
+    ghost(bin, vcaps, "src", "video");
+    ghost(bin, acaps, "src", "audio");
+    return bin;
+  }
+  gchar* uri = gst_filename_to_uri(clip.file.c_str(), nullptr);
+  if (!uri) {
+    *error = "clip file " + clip.file + " is not a usable path";
+    gst_object_unref(bin);
+    return nullptr;
+  }
+  GstElement* decode = make("uridecodebin");
+  g_object_set(decode, "uri", uri, nullptr);
+  g_free(uri);
+  auto [vfirst, vlast] = videoNormaliser(bin, f);
+  auto [afirst, alast] = audioNormaliser(bin, f);
+  gst_bin_add(GST_BIN(bin), decode);
+  ghost(bin, vlast, "src", "video");
+  ghost(bin, alast, "src", "audio");
+  g_signal_connect_data(
+      decode, "pad-added", G_CALLBACK(onDecodedPad), new DynamicLink{vfirst, afirst},
+      [](gpointer data, GClosure*) { delete static_cast<DynamicLink*>(data); }, GConnectFlags(0));
+  return bin;
+}
+
+bool ProgramMixer::addLayer(const std::string& key, GstElement* bin, bool dynamic,
+                            std::string* error) {
+  gst_bin_add(GST_BIN(pipeline_.get()), bin);
+  LayerPads layer;
+  layer.bin = bin;
+  layer.dynamic = dynamic;
+  GstPtr<GstPad> video(gst_element_get_static_pad(bin, "video"));
+  GstPtr<GstPad> audio(gst_element_get_static_pad(bin, "audio"));
+  if (dynamic) {
+    // Hold everything (events too) until the take sets the running-time offset: the clip
+    // is opened and decoded ahead, and its first frame lands exactly at the take.
+    for (GstPad* p : {video.get(), audio.get()}) {
+      if (!p) continue;
+      const gulong id = gst_pad_add_probe(
+          p, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM,
+          [](GstPad*, GstPadProbeInfo*, gpointer) { return GST_PAD_PROBE_OK; }, nullptr, nullptr);
+      layer.blocks.emplace_back(p, id);
+    }
+  }
+  layer.videoPad = gst_element_request_pad_simple(compositor_, "sink_%u");
+  g_object_set(layer.videoPad, "alpha", 0.0, nullptr);
+  if (gst_pad_link(video.get(), layer.videoPad) != GST_PAD_LINK_OK) {
+    *error = "cannot link " + key + " to the programme mixer";
+    return false;
+  }
+  if (audio) {
+    layer.audioPad = gst_element_request_pad_simple(audiomixer_, "sink_%u");
+    g_object_set(layer.audioPad, "volume", 0.0, nullptr);
+    if (gst_pad_link(audio.get(), layer.audioPad) != GST_PAD_LINK_OK) {
+      *error = "cannot link the sound of " + key + " to the programme mixer";
+      return false;
+    }
+  }
+  if (dynamic) {
+    // A clip's end is the item's cue to hand over: report it on the io_context.
+    auto alive = alive_;
+    struct EndCtx {
+      ProgramMixer* self;
+      std::shared_ptr<bool> alive;
+      std::string key;
+    };
+    gst_pad_add_probe(
+        video.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+          if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_EOS)
+            return GST_PAD_PROBE_OK;
+          auto* ctx = static_cast<EndCtx*>(data);
+          boost::asio::post(ctx->self->io_, [self = ctx->self, alive = ctx->alive, key = ctx->key] {
+            if (*alive) self->listener_.onClipEnded(key.substr(key.find(':') + 1));
+          });
+          return GST_PAD_PROBE_OK;
+        },
+        new EndCtx{this, alive, key}, [](gpointer data) { delete static_cast<EndCtx*>(data); });
+  }
+  {
+    std::lock_guard lock(mutex_);
+    layers_[key] = layer;
+  }
+  gst_element_sync_state_with_parent(bin);
+  return true;
+}
+
+void ProgramMixer::removeLayer(const std::string& key) {
+  LayerPads layer;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = layers_.find(key);
+    if (it == layers_.end()) return;
+    layer = it->second;
+    layers_.erase(it);
+  }
+  // Release the mixer pads first: that flushes them and frees a clip thread blocked on a
+  // full mixer queue, so the bin can then stop without a deadlock.
+  for (auto& [pad, id] : layer.blocks) gst_pad_remove_probe(pad, id);
+  if (layer.videoPad) {
+    gst_element_release_request_pad(compositor_, layer.videoPad);
+    gst_object_unref(layer.videoPad);
+  }
+  if (layer.audioPad) {
+    gst_element_release_request_pad(audiomixer_, layer.audioPad);
+    gst_object_unref(layer.audioPad);
+  }
+  gst_element_set_state(layer.bin, GST_STATE_NULL);
+  gst_bin_remove(GST_BIN(pipeline_.get()), layer.bin);
+}
+
+bool ProgramMixer::build(std::string* error) {
+  const auto& f = config_.format;
+  pipeline_.reset(GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new("programme"))));
+  GstBin* bin = GST_BIN(pipeline_.get());
+
+  // Video: compositor forced live, so frames keep coming whatever the inputs do.
+  compositor_ = gst_element_factory_make_full("compositor", "name", "video-mixer", "force-live",
+                                              TRUE, "emit-signals", TRUE, nullptr);
+  gst_util_set_object_arg(G_OBJECT(compositor_), "background", "black");
+  GstElement* mixedCaps = capsfilter(rawVideoCaps(f, true));
+  lowerThird_ = make("textoverlay", "lower-third");
+  g_object_set(lowerThird_, "silent", TRUE, "shaded-background", TRUE, "shading-value", 160, "xpad",
+               f.width / 16, "ypad", f.height / 12, "wrap-mode", -1, nullptr);
+  gst_util_set_object_arg(G_OBJECT(lowerThird_), "valignment", "bottom");
+  gst_util_set_object_arg(G_OBJECT(lowerThird_), "halignment", "left");
+  gst_util_set_object_arg(G_OBJECT(lowerThird_), "line-alignment", "left");
+  GstElement* vqueue = make("queue");
+  g_object_set(vqueue, "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time",
+               static_cast<guint64>(0), nullptr);
+  GstElement* x264 = make("x264enc", "video-encoder");
+  const int keyint = static_cast<int>(std::lround(f.keyframeIntervalSeconds * f.fps));
+  // CBR with a fixed GOP and no scene-cut keyframes: Facebook wants a keyframe every 2 s.
+  const std::string options =
+      "scenecut=0:min-keyint=" + std::to_string(keyint) + ":nal-hrd=cbr:force-cfr=1";
+  g_object_set(x264, "bitrate", f.videoBitrateKbps, "key-int-max", keyint, "vbv-buf-capacity", 1000,
+               "option-string", options.c_str(), nullptr);
+  gst_util_set_object_arg(G_OBJECT(x264), "speed-preset", f.x264Preset.c_str());
+  gst_util_set_object_arg(G_OBJECT(x264), "tune", "zerolatency");
+  gst_util_set_object_arg(G_OBJECT(x264), "pass", "cbr");
+  GstElement* h264caps = capsfilter(gst_caps_new_simple("video/x-h264", "profile", G_TYPE_STRING,
+                                                        f.h264Profile.c_str(), nullptr));
+  GstElement* h264parse = make("h264parse");
+  g_object_set(h264parse, "config-interval", -1, nullptr);
+  GstElement* avcCaps =
+      capsfilter(gst_caps_new_simple("video/x-h264", "stream-format", G_TYPE_STRING, "avc",
+                                     "alignment", G_TYPE_STRING, "au", nullptr));
+  GstElement* vtee = make("tee", "video-tee");
+  GstElement* vsinkq = make("queue");
+  g_object_set(vsinkq, "leaky", 2, "max-size-time", static_cast<guint64>(2 * GST_SECOND),
+               "max-size-buffers", 0, "max-size-bytes", 0, nullptr);
+  videoSink_ = make("appsink", "video-out");
+
+  // Audio: silence underneath, so the mixer always has a live input.
+  GstElement* silence = make("audiotestsrc", "silence");
+  gst_util_set_object_arg(G_OBJECT(silence), "wave", "silence");
+  g_object_set(silence, "is-live", TRUE, "samplesperbuffer", f.audioRate / 50, nullptr);
+  GstElement* silenceCaps = capsfilter(rawAudioCaps(f));
+  audiomixer_ = gst_element_factory_make_full("audiomixer", "name", "audio-mixer", "force-live",
+                                              TRUE, "emit-signals", TRUE, nullptr);
+  GstElement* mixedAudioCaps = capsfilter(rawAudioCaps(f));
+  GstElement* aconvert = make("audioconvert");
+  GstElement* aac = make("avenc_aac", "audio-encoder");
+  g_object_set(aac, "bitrate", f.audioBitrateKbps * 1000, nullptr);
+  GstElement* aacparse = make("aacparse");
+  GstElement* atee = make("tee", "audio-tee");
+  GstElement* asinkq = make("queue");
+  g_object_set(asinkq, "leaky", 2, "max-size-time", static_cast<guint64>(2 * GST_SECOND),
+               "max-size-buffers", 0, "max-size-bytes", 0, nullptr);
+  audioSink_ = make("appsink", "audio-out");
+
+  for (GstElement* e : {compositor_, lowerThird_, x264, aac, videoSink_, audioSink_}) {
+    if (!e) {
+      *error = "a GStreamer element is missing (run `make deps`)";
+      return false;
+    }
+  }
+  gst_bin_add_many(bin, compositor_, mixedCaps, lowerThird_, vqueue, x264, h264caps, h264parse,
+                   avcCaps, vtee, vsinkq, videoSink_, nullptr);
+  gst_bin_add_many(bin, silence, silenceCaps, audiomixer_, mixedAudioCaps, aconvert, aac, aacparse,
+                   atee, asinkq, audioSink_, nullptr);
+  if (!gst_element_link_many(compositor_, mixedCaps, lowerThird_, vqueue, x264, h264caps, h264parse,
+                             avcCaps, vtee, vsinkq, videoSink_, nullptr) ||
+      !gst_element_link_many(silence, silenceCaps, audiomixer_, mixedAudioCaps, aconvert, aac,
+                             aacparse, atee, asinkq, audioSink_, nullptr)) {
+    *error = "cannot link the programme pipeline";
+    return false;
+  }
+
+  // Encoded data → every destination, never blocking the encoder.
+  GstAppSinkCallbacks callbacks{};
+  callbacks.new_sample = [](GstAppSink* sink, gpointer data) {
+    auto* self = static_cast<ProgramMixer*>(data);
+    GstMiniPtr<GstSample> sample(gst_app_sink_pull_sample(sink));
+    if (!sample) return GST_FLOW_OK;
+    const bool video = GST_ELEMENT(sink) == self->videoSink_;
+    std::lock_guard lock(self->mutex_);
+    for (auto& out : self->outputs_)
+      video ? out->pushVideo(sample.get()) : out->pushAudio(sample.get());
+    return GST_FLOW_OK;
+  };
+  for (GstElement* sink : {videoSink_, audioSink_}) {
+    g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
+    gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, this, nullptr);
+  }
+  g_signal_connect(compositor_, "samples-selected", G_CALLBACK(onVideoSamplesSelected), this);
+  g_signal_connect(audiomixer_, "samples-selected", G_CALLBACK(onAudioSamplesSelected), this);
+
+  // Every input and slate is a layer; a scene shows some of them.
+  for (const auto& s : config_.sources) {
+    GstElement* sb = makeSourceBin(s, error);
+    if (!sb || !addLayer(sourceKey(s.id), sb, false, error)) return false;
+  }
+  for (const auto& sc : config_.scenes) {
+    if (sc.kind != SceneKind::Slate) continue;
+    if (!addLayer(slateKey(sc.id), makeSlateBin(sc.id, sc.slate), false, error)) return false;
+  }
+  SlateConfig preShow;
+  preShow.text = "Chương trình sắp bắt đầu";
+  preShow.background = "#102a54";
+  if (!addLayer(slateKey(kPreShow), makeSlateBin(kPreShow, preShow), false, error)) return false;
+
+  GstPtr<GstBus> bus(gst_element_get_bus(pipeline_.get()));
+  gst_bus_set_sync_handler(
+      bus.get(),
+      [](GstBus*, GstMessage* msg, gpointer data) {
+        auto* self = static_cast<ProgramMixer*>(data);
+        const auto type = GST_MESSAGE_TYPE(msg);
+        if (type == GST_MESSAGE_ERROR || type == GST_MESSAGE_WARNING) {
+          boost::asio::post(self->io_, [self, alive = self->alive_,
+                                        m = GstMiniPtr<GstMessage>(gst_message_ref(msg))] {
+            if (*alive) self->onBus(m.get());
+          });
+        }
+        return GST_BUS_DROP;
+      },
+      this, nullptr);
+  return true;
+}
+
+void ProgramMixer::onBus(GstMessage* msg) {
+  GError* err = nullptr;
+  gchar* debug = nullptr;
+  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR)
+    gst_message_parse_error(msg, &err, &debug);
+  else
+    gst_message_parse_warning(msg, &err, &debug);
+  const std::string where = GST_OBJECT_NAME(GST_MESSAGE_SRC(msg));
+  const std::string text = err ? err->message : "unknown";
+  if (err) g_error_free(err);
+  g_free(debug);
+  listener_.onMediaProblem(where, text);
+}
+
+bool ProgramMixer::start(std::string* error) {
+  if (!build(error)) return false;
+  if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    *error = "the programme pipeline cannot start";
+    return false;
+  }
+  // Wait (bounded) until both encoders produce: then the programme is really running.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (bool ready = false; !ready;) {
+    GstPtr<GstPad> vpad(gst_element_get_static_pad(videoSink_, "sink"));
+    GstPtr<GstPad> apad(gst_element_get_static_pad(audioSink_, "sink"));
+    GstMiniPtr<GstCaps> vcaps(gst_pad_get_current_caps(vpad.get()));
+    GstMiniPtr<GstCaps> acaps(gst_pad_get_current_caps(apad.get()));
+    ready = vcaps && acaps;
+    if (!ready && std::chrono::steady_clock::now() > deadline) {
+      *error = "the programme's encoders produced nothing within 10 s";
+      return false;
+    }
+    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  GstPtr<GstClock> clock(gst_element_get_clock(pipeline_.get()));
+  const GstClockTime runningNow =
+      gst_clock_get_time(clock.get()) - gst_element_get_base_time(pipeline_.get());
+  const auto wallNow = std::chrono::time_point_cast<Millis>(WallClock::now());
+  wallAtZero_ = wallNow - Millis(runningNow / GST_MSECOND);
+  // Until the first take: the pre-show card.
+  SceneLayout preShow;
+  preShow.video.push_back(
+      Layer{slateKey(kPreShow), 0, 0, config_.format.width, config_.format.height, 1});
+  {
+    std::lock_guard lock(mutex_);
+    videoQueue_.push_back({0, preShow});
+    audioQueue_.push_back({0, preShow});
+  }
+  onAirLayers_ = {slateKey(kPreShow)};
+  return true;
+}
+
+void ProgramMixer::stop() {
+  std::vector<std::shared_ptr<EncodedOutput>> outs;
+  {
+    std::lock_guard lock(mutex_);
+    outs.swap(outputs_);
+  }
+  for (auto& o : outs) o->stop(std::chrono::milliseconds(3000));
+  if (pipeline_) gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+}
+
+GstClockTime ProgramMixer::runningTimeAt(WallTime at) const {
+  const auto ms = (at - wallAtZero_).count();
+  return ms <= 0 ? 0 : static_cast<GstClockTime>(ms) * GST_MSECOND;
+}
+
+void ProgramMixer::prepare(const std::string& itemId, const SceneConfig& scene) {
+  if (scene.kind != SceneKind::Clip) return;
+  const std::string key = clipKey(itemId);
+  {
+    std::lock_guard lock(mutex_);
+    if (layers_.count(key)) return;
+  }
+  std::string error;
+  GstElement* bin = makeClipBin(itemId, scene.clip, &error);
+  if (!bin || !addLayer(key, bin, true, &error)) {
+    listener_.onMediaProblem(key, error);
+    return;
+  }
+  spdlog::info("Đã chuẩn bị clip cho mục «{}»", itemId);
+}
+
+void ProgramMixer::take(const std::string& itemId, const SceneConfig& scene,
+                        const LowerThird& lowerThird, WallTime at) {
+  prepare(itemId, scene);  // no-op if already prepared
+  const GstClockTime rt = runningTimeAt(at);
+  SceneLayout layout = layoutFor(scene, itemId, config_.format);
+  layout.lowerThirdMarkup = lowerThirdMarkup(lowerThird, config_.format);
+  {
+    std::lock_guard lock(mutex_);
+    // A clip starts at the take: its timestamps are moved to the take's running time.
+    auto it = layers_.find(clipKey(itemId));
+    if (scene.kind == SceneKind::Clip && it != layers_.end()) {
+      for (auto& [pad, id] : it->second.blocks) {
+        gst_pad_set_offset(pad, static_cast<gint64>(rt));
+        gst_pad_remove_probe(pad, id);
+      }
+      it->second.blocks.clear();
+    }
+    // A later take replaces anything scheduled at or after it.
+    while (!videoQueue_.empty() && videoQueue_.back().runningTime >= rt) videoQueue_.pop_back();
+    while (!audioQueue_.empty() && audioQueue_.back().runningTime >= rt) audioQueue_.pop_back();
+    videoQueue_.push_back({rt, layout});
+    audioQueue_.push_back({rt, layout});
+  }
+  // Clips of earlier items leave once the new scene is on air.
+  std::vector<std::string> newLayers;
+  for (const auto& l : layout.video) newLayers.push_back(l.key);
+  for (const auto& old : onAirLayers_)
+    if (old.rfind("clip:", 0) == 0 &&
+        std::find(newLayers.begin(), newLayers.end(), old) == newLayers.end())
+      retiring_.emplace_back(old, at + Millis(1000));
+  onAirLayers_ = newLayers;
+  onAirScene_ = scene.id;
+}
+
+void ProgramMixer::onVideoSamplesSelected(GstElement*, GstSegment* segment, GstClockTime pts,
+                                          GstClockTime, GstClockTime, GstStructure*,
+                                          gpointer data) {
+  auto* self = static_cast<ProgramMixer*>(data);
+  self->applyVideo(gst_segment_to_running_time(segment, GST_FORMAT_TIME, pts));
+}
+
+void ProgramMixer::onAudioSamplesSelected(GstElement*, GstSegment* segment, GstClockTime pts,
+                                          GstClockTime, GstClockTime, GstStructure*,
+                                          gpointer data) {
+  auto* self = static_cast<ProgramMixer*>(data);
+  self->applyAudio(gst_segment_to_running_time(segment, GST_FORMAT_TIME, pts));
+}
+
+// Runs on the compositor's thread just before it composes the frame at `rt`: the scene
+// change lands on the first frame at or after its scheduled running time.
+void ProgramMixer::applyVideo(GstClockTime rt) {
+  std::lock_guard lock(mutex_);
+  if (videoQueue_.empty() || videoQueue_.front().runningTime > rt) return;
+  Scheduled due = std::move(videoQueue_.front());
+  videoQueue_.pop_front();
+  while (!videoQueue_.empty() && videoQueue_.front().runningTime <= rt) {
+    due = std::move(videoQueue_.front());
+    videoQueue_.pop_front();
+  }
+  for (auto& [key, layer] : layers_) {
+    auto it = std::find_if(due.layout.video.begin(), due.layout.video.end(),
+                           [&](const Layer& l) { return l.key == key; });
+    if (it == due.layout.video.end()) {
+      g_object_set(layer.videoPad, "alpha", 0.0, nullptr);
+    } else {
+      g_object_set(layer.videoPad, "alpha", 1.0, "xpos", it->x, "ypos", it->y, "width", it->width,
+                   "height", it->height, "zorder", static_cast<guint>(it->zorder), nullptr);
+    }
+  }
+  if (due.layout.lowerThirdMarkup.empty()) {
+    g_object_set(lowerThird_, "silent", TRUE, nullptr);
+  } else {
+    g_object_set(lowerThird_, "text", due.layout.lowerThirdMarkup.c_str(), "silent", FALSE,
+                 nullptr);
+  }
+}
+
+void ProgramMixer::applyAudio(GstClockTime rt) {
+  std::lock_guard lock(mutex_);
+  if (audioQueue_.empty() || audioQueue_.front().runningTime > rt) return;
+  Scheduled due = std::move(audioQueue_.front());
+  audioQueue_.pop_front();
+  while (!audioQueue_.empty() && audioQueue_.front().runningTime <= rt) {
+    due = std::move(audioQueue_.front());
+    audioQueue_.pop_front();
+  }
+  for (auto& [key, layer] : layers_) {
+    if (!layer.audioPad) continue;
+    const bool heard =
+        std::find(due.layout.audio.begin(), due.layout.audio.end(), key) != due.layout.audio.end();
+    g_object_set(layer.audioPad, "volume", heard ? 1.0 : 0.0, nullptr);
+  }
+}
+
+void ProgramMixer::setCountdown(const std::string& sceneId, WallTime target) {
+  auto it = slateCountdownOverlays_.find(sceneId);
+  if (it != slateCountdownOverlays_.end()) countdowns_[sceneId] = Countdown{target, it->second};
+}
+
+void ProgramMixer::tick(WallTime now) {
+  for (auto& [id, c] : countdowns_) {
+    const auto left = std::chrono::duration_cast<std::chrono::seconds>(c.target - now).count();
+    g_object_set(c.overlay, "text", formatCountdown(left).c_str(), nullptr);
+  }
+  for (auto it = retiring_.begin(); it != retiring_.end();) {
+    if (it->second <= now &&
+        std::find(onAirLayers_.begin(), onAirLayers_.end(), it->first) == onAirLayers_.end()) {
+      removeLayer(it->first);
+      it = retiring_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+bool ProgramMixer::addOutput(const OutputConfig& output, const std::string& location,
+                             const std::string& safeLocation, std::string* error) {
+  auto alive = alive_;
+  auto out = std::make_shared<EncodedOutput>(
+      output, location, safeLocation,
+      [this, alive](const std::string& id, OutputState state, const std::string& detail) {
+        boost::asio::post(io_, [this, alive, id, state, detail] {
+          if (*alive) listener_.onOutputState(id, state, detail);
+        });
+      });
+  if (!out->start(error)) return false;
+  std::lock_guard lock(mutex_);
+  outputs_.push_back(std::move(out));
+  return true;
+}
+
+std::vector<OutputStatus> ProgramMixer::outputs() const {
+  std::lock_guard lock(mutex_);
+  std::vector<OutputStatus> out;
+  for (const auto& o : outputs_) out.push_back(o->status());
+  return out;
+}
+
+}  // namespace ceremony::media

@@ -1,0 +1,133 @@
+#pragma once
+// The programme: every source and slate into one compositor + audiomixer (forced live, so
+// the output never stalls), a lower third, one H.264 + AAC encode, fanned out to every
+// destination (DESIGN.md principles 3 and 4).
+//
+// Threads: the public methods run on the daemon's io_context thread. GStreamer's threads
+// only touch media state (the scene schedule, the destination list) under mutex_, and
+// report to the owner through Listener callbacks that are posted onto the io_context.
+
+#include <gst/gst.h>
+
+#include <boost/asio/io_context.hpp>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "config/Config.h"
+#include "pipelines/EncodedOutput.h"
+#include "pipelines/GstPtr.h"
+#include "pipelines/SceneLayout.h"
+
+namespace ceremony::media {
+
+class ProgramMixer {
+ public:
+  // Called on the io_context thread.
+  struct Listener {
+    virtual ~Listener() = default;
+    virtual void onClipEnded(const std::string& itemId) = 0;
+    virtual void onMediaProblem(const std::string& where, const std::string& message) = 0;
+    virtual void onOutputState(const std::string& outputId, OutputState state,
+                               const std::string& detail) = 0;
+  };
+
+  ProgramMixer(const Config& config, boost::asio::io_context& io, Listener& listener);
+  ~ProgramMixer();
+  ProgramMixer(const ProgramMixer&) = delete;
+  ProgramMixer& operator=(const ProgramMixer&) = delete;
+
+  // Builds the pipeline, plays it and waits (bounded) until the encoders have produced
+  // their first output. Shows the pre-show card until the first take.
+  bool start(std::string* error);
+  // Finishes every destination (recordings stay playable) and stops.
+  void stop();
+
+  // The wall-clock time at which the programme's running time was zero.
+  WallTime wallTimeAtStart() const { return wallAtZero_; }
+
+  // Prepares an item's media before its start (a clip is opened and decoded up to its
+  // first frame), so the take is instant.
+  void prepare(const std::string& itemId, const SceneConfig& scene);
+  // Puts `scene` (with `lowerThird`) on air at wall time `at`, frame-accurately when
+  // called ahead of `at`; immediately if `at` is past.
+  void take(const std::string& itemId, const SceneConfig& scene, const LowerThird& lowerThird,
+            WallTime at);
+  // Countdown target of a slate scene ("Bắt đầu sau 04:59"); text refreshed by tick().
+  void setCountdown(const std::string& sceneId, WallTime target);
+  // Once a second: countdowns and clean-up of clips no longer on air.
+  void tick(WallTime now);
+
+  // Adds a destination, before start() (it then gets the very first frame) or later (it
+  // starts at the next keyframe); `location` is the full URL with its key, or a file path.
+  bool addOutput(const OutputConfig& output, const std::string& location,
+                 const std::string& safeLocation, std::string* error);
+  std::vector<OutputStatus> outputs() const;
+  // What is on air now (for status displays): the scene id of the last take.
+  const std::string& onAirScene() const { return onAirScene_; }
+
+ private:
+  struct LayerPads {
+    GstElement* bin = nullptr;                       // owned by the pipeline
+    GstPad* videoPad = nullptr;                      // compositor sink pad (our ref)
+    GstPad* audioPad = nullptr;                      // audiomixer sink pad (our ref), may be null
+    bool dynamic = false;                            // a clip: removed once off air
+    std::vector<std::pair<GstPad*, gulong>> blocks;  // held until the take
+  };
+  struct Scheduled {
+    GstClockTime runningTime;
+    SceneLayout layout;
+  };
+
+  bool build(std::string* error);
+  bool addLayer(const std::string& key, GstElement* bin, bool dynamic, std::string* error);
+  GstElement* makeSourceBin(const SourceConfig& source, std::string* error);
+  GstElement* makeSlateBin(const std::string& sceneId, const SlateConfig& slate);
+  GstElement* makeClipBin(const std::string& itemId, const ClipConfig& clip, std::string* error);
+  void removeLayer(const std::string& key);
+  GstClockTime runningTimeAt(WallTime at) const;
+  void applyVideo(GstClockTime runningTime);
+  void applyAudio(GstClockTime runningTime);
+  void onBus(GstMessage* msg);
+
+  static void onVideoSamplesSelected(GstElement*, GstSegment*, GstClockTime pts, GstClockTime,
+                                     GstClockTime, GstStructure*, gpointer self);
+  static void onAudioSamplesSelected(GstElement*, GstSegment*, GstClockTime pts, GstClockTime,
+                                     GstClockTime, GstStructure*, gpointer self);
+
+  const Config& config_;
+  boost::asio::io_context& io_;
+  Listener& listener_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+
+  GstPtr<GstElement> pipeline_;
+  GstElement* compositor_ = nullptr;
+  GstElement* audiomixer_ = nullptr;
+  GstElement* lowerThird_ = nullptr;
+  GstElement* videoSink_ = nullptr;
+  GstElement* audioSink_ = nullptr;
+  WallTime wallAtZero_{};
+
+  // Shared with streaming threads.
+  mutable std::mutex mutex_;
+  std::map<std::string, LayerPads> layers_;
+  std::deque<Scheduled> videoQueue_;
+  std::deque<Scheduled> audioQueue_;
+  std::vector<std::shared_ptr<EncodedOutput>> outputs_;
+
+  // io_context only.
+  struct Countdown {
+    WallTime target;
+    GstElement* overlay;
+  };
+  std::map<std::string, Countdown> countdowns_;
+  std::map<std::string, GstElement*> slateCountdownOverlays_;
+  std::string onAirScene_;
+  std::vector<std::string> onAirLayers_;
+  std::vector<std::pair<std::string, WallTime>> retiring_;  // dynamic layers to remove
+};
+
+}  // namespace ceremony::media
