@@ -1,0 +1,79 @@
+#include "app/Options.h"
+
+#include <charconv>
+
+namespace ceremony {
+
+std::string usage() {
+  return R"(Cách dùng / usage: ceremonyd [--config FILE] [options]
+
+  --config FILE        run the ceremony in FILE (TOML); without it, the embedded
+                       Quảng Ngãi demo ceremony starts now, compressed 60×
+  --check              validate the configuration and exit (0 ok, 1 problems, 2 unusable)
+  --rehearsal[=SPEED]  move the timeline to start now, compressed SPEED× (default 1)
+  --rtmp URL           add an RTMP/RTMPS destination (for rehearsals; the URL carries
+                       no secret — real stream keys come from key_file or credentials)
+  --exit-when-done     exit after the last item ends
+  --state-dir DIR      where the daemon keeps what it needs to resume
+  --log-level LEVEL    trace, debug, info, warn, error (default info)
+  --help, --version
+)";
+}
+
+ParsedOptions parseOptions(const std::vector<std::string>& args) {
+  ParsedOptions out;
+  Options& o = out.options;
+  auto value = [&](std::size_t& i, const std::string& name) -> std::optional<std::string> {
+    const std::string& a = args[i];
+    if (a.size() > name.size() && a.compare(0, name.size() + 1, name + "=") == 0)
+      return a.substr(name.size() + 1);
+    if (i + 1 < args.size()) return args[++i];
+    out.error = name + " needs a value";
+    return std::nullopt;
+  };
+  auto is = [](const std::string& a, const std::string& name) {
+    return a == name || a.rfind(name + "=", 0) == 0;
+  };
+  for (std::size_t i = 0; i < args.size() && out.error.empty(); ++i) {
+    const std::string& a = args[i];
+    if (is(a, "--config")) {
+      if (auto v = value(i, "--config")) o.configPath = *v;
+    } else if (a == "--check") {
+      o.check = true;
+    } else if (a == "--rehearsal") {
+      o.rehearsalSpeed = 1.0;
+    } else if (a.rfind("--rehearsal=", 0) == 0) {
+      const std::string v = a.substr(12);
+      double speed = 0;
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), speed);
+      if (ec != std::errc() || p != v.data() + v.size() || speed < 1.0 || speed > 3600.0)
+        out.error = "--rehearsal=SPEED needs a number from 1 to 3600, not «" + v + "»";
+      else
+        o.rehearsalSpeed = speed;
+    } else if (is(a, "--rtmp")) {
+      if (auto v = value(i, "--rtmp")) {
+        if (v->rfind("rtmp://", 0) != 0 && v->rfind("rtmps://", 0) != 0)
+          out.error = "--rtmp needs an rtmp:// or rtmps:// URL";
+        else
+          o.rtmpUrls.push_back(*v);
+      }
+    } else if (a == "--exit-when-done") {
+      o.exitWhenDone = true;
+    } else if (is(a, "--state-dir")) {
+      if (auto v = value(i, "--state-dir")) o.stateDir = *v;
+    } else if (is(a, "--log-level")) {
+      if (auto v = value(i, "--log-level")) o.logLevel = *v;
+    } else if (a == "--help" || a == "-h") {
+      o.help = true;
+    } else if (a == "--version") {
+      o.version = true;
+    } else {
+      out.error = "unknown option «" + a + "» (see --help)";
+    }
+  }
+  if (out.error.empty() && o.check && o.configPath.empty())
+    out.error = "--check needs --config FILE";
+  return out;
+}
+
+}  // namespace ceremony

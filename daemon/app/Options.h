@@ -1,0 +1,33 @@
+#pragma once
+// The command line of ceremonyd (DESIGN.md "user-facing contract").
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ceremony {
+
+struct Options {
+  std::string configPath;                // empty: the embedded demo ceremony
+  bool check = false;                    // validate and exit 0/1/2
+  std::optional<double> rehearsalSpeed;  // --rehearsal[=SPEED]: start now, compressed
+  std::vector<std::string> rtmpUrls;     // --rtmp URL: extra destinations, no key
+  bool exitWhenDone = false;             // leave after the last item (tests, recordings)
+  std::string stateDir;                  // where resume state goes (systemd StateDirectory)
+  std::string logLevel = "info";
+  bool help = false;
+  bool version = false;
+};
+
+struct ParsedOptions {
+  Options options;
+  std::string error;  // plain sentence; empty when the command line is fine
+};
+
+ParsedOptions parseOptions(const std::vector<std::string>& args);
+std::string usage();
+
+// Demo speed: the embedded Quảng Ngãi programme (13:30–16:00) shows every item in 2.5 min.
+inline constexpr double kDemoSpeed = 60.0;
+
+}  // namespace ceremony

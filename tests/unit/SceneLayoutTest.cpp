@@ -1,0 +1,72 @@
+#include <gtest/gtest.h>
+
+#include "pipelines/SceneLayout.h"
+
+namespace ceremony::media {
+
+namespace {
+SceneConfig scene(SceneKind kind) {
+  SceneConfig s;
+  s.id = "s";
+  s.kind = kind;
+  s.source = "hall";
+  s.main = "hall";
+  s.inset = "cam2";
+  return s;
+}
+}  // namespace
+
+TEST(SceneLayout, SourceFillsTheProgrammeAndIsHeard) {
+  auto l = layoutFor(scene(SceneKind::Source), "item", ProgrammeFormat{});
+  ASSERT_EQ(l.video.size(), 1u);
+  EXPECT_EQ(l.video[0].key, "source:hall");
+  EXPECT_EQ(l.video[0].width, 1280);
+  EXPECT_EQ(l.video[0].height, 720);
+  EXPECT_EQ(l.audio, std::vector<std::string>{"source:hall"});
+}
+
+TEST(SceneLayout, SlateIsSilentAndClipIsPerItem) {
+  auto slate = layoutFor(scene(SceneKind::Slate), "item", ProgrammeFormat{});
+  EXPECT_EQ(slate.video[0].key, "slate:s");
+  EXPECT_TRUE(slate.audio.empty());
+  auto clip = layoutFor(scene(SceneKind::Clip), "item-4", ProgrammeFormat{});
+  EXPECT_EQ(clip.video[0].key, "clip:item-4");
+  EXPECT_EQ(clip.audio, std::vector<std::string>{"clip:item-4"});
+}
+
+TEST(SceneLayout, PictureInPictureInsetSitsInsideTheChosenCorner) {
+  ProgrammeFormat f;
+  for (std::string pos : {"top-left", "top-right", "bottom-left", "bottom-right"}) {
+    auto s = scene(SceneKind::PictureInPicture);
+    s.insetPosition = pos;
+    auto l = layoutFor(s, "item", f);
+    ASSERT_EQ(l.video.size(), 2u);
+    const Layer& in = l.video[1];
+    EXPECT_EQ(in.key, "source:cam2");
+    EXPECT_GT(in.zorder, l.video[0].zorder) << "the inset must be drawn over the main picture";
+    EXPECT_GE(in.x, 0);
+    EXPECT_LE(in.x + in.width, f.width);
+    EXPECT_LE(in.y + in.height, f.height);
+    EXPECT_EQ(in.x < f.width / 2, pos.find("left") != std::string::npos) << pos;
+    EXPECT_EQ(in.y < f.height / 2, pos.find("top") != std::string::npos) << pos;
+    EXPECT_EQ(l.audio, std::vector<std::string>{"source:hall"});
+  }
+}
+
+TEST(SceneLayout, SideBySideSplitsTheWidth) {
+  ProgrammeFormat f;
+  auto l = layoutFor(scene(SceneKind::SideBySide), "item", f);
+  ASSERT_EQ(l.video.size(), 2u);
+  EXPECT_EQ(l.video[0].x + l.video[0].width, l.video[1].x);
+  EXPECT_EQ(l.video[1].x + l.video[1].width, f.width);
+}
+
+TEST(SceneLayout, LowerThirdEscapesMarkupAndKeepsDiacritics) {
+  ProgrammeFormat f;
+  auto m = lowerThirdMarkup({"Nguyễn Văn <A> & B", "Phó Chủ tịch UBND tỉnh"}, f);
+  EXPECT_NE(m.find("Nguyễn Văn &lt;A&gt; &amp; B"), std::string::npos);
+  EXPECT_NE(m.find("Phó Chủ tịch UBND tỉnh"), std::string::npos);
+  EXPECT_TRUE(lowerThirdMarkup({}, f).empty());
+}
+
+}  // namespace ceremony::media
