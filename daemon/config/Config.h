@@ -106,8 +106,9 @@ struct OutputConfig {
   std::string url;
   std::string keyFile;
   std::string keyCredential;
-  bool keyRequired = true;  // false for --rtmp URLs and local test servers
-  std::string directory;    // record: where recordings go
+  bool keyRequired = true;    // false for --rtmp URLs and local test servers
+  bool tlsValidation = true;  // rtmps: check the server certificate (off only for rehearsals)
+  std::string directory;      // record: where recordings go
   bool enabled = true;
   Position pos;
 };

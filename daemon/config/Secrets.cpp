@@ -1,0 +1,230 @@
+#include "config/Secrets.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+
+namespace ceremony {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t kMaxKeyBytes = 4096;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// The parts of scheme://userinfo@host/path?query#fragment, as views into the URL.
+struct UrlParts {
+  std::string scheme;  // lower case
+  std::string_view userinfo;
+  std::string_view host;  // host[:port]
+  std::string_view path;
+  std::string_view query;     // without '?'
+  std::string_view fragment;  // without '#'
+  bool hasQuery = false;
+  bool hasFragment = false;
+};
+
+std::optional<UrlParts> splitUrl(std::string_view url) {
+  auto sep = url.find("://");
+  if (sep == std::string_view::npos || sep == 0) return std::nullopt;
+  UrlParts p;
+  p.scheme = lower(url.substr(0, sep));
+  std::string_view rest = url.substr(sep + 3);
+  auto hash = rest.find('#');
+  if (hash != std::string_view::npos) {
+    p.fragment = rest.substr(hash + 1);
+    p.hasFragment = true;
+    rest = rest.substr(0, hash);
+  }
+  auto q = rest.find('?');
+  if (q != std::string_view::npos) {
+    p.query = rest.substr(q + 1);
+    p.hasQuery = true;
+    rest = rest.substr(0, q);
+  }
+  auto slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  p.path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
+  auto at = authority.rfind('@');
+  if (at != std::string_view::npos) {
+    p.userinfo = authority.substr(0, at);
+    p.host = authority.substr(at + 1);
+  } else {
+    p.host = authority;
+  }
+  return p;
+}
+
+bool isRtmp(const UrlParts& p) {
+  return p.scheme == "rtmp" || p.scheme == "rtmps";
+}
+
+// "/rtmp/KEY/more" -> app "rtmp", rest "KEY/more".
+void splitRtmpPath(std::string_view path, std::string_view& app, std::string_view& rest) {
+  while (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  auto slash = path.find('/');
+  app = path.substr(0, slash);
+  rest = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
+  while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+}
+
+bool looksSecretParameter(std::string_view name) {
+  std::string n = lower(name);
+  for (const char* word : {"pass", "key", "token", "secret", "auth", "sig", "streamid", "cred"})
+    if (n.find(word) != std::string::npos) return true;
+  return false;
+}
+
+std::string redactQuery(std::string_view query) {
+  std::string out;
+  while (true) {
+    auto amp = query.find('&');
+    std::string_view param = query.substr(0, amp);
+    auto eq = param.find('=');
+    if (eq != std::string_view::npos && looksSecretParameter(param.substr(0, eq))) {
+      out.append(param.substr(0, eq + 1));
+      out += "***";
+    } else {
+      out.append(param);
+    }
+    if (amp == std::string_view::npos) break;
+    out += '&';
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+bool isBlank(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+std::optional<std::string> readKeyFrom(const fs::path& file, const std::string& what,
+                                       std::string* whyNot) {
+  auto fail = [&](std::string sentence) -> std::optional<std::string> {
+    if (whyNot) *whyNot = std::move(sentence);
+    return std::nullopt;
+  };
+  std::error_code ec;
+  auto st = fs::status(file, ec);
+  if (st.type() == fs::file_type::not_found) return fail(what + " does not exist");
+  if (st.type() == fs::file_type::directory) return fail(what + " is a folder, not a file");
+  errno = 0;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(file.c_str(), "rb"), &std::fclose);
+  if (!f) return fail(what + " cannot be read: " + std::strerror(errno));
+  std::string bytes(kMaxKeyBytes + 1, '\0');
+  std::size_t n = std::fread(bytes.data(), 1, bytes.size(), f.get());
+  if (std::ferror(f.get())) return fail(what + " cannot be read: " + std::strerror(errno));
+  if (n > kMaxKeyBytes) return fail(what + " is too large to be a stream key");
+  bytes.resize(n);
+  std::size_t b = 0, e = bytes.size();
+  while (b < e && isBlank(static_cast<unsigned char>(bytes[b]))) ++b;
+  while (e > b && isBlank(static_cast<unsigned char>(bytes[e - 1]))) --e;
+  std::string key = bytes.substr(b, e - b);
+  std::fill(bytes.begin(), bytes.end(), '\0');
+  if (key.empty()) return fail(what + " is empty");
+  bool clean = std::none_of(key.begin(), key.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u <= 0x20 || u == 0x7f;
+  });
+  if (!clean) {
+    std::fill(key.begin(), key.end(), '\0');
+    return fail(what + " holds more than one word or line; it must hold only the stream key");
+  }
+  return key;
+}
+
+}  // namespace
+
+std::optional<std::string> readStreamKey(const OutputConfig& output, std::string* whyNot) {
+  if (!output.keyFile.empty()) {
+    return readKeyFrom(output.keyFile, "the key file " + output.keyFile, whyNot);
+  }
+  if (!output.keyCredential.empty()) {
+    const std::string& name = output.keyCredential;
+    std::string what = "the systemd credential '" + name + "'";
+    if (name == "." || name == ".." || name.find('/') != std::string::npos) {
+      if (whyNot) *whyNot = what + " is not a valid credential name";
+      return std::nullopt;
+    }
+    const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+    if (dir == nullptr || *dir == '\0') {
+      if (whyNot)
+        *whyNot = what +
+                  " is not available: CREDENTIALS_DIRECTORY is not set (systemd sets it when "
+                  "the service has LoadCredential=" +
+                  name + ":…)";
+      return std::nullopt;
+    }
+    return readKeyFrom(fs::path(dir) / name, what, whyNot);
+  }
+  if (whyNot) *whyNot = "output '" + output.id + "' has no key_file or key_credential";
+  return std::nullopt;
+}
+
+std::string redactUrl(std::string_view url) {
+  auto parts = splitUrl(url);
+  if (!parts) return std::string(url);
+  const UrlParts& p = *parts;
+  std::string out(url.substr(0, url.find("://") + 3));
+  if (!p.userinfo.empty()) {
+    auto colon = p.userinfo.find(':');
+    if (isRtmp(p) || colon != std::string_view::npos) {
+      out.append(isRtmp(p) ? std::string_view{} : p.userinfo.substr(0, colon + 1));
+      out += "***@";
+    } else {
+      out.append(p.userinfo);
+      out += '@';
+    }
+  }
+  out.append(p.host);
+  if (isRtmp(p)) {
+    std::string_view app, rest;
+    splitRtmpPath(p.path, app, rest);
+    if (rest.empty()) {
+      out.append(p.path);
+    } else {
+      out += '/';
+      out.append(app);
+      out += "/***";
+    }
+    if (p.hasQuery && !p.query.empty()) out += "?***";
+    if (p.hasFragment && !p.fragment.empty()) out += "#***";
+    return out;
+  }
+  out.append(p.path);
+  if (p.hasQuery) {
+    out += '?';
+    out += redactQuery(p.query);
+  }
+  if (p.hasFragment) {
+    out += '#';
+    out.append(p.fragment);
+  }
+  return out;
+}
+
+std::optional<std::string> secretPartOfRtmpUrl(std::string_view url) {
+  auto parts = splitUrl(url);
+  if (!parts || !isRtmp(*parts)) return std::nullopt;
+  if (!parts->userinfo.empty()) return "a user name or password before the host";
+  std::string_view app, rest;
+  splitRtmpPath(parts->path, app, rest);
+  if (!rest.empty()) return "a stream name after /" + std::string(app) + "/";
+  if (parts->hasQuery && !parts->query.empty()) return "a query string (?…)";
+  if (parts->hasFragment && !parts->fragment.empty()) return "a fragment (#…)";
+  return std::nullopt;
+}
+
+}  // namespace ceremony

@@ -1,0 +1,29 @@
+#pragma once
+// Stream keys: read from a file or a systemd credential at the last moment, never kept in
+// the config text, never printed. redactUrl() is what every log line uses for a URL.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/Config.h"
+
+namespace ceremony {
+
+// Reads the output's stream key from key_file, or from the systemd credential
+// key_credential ($CREDENTIALS_DIRECTORY/<name>); surrounding whitespace and the final
+// newline are trimmed. On failure returns nullopt and, if whyNot is given, a plain
+// sentence saying why (it never contains the key).
+std::optional<std::string> readStreamKey(const OutputConfig& output, std::string* whyNot);
+
+// The URL with its secrets replaced by "***": for rtmp(s) the stream name after the
+// application ("rtmps://host:443/rtmp/***") and any query string; for every scheme a
+// password in user:password@ and the values of query parameters that look secret.
+std::string redactUrl(std::string_view url);
+
+// If an rtmp(s) ingest URL already carries a secret (a stream name after the application,
+// a query string, a user name), says which part in a few words ("a stream name after
+// /rtmp/"); nullopt when the URL ends at the application as it should.
+std::optional<std::string> secretPartOfRtmpUrl(std::string_view url);
+
+}  // namespace ceremony
