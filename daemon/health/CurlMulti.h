@@ -1,0 +1,99 @@
+#pragma once
+// libcurl's multi interface driven by the daemon's Boost.Asio io_context: every HTTP
+// transfer (probes, webhooks) shares one thread and one epoll set, no thread per request.
+//
+// The rules follow curl's docs/examples/multi-uv.c, not the withdrawn asiohiper.cpp:
+//  - curl tells us which sockets to watch (CURLMOPT_SOCKETFUNCTION) and when it next
+//    needs a timeout call (CURLMOPT_TIMERFUNCTION); we keep ONE non-repeating asio timer;
+//  - curl is never re-entered from inside its own callbacks: even a 0 ms timeout is
+//    served by a handler the io_context runs later;
+//  - a watched socket lives in a context owned by a shared_ptr that pending handlers
+//    hold, so a handler that runs after curl dropped the socket finds a valid, closed
+//    context instead of freed memory; on CURL_POLL_REMOVE the descriptor is released
+//    from asio (never closed by asio: the socket belongs to curl).
+
+#include <curl/curl.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ceremony::health {
+
+using Micros = std::chrono::microseconds;
+
+struct HttpRequest {
+  std::string url;
+  std::string method = "GET";        // GET, HEAD or POST
+  std::string body;                  // sent with POST
+  std::vector<std::string> headers;  // "Name: value"; may carry secrets, never logged
+  std::chrono::milliseconds connectTimeout{2000};
+  std::chrono::milliseconds timeout{5000};  // the whole transfer
+  std::size_t maxBody = 64 * 1024;          // body bytes kept; the rest is read and dropped
+  bool verifyTls = true;
+  std::string caFile;  // extra CA bundle for https probes of points with a private CA
+};
+
+struct HttpResponse {
+  CURLcode code = CURLE_OK;  // CURLE_OK when an HTTP response (any status) arrived
+  std::string error;         // curl's own sentence when code != CURLE_OK
+  int osErrno = 0;           // errno of a failed connect (ECONNREFUSED, EHOSTUNREACH, ...)
+  long status = 0;           // HTTP status, 0 when none arrived
+  std::string body;          // at most maxBody bytes
+  bool bodyTruncated = false;
+  // Milestones from the start of the transfer, when curl reached them.
+  std::optional<Micros> connect;    // TCP connected
+  std::optional<Micros> tls;        // TLS handshake done (https only)
+  std::optional<Micros> firstByte;  // first response byte
+  Micros total{0};
+};
+
+class CurlMulti {
+ public:
+  using TransferId = std::uint64_t;
+  using Completion = std::function<void(const HttpResponse&)>;
+
+  explicit CurlMulti(boost::asio::io_context& io);
+  ~CurlMulti();  // aborts running transfers without calling their completions
+  CurlMulti(const CurlMulti&) = delete;
+  CurlMulti& operator=(const CurlMulti&) = delete;
+
+  // Starts a transfer; `done` runs once, on the io_context, never from inside start().
+  TransferId start(HttpRequest request, Completion done);
+  // Drops a running transfer; its completion is not called. False if it already finished.
+  bool cancel(TransferId id);
+
+  std::size_t running() const { return transfers_.size(); }
+  std::size_t watchedSockets() const { return sockets_.size(); }
+
+ private:
+  struct Transfer;
+  struct SocketWatch;
+
+  static int onSocket(CURL* easy, curl_socket_t fd, int what, void* self, void* socketp);
+  static int onTimer(CURLM* multi, long timeoutMs, void* self);
+  void watch(curl_socket_t fd, int what);
+  void arm(const std::shared_ptr<SocketWatch>& w);
+  void onReady(const std::shared_ptr<SocketWatch>& w, int direction);
+  void onTimeout();
+  void act(curl_socket_t fd, int events);
+  void collectFinished();
+
+  boost::asio::io_context& io_;
+  CURLM* multi_ = nullptr;
+  boost::asio::steady_timer timer_;
+  std::uint64_t timerGeneration_ = 0;  // a stale expiry of a re-armed timer is ignored
+  std::map<curl_socket_t, std::shared_ptr<SocketWatch>> sockets_;
+  std::map<TransferId, std::unique_ptr<Transfer>> transfers_;
+  TransferId nextId_ = 1;
+  std::shared_ptr<bool> alive_;
+};
+
+}  // namespace ceremony::health

@@ -1,0 +1,96 @@
+#pragma once
+// Runs every probe of every point once per interval on the daemon's io_context.
+//
+//  - Rounds start on a fixed grid (start, start + interval, ...), so a slow round never
+//    pushes the next one later.
+//  - Within a round, probe i of N starts at round start + jitter * i / N: 96 points do not
+//    fire in the same millisecond, and each point keeps its own steady period.
+//  - Probes run concurrently (curl multi, asio connects): a hanging point costs its own
+//    timeout and nothing else.
+//  - A probe whose previous run has not finished is skipped for this round, never
+//    started twice (counted in skippedBusy()).
+//  - One thread: the io_context's. No thread per probe.
+
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "health/HealthConfig.h"
+#include "health/ProbeResult.h"
+#include "health/Probes.h"
+
+namespace ceremony::health {
+
+class ProbeScheduler {
+ public:
+  using Deliver = std::function<void(const ProbeResult&)>;
+  using Steady = std::chrono::steady_clock;
+
+  // What one round cost, once its last probe has answered.
+  struct RoundSummary {
+    std::uint64_t round = 0;  // 1, 2, ...
+    std::size_t started = 0;
+    std::size_t skippedBusy = 0;  // previous run of that probe still going
+    std::size_t failed = 0;
+    Steady::duration wall{};  // round start → last answer of this round
+  };
+
+  // Builds one Probe per (point, probe spec) through `kinds`; throws
+  // std::invalid_argument for a kind the registry does not know.
+  ProbeScheduler(ProbeContext context, const ProbeKinds& kinds, const HealthSettings& settings,
+                 const std::vector<PointConfig>& points, Deliver deliver);
+  ~ProbeScheduler();
+  ProbeScheduler(const ProbeScheduler&) = delete;
+  ProbeScheduler& operator=(const ProbeScheduler&) = delete;
+
+  void start();  // first round now
+  void stop();   // no new probes; running ones still deliver
+  void onRoundDone(std::function<void(const RoundSummary&)> f) { roundDone_ = std::move(f); }
+
+  std::size_t probeCount() const { return slots_.size(); }
+  std::size_t running() const;
+  std::uint64_t rounds() const { return round_; }
+  std::uint64_t skippedBusy() const { return skippedBusy_; }
+  Millis jitter() const { return jitter_; }
+
+ private:
+  struct Slot {
+    std::unique_ptr<Probe> probe;
+    Millis offset{0};
+    bool busy = false;
+  };
+  struct RoundState {
+    Steady::time_point start;
+    RoundSummary summary;
+    std::size_t outstanding = 0;
+    bool launchedAll = false;
+  };
+
+  void beginRound();
+  void launchDue();
+  void launch(std::size_t index);
+  void finished(std::size_t index, std::uint64_t round, const std::optional<ProbeResult>& r);
+  void maybeRoundDone(std::uint64_t round);
+
+  ProbeContext context_;
+  Millis interval_;
+  Millis jitter_;
+  Deliver deliver_;
+  std::function<void(const RoundSummary&)> roundDone_;
+  std::vector<Slot> slots_;
+  boost::asio::steady_timer roundTimer_;
+  boost::asio::steady_timer launchTimer_;
+  Steady::time_point roundStart_;
+  std::size_t cursor_ = 0;
+  std::uint64_t round_ = 0;
+  std::uint64_t skippedBusy_ = 0;
+  std::map<std::uint64_t, RoundState> rounds_;
+  bool stopped_ = true;
+  std::shared_ptr<bool> alive_;
+};
+
+}  // namespace ceremony::health

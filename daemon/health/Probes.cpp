@@ -1,0 +1,337 @@
+#include "health/Probes.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace ceremony::health {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+// ---- heartbeats ---------------------------------------------------------------------
+
+bool sameSecret(std::string_view a, std::string_view b) {
+  const std::size_t n = std::max(a.size(), b.size());
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    const unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned char>(x ^ y);
+  }
+  return diff == 0;
+}
+
+void HeartbeatTracker::expect(const std::string& pointId, std::string token) {
+  points_[pointId] = Expected{std::move(token), clock_.now(), std::nullopt};
+}
+
+HeartbeatTracker::Outcome HeartbeatTracker::onHeartbeat(std::string_view pointId,
+                                                        std::string_view token) {
+  auto it = points_.find(pointId);
+  if (it == points_.end()) return Outcome::UnknownPoint;
+  // An empty expected token (unreadable token file) never matches anything.
+  if (it->second.token.empty() || !sameSecret(it->second.token, token)) return Outcome::BadToken;
+  it->second.last = clock_.now();
+  return Outcome::Accepted;
+}
+
+std::optional<WallTime> HeartbeatTracker::lastHeartbeat(const std::string& pointId) const {
+  auto it = points_.find(pointId);
+  if (it == points_.end()) return std::nullopt;
+  return it->second.last;
+}
+
+std::optional<WallTime> HeartbeatTracker::lastSign(const std::string& pointId) const {
+  auto it = points_.find(pointId);
+  if (it == points_.end()) return std::nullopt;
+  return it->second.last.value_or(it->second.since);
+}
+
+namespace {
+
+ProbeResult resultFor(const PointConfig& point, const ProbeSpec& spec, const Clock& clock) {
+  ProbeResult r;
+  r.pointId = point.id;
+  r.probe = spec.name.empty() ? spec.kind : spec.name;
+  r.at = clock.now();
+  return r;
+}
+
+Millis toMillis(Micros us) {
+  return std::chrono::duration_cast<Millis>(us);
+}
+
+std::string readToken(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return {};
+  std::stringstream all;
+  all << in.rdbuf();
+  std::string token = all.str();
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ' ||
+                            token.back() == '\t'))
+    token.pop_back();
+  return token;
+}
+
+std::string connectFailure(int osErrno, const std::string& fallback) {
+  switch (osErrno) {
+    case ECONNREFUSED:
+      return "connection refused";
+    case EHOSTUNREACH:
+      return "host unreachable";
+    case ENETUNREACH:
+      return "network unreachable";
+    case ECONNRESET:
+      return "connection reset";
+    default:
+      return fallback;
+  }
+}
+
+// ---- http / https -------------------------------------------------------------------
+
+class HttpProbe final : public Probe {
+ public:
+  HttpProbe(const PointConfig& point, const ProbeSpec& spec, ProbeContext& context)
+      : point_(point), spec_(spec), context_(context) {}
+  ~HttpProbe() override {
+    if (transfer_) context_.curl.cancel(*transfer_);
+  }
+
+  void run(Done done) override {
+    HttpRequest request;
+    request.url = spec_.url;
+    request.connectTimeout = spec_.connectTimeout;
+    request.timeout = spec_.timeout;
+    request.verifyTls = spec_.verifyTls;
+    if (auto ca = spec_.params.find("ca_file"); ca != spec_.params.end())
+      request.caFile = ca->second;
+    transfer_ = context_.curl.start(std::move(request),
+                                    [this, done = std::move(done)](const HttpResponse& response) {
+                                      transfer_.reset();
+                                      ProbeResult r = resultFor(point_, spec_, context_.clock);
+                                      r.httpStatus = static_cast<int>(response.status);
+                                      r.latency = toMillis(response.total);
+                                      if (response.connect) r.connect = toMillis(*response.connect);
+                                      if (response.tls) r.tls = toMillis(*response.tls);
+                                      if (response.firstByte)
+                                        r.firstByte = toMillis(*response.firstByte);
+                                      r.reason = httpVerdict(spec_, response);
+                                      r.ok = r.reason.empty();
+                                      done(std::move(r));
+                                    });
+  }
+
+ private:
+  PointConfig point_;
+  ProbeSpec spec_;
+  ProbeContext& context_;
+  std::optional<CurlMulti::TransferId> transfer_;
+};
+
+// ---- tcp ----------------------------------------------------------------------------
+
+class TcpProbe final : public Probe {
+ public:
+  TcpProbe(const PointConfig& point, const ProbeSpec& spec, ProbeContext& context)
+      : point_(point), spec_(spec), context_(context) {}
+  ~TcpProbe() override { abandon(); }
+
+  void run(Done done) override {
+    auto attempt = std::make_shared<Attempt>(context_.io);
+    attempt_ = attempt;
+    const auto started = std::chrono::steady_clock::now();
+    auto finish = [this, attempt, started, done = std::move(done)](std::string reason) {
+      if (attempt->finished) return;
+      attempt->finished = true;
+      attempt->timer.cancel();
+      boost::system::error_code ignored;
+      attempt->socket.close(ignored);
+      ProbeResult r = resultFor(point_, spec_, context_.clock);
+      r.latency = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - started);
+      r.ok = reason.empty();
+      if (r.ok) r.connect = r.latency;
+      r.reason = std::move(reason);
+      attempt_.reset();
+      done(std::move(r));
+    };
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(spec_.host, ec);
+    if (ec) {
+      // Host names would need an async resolver; points are addressed by IP on the day.
+      asio::post(context_.io, [attempt, finish, host = spec_.host] {
+        if (!attempt->abandoned) finish("host «" + host + "» is not an IP address");
+      });
+      return;
+    }
+    const long timeoutMs = static_cast<long>(spec_.connectTimeout.count());
+    attempt->timer.expires_after(spec_.connectTimeout);
+    attempt->timer.async_wait([attempt, finish, timeoutMs](const boost::system::error_code& e) {
+      if (e || attempt->abandoned) return;
+      finish("connect timeout after " + std::to_string(timeoutMs) + " ms");
+    });
+    attempt->socket.async_connect(tcp::endpoint(address, static_cast<unsigned short>(spec_.port)),
+                                  [attempt, finish](const boost::system::error_code& e) {
+                                    if (attempt->abandoned || attempt->finished) return;
+                                    if (!e) return finish("");
+                                    finish(connectFailure(e.value(), e.message()));
+                                  });
+  }
+
+ private:
+  struct Attempt {
+    explicit Attempt(asio::io_context& io) : socket(io), timer(io) {}
+    tcp::socket socket;
+    asio::steady_timer timer;
+    bool finished = false;
+    bool abandoned = false;  // the probe is gone: handlers must not touch it
+  };
+
+  void abandon() {
+    if (auto a = attempt_) {
+      a->abandoned = true;
+      a->finished = true;
+      a->timer.cancel();
+      boost::system::error_code ignored;
+      a->socket.close(ignored);
+    }
+  }
+
+  PointConfig point_;
+  ProbeSpec spec_;
+  ProbeContext& context_;
+  std::shared_ptr<Attempt> attempt_;
+};
+
+// ---- heartbeat ----------------------------------------------------------------------
+
+class HeartbeatProbe final : public Probe {
+ public:
+  HeartbeatProbe(const PointConfig& point, const ProbeSpec& spec, ProbeContext& context)
+      : point_(point), spec_(spec), context_(context), alive_(std::make_shared<bool>(true)) {
+    context_.heartbeats.expect(point_.id, readToken(spec_.tokenFile));
+    tokenReadable_ = !readToken(spec_.tokenFile).empty();
+  }
+  ~HeartbeatProbe() override { *alive_ = false; }
+
+  void run(Done done) override {
+    // Judged now, reported from the io_context so run() never calls back synchronously.
+    std::optional<ProbeResult> verdict = judge();
+    asio::post(context_.io,
+               [alive = alive_, verdict = std::move(verdict), done = std::move(done)]() mutable {
+                 if (*alive) done(std::move(verdict));
+               });
+  }
+
+ private:
+  std::optional<ProbeResult> judge() const {
+    ProbeResult r = resultFor(point_, spec_, context_.clock);
+    if (!tokenReadable_) {
+      r.reason = "heartbeat token file unreadable or empty";
+      return r;
+    }
+    const auto last = context_.heartbeats.lastHeartbeat(point_.id);
+    const auto sign = context_.heartbeats.lastSign(point_.id).value_or(r.at);
+    const Millis quiet = r.at - sign;
+    if (quiet < spec_.heartbeatTimeout) {
+      if (!last) return std::nullopt;  // still in the first grace period
+      r.ok = true;
+      return r;
+    }
+    r.reason = "no heartbeat for " +
+               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(quiet).count()) +
+               " s";
+    return r;
+  }
+
+  PointConfig point_;
+  ProbeSpec spec_;
+  ProbeContext& context_;
+  bool tokenReadable_ = false;
+  std::shared_ptr<bool> alive_;
+};
+
+}  // namespace
+
+std::string httpVerdict(const ProbeSpec& spec, const HttpResponse& response) {
+  const auto ms = [](Millis m) { return std::to_string(m.count()) + " ms"; };
+  switch (response.code) {
+    case CURLE_OK:
+      break;
+    case CURLE_OPERATION_TIMEDOUT:
+      if (!response.connect) return "connect timeout after " + ms(spec.connectTimeout);
+      if (!response.firstByte) return "no answer within " + ms(spec.timeout);
+      return "response incomplete after " + ms(spec.timeout);
+    case CURLE_COULDNT_CONNECT:
+      return connectFailure(response.osErrno, "cannot connect");
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return "host name not found";
+    case CURLE_GOT_NOTHING:
+      return "connection closed without an answer";
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+      return connectFailure(response.osErrno, "connection broken");
+    case CURLE_PEER_FAILED_VERIFICATION:
+      return "TLS certificate rejected";
+    case CURLE_SSL_CONNECT_ERROR:
+      return "TLS handshake failed";
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return "bad probe URL";
+    default:
+      return response.error.empty() ? curl_easy_strerror(response.code) : response.error;
+  }
+  const long s = response.status;
+  const bool statusOk = spec.expectStatus == 0 ? (s >= 200 && s < 400) : s == spec.expectStatus;
+  if (!statusOk) return "HTTP " + std::to_string(s);
+  if (!spec.bodyKeyword.empty() && response.body.find(spec.bodyKeyword) == std::string::npos)
+    return "keyword «" + spec.bodyKeyword + "» not found";
+  return {};
+}
+
+// ---- the registry -------------------------------------------------------------------
+
+void ProbeKinds::add(std::string kind, ProbeFactory factory) {
+  factories_[std::move(kind)] = std::move(factory);
+}
+
+bool ProbeKinds::has(std::string_view kind) const {
+  return factories_.count(kind) != 0;
+}
+
+std::vector<std::string> ProbeKinds::kinds() const {
+  std::vector<std::string> out;
+  for (const auto& [kind, f] : factories_) out.push_back(kind);
+  return out;
+}
+
+std::unique_ptr<Probe> ProbeKinds::make(const PointConfig& point, const ProbeSpec& spec,
+                                        ProbeContext& context) const {
+  auto it = factories_.find(spec.kind);
+  if (it == factories_.end())
+    throw std::invalid_argument("point " + point.id + ": unknown probe kind «" + spec.kind + "»");
+  return it->second(point, spec, context);
+}
+
+ProbeKinds ProbeKinds::builtin() {
+  ProbeKinds kinds;
+  auto http = [](const PointConfig& p, const ProbeSpec& s, ProbeContext& c) {
+    return std::unique_ptr<Probe>(std::make_unique<HttpProbe>(p, s, c));
+  };
+  kinds.add("http", http);
+  kinds.add("https", http);
+  kinds.add("tcp", [](const PointConfig& p, const ProbeSpec& s, ProbeContext& c) {
+    return std::unique_ptr<Probe>(std::make_unique<TcpProbe>(p, s, c));
+  });
+  kinds.add("heartbeat", [](const PointConfig& p, const ProbeSpec& s, ProbeContext& c) {
+    return std::unique_ptr<Probe>(std::make_unique<HeartbeatProbe>(p, s, c));
+  });
+  return kinds;
+}
+
+}  // namespace ceremony::health
