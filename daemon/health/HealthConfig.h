@@ -67,11 +67,18 @@ struct HealthSettings {
   int downFailures = 3;   // k: down (or degraded) after k bad results ...
   int downWindow = 4;     // n: ... among the last n
   int upSuccesses = 3;    // m: back up only after m consecutive good results
+  // An up point with this many failures among the last n (but fewer than k) is degraded:
+  // a point that drops every other probe is struggling, and must not blink green/red.
+  int degradedFailures = 2;
   Millis degradedLatency{1000};    // a successful probe slower than this counts as "slow"
   double uplinkShare = 0.5;        // uplink alarm when this share of watched points went down ...
   int uplinkMinPoints = 10;        // ... and at least this many ...
   Millis uplinkWindow{10000};      // ... within this window
   double uplinkClearShare = 0.25;  // alarm clears when fewer than this share of its points are down
+  // A point's alert waits this long before it goes out, so that when the uplink drops
+  // the operators get one uplink alarm instead of a first wave of single alerts.
+  Millis alertHold{3000};
+  int utcOffsetMinutes = 7 * 60;     // times in events and alerts: Vietnam, +07:00
   std::size_t historyPerPoint = 50;  // state changes kept in memory per point
   std::string eventLogPath;          // JSON lines; empty = the daemon's state directory picks it
   std::string webhookUrl;            // empty = no webhook

@@ -1,0 +1,248 @@
+#include "health/HealthEvents.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+namespace ceremony::health {
+
+namespace {
+
+std::string_view kindName(EventKind k) {
+  switch (k) {
+    case EventKind::PointChanged:
+      return "point";
+    case EventKind::UplinkRaised:
+      return "uplink_raised";
+    case EventKind::UplinkCleared:
+      return "uplink_cleared";
+  }
+  return "point";
+}
+
+std::optional<EventKind> kindFromName(std::string_view s) {
+  for (auto k : {EventKind::PointChanged, EventKind::UplinkRaised, EventKind::UplinkCleared})
+    if (kindName(k) == s) return k;
+  return std::nullopt;
+}
+
+// Reads exactly `n` digits at text[pos].
+std::optional<int> digits(std::string_view text, std::size_t& pos, int n) {
+  if (pos + n > text.size()) return std::nullopt;
+  int v = 0;
+  for (int i = 0; i < n; ++i) {
+    char c = text[pos + i];
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  pos += n;
+  return v;
+}
+
+bool expect(std::string_view text, std::size_t& pos, char c) {
+  if (pos >= text.size() || text[pos] != c) return false;
+  ++pos;
+  return true;
+}
+
+}  // namespace
+
+std::string formatTime(WallTime t, int utcOffsetMinutes) {
+  using namespace std::chrono;
+  const auto local = t + minutes(utcOffsetMinutes);
+  const auto day = floor<days>(local);
+  const year_month_day ymd{day};
+  const hh_mm_ss hms{local - day};
+  const int off = utcOffsetMinutes < 0 ? -utcOffsetMinutes : utcOffsetMinutes;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03d%c%02d:%02d", int(ymd.year()),
+                unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
+                int(hms.minutes().count()), int(hms.seconds().count()),
+                int(hms.subseconds().count()), utcOffsetMinutes < 0 ? '-' : '+', off / 60,
+                off % 60);
+  return buf;
+}
+
+std::optional<WallTime> parseTime(std::string_view s) {
+  using namespace std::chrono;
+  std::size_t p = 0;
+  auto y = digits(s, p, 4);
+  if (!y || !expect(s, p, '-')) return std::nullopt;
+  auto mo = digits(s, p, 2);
+  if (!mo || !expect(s, p, '-')) return std::nullopt;
+  auto d = digits(s, p, 2);
+  if (!d || !expect(s, p, 'T')) return std::nullopt;
+  auto h = digits(s, p, 2);
+  if (!h || !expect(s, p, ':')) return std::nullopt;
+  auto mi = digits(s, p, 2);
+  if (!mi || !expect(s, p, ':')) return std::nullopt;
+  auto se = digits(s, p, 2);
+  if (!se) return std::nullopt;
+  int ms = 0;
+  if (p < s.size() && s[p] == '.') {
+    ++p;
+    auto f = digits(s, p, 3);
+    if (!f) return std::nullopt;
+    ms = *f;
+  }
+  int offset = 0;
+  if (expect(s, p, 'Z')) {
+  } else if (p < s.size() && (s[p] == '+' || s[p] == '-')) {
+    const int sign = s[p++] == '-' ? -1 : 1;
+    auto oh = digits(s, p, 2);
+    if (!oh || !expect(s, p, ':')) return std::nullopt;
+    auto om = digits(s, p, 2);
+    if (!om) return std::nullopt;
+    offset = sign * (*oh * 60 + *om);
+  } else {
+    return std::nullopt;
+  }
+  if (p != s.size()) return std::nullopt;
+  const year_month_day ymd{year(*y), month(unsigned(*mo)), day(unsigned(*d))};
+  if (!ymd.ok() || *h > 23 || *mi > 59 || *se > 60) return std::nullopt;
+  const auto local = sys_days(ymd) + hours(*h) + minutes(*mi) + seconds(*se) + milliseconds(ms);
+  return time_point_cast<milliseconds>(local - minutes(offset));
+}
+
+nlohmann::json toJson(const HealthEvent& e, int utcOffsetMinutes) {
+  nlohmann::json j;
+  j["type"] = kindName(e.kind);
+  j["time"] = formatTime(e.at, utcOffsetMinutes);
+  j["t"] = e.at.time_since_epoch().count();
+  if (e.kind == EventKind::PointChanged) {
+    j["point"] = e.pointId;
+    j["from"] = statusName(e.from);
+    j["to"] = statusName(e.to);
+  } else {
+    j["points"] = e.points;
+  }
+  j["reason"] = e.reason;
+  j["alert"] = e.alert;
+  if (e.suppressed) j["suppressed"] = true;
+  return j;
+}
+
+std::optional<HealthEvent> eventFromJson(const nlohmann::json& j) {
+  if (!j.is_object()) return std::nullopt;
+  HealthEvent e;
+  auto str = [&](const char* key) -> std::optional<std::string> {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_string()) return std::nullopt;
+    return it->get<std::string>();
+  };
+  auto type = str("type");
+  auto kind = type ? kindFromName(*type) : std::nullopt;
+  if (!kind) return std::nullopt;
+  e.kind = *kind;
+  if (auto t = j.find("t"); t != j.end() && t->is_number_integer()) {
+    e.at = WallTime(Millis(t->get<std::int64_t>()));
+  } else if (auto text = str("time"); text && parseTime(*text)) {
+    e.at = *parseTime(*text);
+  } else {
+    return std::nullopt;
+  }
+  if (e.kind == EventKind::PointChanged) {
+    auto point = str("point");
+    auto from = str("from");
+    auto to = str("to");
+    if (!point || !from || !to) return std::nullopt;
+    auto f = statusFromName(*from);
+    auto t = statusFromName(*to);
+    if (!f || !t) return std::nullopt;
+    e.pointId = *point;
+    e.from = *f;
+    e.to = *t;
+  } else if (auto ps = j.find("points"); ps != j.end() && ps->is_array()) {
+    for (const auto& p : *ps)
+      if (p.is_string()) e.points.push_back(p.get<std::string>());
+  }
+  e.reason = str("reason").value_or("");
+  if (auto a = j.find("alert"); a != j.end() && a->is_boolean()) e.alert = a->get<bool>();
+  if (auto s = j.find("suppressed"); s != j.end() && s->is_boolean()) e.suppressed = s->get<bool>();
+  return e;
+}
+
+void PointHistory::add(HealthEvent e) {
+  events_.push_back(std::move(e));
+  while (events_.size() > capacity_) events_.pop_front();
+}
+
+// ---------------------------------------------------------------------------------------
+
+EventLog::EventLog(std::filesystem::path path, int utcOffsetMinutes)
+    : path_(std::move(path)), offset_(utcOffsetMinutes) {}
+
+EventLog::~EventLog() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool EventLog::open() {
+  if (fd_ >= 0) return true;
+  std::error_code ec;
+  if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path(), ec);
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd_ < 0) {
+    lastError_ = path_.string() + ": " + std::strerror(errno);
+    return false;
+  }
+  // A crash mid-line left a torn last line: start ours on a fresh one.
+  const off_t size = ::lseek(fd_, 0, SEEK_END);
+  if (size > 0) {
+    int rd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    char last = '\n';
+    if (rd >= 0) {
+      if (::pread(rd, &last, 1, size - 1) != 1) last = '\n';
+      ::close(rd);
+    }
+    if (last != '\n' && ::write(fd_, "\n", 1) != 1) {
+      lastError_ = path_.string() + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool EventLog::append(const HealthEvent& e) {
+  if (!open()) return false;
+  // No fsync: events come in bursts (an uplink drop is 60 at once) on the event loop;
+  // write() reaches the kernel, which survives a daemon crash.
+  const std::string line =
+      toJson(e, offset_).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      lastError_ = path_.string() + ": " + std::strerror(errno);
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+std::vector<HealthEvent> EventLog::readRecent(std::size_t max) const {
+  std::deque<HealthEvent> out;
+  std::ifstream in(path_, std::ios::binary);
+  std::string line;
+  skipped_ = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    auto e = eventFromJson(j);
+    if (!e) {
+      ++skipped_;
+      continue;
+    }
+    out.push_back(std::move(*e));
+    if (out.size() > max) out.pop_front();
+  }
+  return {out.begin(), out.end()};
+}
+
+}  // namespace ceremony::health

@@ -1,0 +1,128 @@
+#pragma once
+// The connection points' health: the registry of points, their states, the uplink
+// correlation, the event history, and what the API, /metrics, systemd and the webhook
+// see. Pure decisions on the event loop: probers feed it ProbeResults, the daemon
+// calls tick() about once a second, every time comes in as a parameter.
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "health/Correlator.h"
+#include "health/HealthConfig.h"
+#include "health/HealthEvents.h"
+#include "health/PointState.h"
+#include "health/ProbeResult.h"
+
+namespace ceremony::health {
+
+struct ProbeSnapshot {
+  std::string name;
+  std::string kind;
+  std::string target;  // url or host:port, credentials masked; empty for heartbeat
+  PointStatus status = PointStatus::Unknown;
+  std::string reason;
+  std::optional<ProbeResult> last;
+};
+
+struct PointSnapshot {
+  std::string id, name, kind, contactName, contactPhone;
+  PointStatus status = PointStatus::Unknown;
+  WallTime since;
+  std::string reason;
+  std::optional<Millis> lastLatency;
+  bool coveredByUplink = false;  // down as part of the uplink alarm
+  std::vector<ProbeSnapshot> probes;
+  std::vector<HealthEvent> history;  // oldest first
+};
+
+struct StateCounts {
+  int unknown = 0, up = 0, degraded = 0, down = 0, maintenance = 0;
+  int of(PointStatus s) const;
+  int total() const { return unknown + up + degraded + down + maintenance; }
+};
+
+class HealthMonitor {
+ public:
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    // Every state change and uplink raise/clear as it happens (dashboard push, logs).
+    virtual void onHealthEvent(const HealthEvent&) {}
+    // What people must be told (the webhook body is ready): point changes after
+    // settings.alertHold unless the uplink alarm covers them; uplink raise/clear at once.
+    virtual void onAlert(const HealthEvent&, const nlohmann::json& /*body*/) {}
+  };
+
+  // `log` (optional) must outlive the monitor. Its recent events become the points'
+  // history, and points left in maintenance before a restart stay in maintenance.
+  HealthMonitor(const HealthConfig& config, WallTime start, EventLog* log = nullptr);
+  HealthMonitor(const HealthMonitor&) = delete;
+  HealthMonitor& operator=(const HealthMonitor&) = delete;
+
+  void addListener(Listener* listener);
+  void removeListener(Listener* listener);
+
+  // False when the result names no known point or probe (it is counted, not used).
+  bool onProbeResult(const ProbeResult& result);
+  // Heartbeat deadlines and held alerts. Call at least once a second.
+  void tick(WallTime now);
+  // Operator: maintenance freezes the point's state and silences it. False: unknown id.
+  bool setMaintenance(const std::string& id, bool on, WallTime now, const std::string& reason = {});
+
+  // Queries for the API, dashboard and probers.
+  const HealthConfig& config() const { return config_; }
+  const HealthSettings& settings() const { return config_.settings; }
+  std::size_t size() const { return states_.size(); }
+  const PointConfig* findPoint(const std::string& id) const;
+  std::optional<PointStatus> status(const std::string& id) const;
+  std::vector<PointSnapshot> snapshot() const;
+  std::optional<PointSnapshot> point(const std::string& id) const;
+  StateCounts counts() const;
+  bool uplinkAlarm() const { return correlator_.active(); }
+  std::vector<std::string> uplinkPoints() const;
+  const std::deque<HealthEvent>& recentEvents() const { return recent_; }
+
+  // JSON for GET /api/points and /api/points/{id}.
+  nlohmann::json toJson(const PointSnapshot& p) const;
+  nlohmann::json pointsJson() const;  // {"counts":{...},"uplink":{...},"points":[...]}
+
+  // Prometheus text exposition (version 0.0.4) for /metrics.
+  std::string prometheusText() const;
+  // systemd STATUS=: "94/96 điểm cầu hoạt động (2 chập chờn, 2 mất kết nối)".
+  std::string systemdStatus() const;
+
+ private:
+  void onChange(std::size_t index, const PointState::Change& change);
+  void record(HealthEvent e);
+  void handleVerdict(Correlator::Verdict v, WallTime at);
+  void releaseAlerts(WallTime now);
+  void sendAlert(const HealthEvent& e);
+  void markSuppressed(const HealthEvent& e);
+  int watched() const;
+  PointSnapshot snapshotOf(std::size_t index) const;
+
+  HealthConfig config_;  // first: states_ and correlator_ point at config_.settings
+  std::vector<PointState> states_;
+  std::vector<PointHistory> histories_;
+  std::vector<std::uint64_t> changes_;  // state changes per point since start
+  std::unordered_map<std::string, std::size_t> index_;
+  Correlator correlator_;
+  EventLog* log_;
+  std::vector<Listener*> listeners_;
+  std::deque<HealthEvent> recent_;   // all events, newest last
+  std::deque<HealthEvent> pending_;  // point alerts waiting out alertHold
+  std::set<std::string> silent_;     // down alert suppressed: recovery is not news either
+  std::uint64_t strayResults_ = 0;
+  std::uint64_t logErrors_ = 0;
+  std::uint64_t alertsSent_ = 0;
+  std::uint64_t alertsSuppressed_ = 0;
+};
+
+}  // namespace ceremony::health
