@@ -1,0 +1,197 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "config/Secrets.h"
+
+namespace ceremony {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    static int counter = 0;
+    path_ = fs::temp_directory_path() /
+            ("ceremonyd-secrets-" + std::to_string(getpid()) + "-" + std::to_string(++counter));
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  fs::path write(const std::string& name, const std::string& text) const {
+    fs::path p = path_ / name;
+    std::ofstream(p, std::ios::binary) << text;
+    return p;
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// Sets (or unsets) an environment variable for one test and puts it back.
+class EnvVar {
+ public:
+  EnvVar(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value)
+      setenv(name, value, 1);
+    else
+      unsetenv(name);
+  }
+  ~EnvVar() {
+    if (old_)
+      setenv(name_, old_->c_str(), 1);
+    else
+      unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+const char* kKey = "FB-1234567890123456-0-AbCdEfGhIjKlMnOp";
+
+OutputConfig rtmpOutput() {
+  OutputConfig o;
+  o.id = "facebook";
+  o.url = "rtmps://live-api-s.facebook.com:443/rtmp/";
+  return o;
+}
+
+TEST(Secrets, KeyFileIsReadAndTrimmed) {
+  TempDir dir;
+  OutputConfig o = rtmpOutput();
+  o.keyFile = dir.write("facebook.key", std::string("  ") + kKey + "\r\n\n").string();
+  std::string why;
+  EXPECT_EQ(readStreamKey(o, &why), kKey);
+}
+
+TEST(Secrets, MissingKeyFileSaysWhichFile) {
+  TempDir dir;
+  OutputConfig o = rtmpOutput();
+  o.keyFile = (dir.path() / "missing.key").string();
+  std::string why;
+  EXPECT_FALSE(readStreamKey(o, &why));
+  EXPECT_NE(why.find(o.keyFile), std::string::npos) << why;
+  EXPECT_NE(why.find("does not exist"), std::string::npos) << why;
+}
+
+TEST(Secrets, EmptyKeyFileIsRefused) {
+  TempDir dir;
+  OutputConfig o = rtmpOutput();
+  o.keyFile = dir.write("empty.key", " \n").string();
+  std::string why;
+  EXPECT_FALSE(readStreamKey(o, &why));
+  EXPECT_NE(why.find("is empty"), std::string::npos) << why;
+}
+
+TEST(Secrets, KeyFileWithTwoLinesIsRefusedWithoutQuotingIt) {
+  TempDir dir;
+  OutputConfig o = rtmpOutput();
+  o.keyFile = dir.write("two.key", std::string(kKey) + "\nsecond-line\n").string();
+  std::string why;
+  EXPECT_FALSE(readStreamKey(o, &why));
+  EXPECT_NE(why.find("more than one"), std::string::npos) << why;
+  EXPECT_EQ(why.find(kKey), std::string::npos) << why;
+  EXPECT_EQ(why.find("second-line"), std::string::npos) << why;
+}
+
+TEST(Secrets, KeyFileThatIsAFolderIsRefused) {
+  TempDir dir;
+  OutputConfig o = rtmpOutput();
+  o.keyFile = dir.path().string();
+  std::string why;
+  EXPECT_FALSE(readStreamKey(o, &why));
+  EXPECT_NE(why.find("folder"), std::string::npos) << why;
+}
+
+TEST(Secrets, CredentialComesFromCredentialsDirectory) {
+  TempDir dir;
+  dir.write("facebook-key", std::string(kKey) + "\n");
+  EnvVar env("CREDENTIALS_DIRECTORY", dir.path().c_str());
+  OutputConfig o = rtmpOutput();
+  o.keyCredential = "facebook-key";
+  std::string why;
+  EXPECT_EQ(readStreamKey(o, &why), kKey) << why;
+
+  o.keyCredential = "other-key";
+  EXPECT_FALSE(readStreamKey(o, &why));
+  EXPECT_NE(why.find("'other-key'"), std::string::npos) << why;
+}
+
+TEST(Secrets, CredentialWithoutSystemdExplainsWhy) {
+  EnvVar env("CREDENTIALS_DIRECTORY", nullptr);
+  OutputConfig o = rtmpOutput();
+  o.keyCredential = "facebook-key";
+  std::string why;
+  EXPECT_FALSE(readStreamKey(o, &why));
+  EXPECT_NE(why.find("CREDENTIALS_DIRECTORY is not set"), std::string::npos) << why;
+}
+
+TEST(Secrets, CredentialNameCannotEscapeTheDirectory) {
+  TempDir dir;
+  dir.write("secret", kKey);
+  fs::create_directories(dir.path() / "creds");
+  EnvVar env("CREDENTIALS_DIRECTORY", (dir.path() / "creds").c_str());
+  OutputConfig o = rtmpOutput();
+  o.keyCredential = "../secret";
+  std::string why;
+  EXPECT_FALSE(readStreamKey(o, &why));
+  EXPECT_NE(why.find("not a valid credential name"), std::string::npos) << why;
+}
+
+TEST(Secrets, NoKeyConfigured) {
+  std::string why;
+  EXPECT_FALSE(readStreamKey(rtmpOutput(), &why));
+  EXPECT_NE(why.find("no key_file or key_credential"), std::string::npos) << why;
+}
+
+TEST(Secrets, RedactUrlHidesTheStreamKey) {
+  EXPECT_EQ(redactUrl(std::string("rtmps://live-api-s.facebook.com:443/rtmp/") + kKey),
+            "rtmps://live-api-s.facebook.com:443/rtmp/***");
+  EXPECT_EQ(redactUrl(std::string("rtmps://live-api-s.facebook.com:443/rtmp/") + kKey +
+                      "?s_bl=1&s_ps=1&a=Abc"),
+            "rtmps://live-api-s.facebook.com:443/rtmp/***?***");
+  EXPECT_EQ(redactUrl("rtmp://127.0.0.1:1935/live/stream?key=abc"),
+            "rtmp://127.0.0.1:1935/live/***?***");
+  EXPECT_EQ(redactUrl("RTMP://user:pw@host/live/abc"), "RTMP://***@host/live/***");
+}
+
+TEST(Secrets, RedactUrlLeavesKeylessUrlsAlone) {
+  EXPECT_EQ(redactUrl("rtmps://live-api-s.facebook.com:443/rtmp/"),
+            "rtmps://live-api-s.facebook.com:443/rtmp/");
+  EXPECT_EQ(redactUrl("rtmp://a.rtmp.youtube.com/live2"), "rtmp://a.rtmp.youtube.com/live2");
+  EXPECT_EQ(redactUrl("srt://0.0.0.0:9000?mode=listener"), "srt://0.0.0.0:9000?mode=listener");
+  EXPECT_EQ(redactUrl("not a url"), "not a url");
+  EXPECT_EQ(redactUrl(""), "");
+}
+
+TEST(Secrets, RedactUrlHidesPasswordsOfOtherSchemes) {
+  EXPECT_EQ(redactUrl("srt://host:9000?mode=caller&passphrase=hunter2hunter2"),
+            "srt://host:9000?mode=caller&passphrase=***");
+  EXPECT_EQ(redactUrl("rtsp://admin:1234@192.168.1.10/stream1"),
+            "rtsp://admin:***@192.168.1.10/stream1");
+  EXPECT_EQ(redactUrl("https://example.org/hook?token=abc&x=1"),
+            "https://example.org/hook?token=***&x=1");
+}
+
+TEST(Secrets, SecretPartOfRtmpUrl) {
+  EXPECT_FALSE(secretPartOfRtmpUrl("rtmps://live-api-s.facebook.com:443/rtmp/"));
+  EXPECT_FALSE(secretPartOfRtmpUrl("rtmp://a.rtmp.youtube.com/live2"));
+  EXPECT_EQ(secretPartOfRtmpUrl("rtmps://live-api-s.facebook.com:443/rtmp/FB-1-2"),
+            "a stream name after /rtmp/");
+  EXPECT_EQ(secretPartOfRtmpUrl("rtmps://host/rtmp/?key=abc"), "a query string (?…)");
+  EXPECT_TRUE(secretPartOfRtmpUrl("rtmp://u:p@host/live"));
+  EXPECT_FALSE(secretPartOfRtmpUrl("srt://host:9000?passphrase=x"));  // not an ingest URL
+}
+
+}  // namespace
+}  // namespace ceremony
