@@ -1171,7 +1171,7 @@ class ConfigReader {
     if (it.start && it.end && *it.end <= *it.start)
       ctx_.error(positionOf(*t.get("end")),
                  f.where() + " ends at " + clock(*it.end) + ", " +
-                     (*it.end == *it.start ? "the moment it starts"s
+                     (*it.end == *it.start ? "the same moment it starts"s
                                            : "before it starts at " + clock(*it.start)));
 
     if (const toml::node* l = f.take("lower_third")) readLowerThird(*l, f, it.lowerThird);
