@@ -42,8 +42,10 @@ GstElement* makeAppSrc(const char* name) {
   // started late (or restarted) needs no clock sharing with the programme.
   // Caps arrive with the first sample (gst_app_src_push_sample sets them), so a destination
   // can be opened before the encoder has produced anything and gets the very first keyframe.
-  g_object_set(src, "format", GST_FORMAT_TIME, "is-live", FALSE, "block", FALSE, "max-bytes",
-               static_cast<guint64>(8 * 1024 * 1024), nullptr);
+  // The encoder's segment travels with each sample: x264enc shifts timestamps by 1000 h
+  // (room for negative DTS) and only the segment turns them back into running time.
+  g_object_set(src, "format", GST_FORMAT_TIME, "handle-segment-change", TRUE, "is-live", FALSE,
+               "block", FALSE, "max-bytes", static_cast<guint64>(8 * 1024 * 1024), nullptr);
   gst_util_set_object_arg(G_OBJECT(src), "leaky-type", "downstream");
   return src;
 }

@@ -1,0 +1,274 @@
+#include "app/Ceremony.h"
+
+#include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
+
+#include <boost/asio/post.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "config/ConfigParser.h"
+#include "config/Secrets.h"
+#include "config/TimeSpec.h"
+
+namespace ceremony {
+
+namespace {
+
+// Seconds between the programme's first frame and the first item in a rehearsal: time for
+// every destination to connect, and a clear pre-show card at the start of the recording.
+constexpr Millis kRehearsalLead{2000};
+
+// recordings/2025-07-28_14-00-05_recording.mkv: the local date and time it was started, so
+// a restart never overwrites an earlier file and the report after the event finds them.
+std::string recordingPath(const OutputConfig& out, const Config& config, WallTime now) {
+  std::filesystem::create_directories(out.directory);
+  const auto local = now + std::chrono::minutes(config.event.utcOffsetMinutes);
+  const std::chrono::year_month_day day{std::chrono::floor<std::chrono::days>(local)};
+  char date[16];
+  std::snprintf(date, sizeof date, "%04d-%02u-%02u", static_cast<int>(day.year()),
+                static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
+  std::string stamp = formatClock(now, config.event.utcOffsetMinutes);
+  for (char& c : stamp)
+    if (c == ':') c = '-';
+  if (stamp.size() == 5) stamp += "-00";
+  return (std::filesystem::path(out.directory) /
+          (std::string(date) + "_" + stamp + "_" + out.id + ".mkv"))
+      .string();
+}
+
+}  // namespace
+
+std::optional<Config> loadForRun(const Options& options) {
+  LoadResult loaded = options.configPath.empty()
+                          ? parseConfigText(embeddedDemoConfig(), "<demo quang-ngai-2025-07-28>",
+                                            std::filesystem::current_path())
+                          : loadConfigFile(options.configPath);
+  for (const auto& d : loaded.diagnostics.all()) {
+    if (d.severity == Severity::Warning)
+      spdlog::warn("{}", d.format());
+    else
+      spdlog::error("{}", d.format());
+  }
+  return std::move(loaded.config);
+}
+
+Ceremony::Ceremony(Config config, Options options, boost::asio::io_context& io)
+    : config_(std::move(config)),
+      options_(std::move(options)),
+      io_(io),
+      signals_(io, SIGINT, SIGTERM),
+      ticker_(io),
+      watchdog_(io) {}
+
+Ceremony::~Ceremony() = default;
+
+bool Ceremony::addOutputs() {
+  const WallTime now = clock_.now();
+  int added = 0;
+  for (const auto& out : config_.outputs) {
+    if (!out.enabled) continue;
+    std::string error;
+    if (out.kind == OutputKind::Record) {
+      std::string path;
+      try {
+        path = recordingPath(out, config_, now);
+      } catch (const std::exception& e) {
+        spdlog::error("Không tạo được thư mục ghi hình {}: {}", out.directory, e.what());
+        continue;
+      }
+      if (mixer_->addOutput(out, path, path, &error)) {
+        spdlog::info("Ghi hình vào {}", path);
+        ++added;
+      } else {
+        spdlog::error("Đầu ra {}: {}", out.id, error);
+      }
+      continue;
+    }
+    std::string location = out.url;
+    if (out.keyRequired) {
+      std::string whyNot;
+      auto key = readStreamKey(out, &whyNot);
+      if (!key) {
+        spdlog::error("Đầu ra {}: {}", out.id, whyNot);
+        continue;
+      }
+      if (!location.empty() && location.back() != '/') location += '/';
+      location += *key;
+    }
+    const std::string safe = redactUrl(location);
+    if (mixer_->addOutput(out, location, safe, &error)) {
+      spdlog::info("Phát tới {} ({})", out.label.empty() ? out.id : out.label, safe);
+      ++added;
+    } else {
+      spdlog::error("Đầu ra {}: {}", out.id, error);
+    }
+  }
+  int n = 0;
+  for (const auto& url : options_.rtmpUrls) {
+    OutputConfig out;
+    out.id = "rtmp-" + std::to_string(++n);
+    out.label = "RTMP (--rtmp)";
+    out.url = url;
+    out.keyRequired = false;
+    std::string error;
+    if (mixer_->addOutput(out, url, redactUrl(url), &error)) {
+      spdlog::info("Phát tới {} ({})", out.id, redactUrl(url));
+      ++added;
+    } else {
+      spdlog::error("Đầu ra {}: {}", out.id, error);
+    }
+  }
+  if (added == 0) spdlog::warn("Không có đầu ra nào: chương trình chạy nhưng không phát đi đâu");
+  return true;
+}
+
+bool Ceremony::start() {
+  mixer_ = std::make_unique<media::ProgramMixer>(config_, io_, *this);
+  addOutputs();
+  std::string error;
+  if (!mixer_->start(&error)) {
+    spdlog::critical("Không khởi động được chương trình: {}", error);
+    return false;
+  }
+
+  std::vector<ItemConfig> items = config_.timeline;
+  if (options_.rehearsalSpeed || options_.configPath.empty()) {
+    const double speed = options_.rehearsalSpeed.value_or(kDemoSpeed);
+    rehearsal_.emplace(items, mixer_->wallTimeAtStart() + kRehearsalLead, speed);
+    items = rehearsal_->apply(std::move(items));
+    spdlog::info("Diễn tập: chương trình bắt đầu ngay, nhanh gấp {}×", speed);
+  }
+  for (const auto& scene : config_.scenes) {
+    if (scene.kind != SceneKind::Slate || !scene.slate.countdownTo) continue;
+    auto since = parseClockTime(*scene.slate.countdownTo);
+    auto date = parseDate(config_.event.date);
+    if (!since || !date) continue;
+    const WallTime target = wallTimeOn(*date, *since, config_.event.utcOffsetMinutes);
+    mixer_->setCountdown(scene.id, rehearsal_ ? rehearsal_->map(target) : target);
+  }
+
+  timeline_ = std::make_unique<Timeline>(items, clock_.now(), config_.event.utcOffsetMinutes);
+  runner_ = std::make_unique<TimelineRunner>(io_, *timeline_, clock_, *this);
+  runner_->start();
+
+  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (!ec) shutdown(sig == SIGINT ? "SIGINT" : "SIGTERM");
+  });
+  everySecond();
+  if (const char* wd = std::getenv("WATCHDOG_USEC")) {
+    const long long usec = std::atoll(wd);
+    if (usec > 0) {
+      // Pinged from the event loop itself: a stalled loop stops the pings.
+      auto ping = std::make_shared<std::function<void()>>();
+      *ping = [this, usec, ping] {
+        sd_notify(0, "WATCHDOG=1");
+        watchdog_.expires_after(std::chrono::microseconds(usec / 2));
+        watchdog_.async_wait([ping](const boost::system::error_code& ec) {
+          if (!ec) (*ping)();
+        });
+      };
+      (*ping)();
+    }
+  }
+  sd_notify(0, "READY=1");
+  notifySystemd();
+  spdlog::info("ceremonyd đang chạy: «{}»", config_.event.title);
+  return true;
+}
+
+void Ceremony::everySecond() {
+  if (stopping_) return;
+  mixer_->tick(clock_.now());
+  notifySystemd();
+  ticker_.expires_after(std::chrono::seconds(1));
+  ticker_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) everySecond();
+  });
+}
+
+std::string Ceremony::statusLine() const {
+  std::string live = "NOT LIVE";
+  if (mixer_)
+    for (const auto& o : mixer_->outputs())
+      if (o.kind == OutputKind::Rtmp && o.state == media::OutputState::Live) live = "LIVE";
+  std::string line = live;
+  if (timeline_) {
+    const auto items = timeline_->items(clock_.now());
+    for (std::size_t i = 0; i < items.size(); ++i)
+      if (items[i].state == ItemState::Running || items[i].state == ItemState::Held) {
+        line += " · mục " + std::to_string(i + 1) + "/" + std::to_string(items.size()) + ": " +
+                items[i].title;
+        break;
+      }
+  }
+  return line;
+}
+
+void Ceremony::notifySystemd() {
+  static std::string last;
+  const std::string line = statusLine();
+  if (line == last) return;
+  last = line;
+  sd_notifyf(0, "STATUS=%s", line.c_str());
+}
+
+void Ceremony::shutdown(const std::string& why) {
+  if (stopping_) return;
+  stopping_ = true;
+  spdlog::info("Dừng ({}): hoàn tất các đầu ra và bản ghi hình", why);
+  sd_notify(0, "STOPPING=1");
+  ticker_.cancel();
+  watchdog_.cancel();
+  signals_.cancel();
+  if (runner_) runner_->stop();
+  if (mixer_) mixer_->stop();
+  io_.stop();
+}
+
+void Ceremony::onClipEnded(const std::string& itemId) {
+  spdlog::info("Clip của mục «{}» đã hết", itemId);
+  if (runner_) runner_->clipEnded(itemId);
+}
+
+void Ceremony::onMediaProblem(const std::string& where, const std::string& message) {
+  spdlog::warn("Media: {}: {}", where, message);
+}
+
+void Ceremony::onOutputState(const std::string& outputId, media::OutputState state,
+                             const std::string& detail) {
+  if (state == media::OutputState::Failed)
+    spdlog::error("Đầu ra {}: lỗi: {}", outputId, detail);
+  else
+    spdlog::info("Đầu ra {}: {}", outputId, media::toString(state));
+  notifySystemd();
+}
+
+void Ceremony::onPrepare(const ItemStatus& item) {
+  if (const SceneConfig* scene = config_.findScene(item.scene)) mixer_->prepare(item.id, *scene);
+}
+
+void Ceremony::onTake(const ItemStatus& item, WallTime at) {
+  const SceneConfig* scene = config_.findScene(item.scene);
+  if (!scene) {
+    spdlog::error("Mục «{}»: không có cảnh «{}»", item.id, item.scene);
+    return;
+  }
+  mixer_->take(item.id, *scene, item.lowerThird, at);
+}
+
+void Ceremony::onTimelineChanged() {
+  notifySystemd();
+}
+
+void Ceremony::onFinished() {
+  spdlog::info("Hết chương trình");
+  if (options_.exitWhenDone) {
+    // Let the last frames reach every destination before closing them.
+    auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(500));
+    timer->async_wait([this, timer](const boost::system::error_code&) { shutdown("hết giờ"); });
+  }
+}
+
+}  // namespace ceremony
