@@ -29,11 +29,11 @@ struct Origin {
 };
 
 // One probe of a point. `kind` is a string so that a new kind is one entry in the
-// registry of kinds (ProbeKinds.h) plus its prober, with no change to this struct;
+// prober registry (ProbeKinds::builtin() in Probes.h), with no change to this struct;
 // settings a kind needs beyond the generic fields go into `params`.
 struct ProbeSpec {
   std::string name;  // unique within the point; defaults to the kind ("http", "tcp", ...)
-  std::string kind;  // "http" | "https" | "tcp" | "heartbeat" (see ProbeKinds.h)
+  std::string kind;  // "http" | "https" | "tcp" | "heartbeat" (ProbeKinds in Probes.h)
   std::string url;   // http/https
   std::string host;  // tcp
   int port = 0;      // tcp

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "health/AlertPayload.h"
+#include "health/PointFields.h"
 
 namespace ceremony::health {
 
@@ -129,7 +130,15 @@ bool HealthMonitor::onProbeResult(const ProbeResult& result) {
     ++strayResults_;
     return false;
   }
-  if (auto change = state.onResult(result)) onChange(it->second, *change);
+  if (!isUtf8(result.reason)) {
+    // Reasons end up in JSON (API, webhook, event log), which must be valid UTF-8.
+    ProbeResult clean = result;
+    for (auto& c : clean.reason)
+      if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+    if (auto change = state.onResult(clean)) onChange(it->second, *change);
+  } else if (auto change = state.onResult(result)) {
+    onChange(it->second, *change);
+  }
   releaseAlerts(result.at);
   return true;
 }

@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "health/PointFields.h"
-#include "health/ProbeKinds.h"
+#include "health/ProbeSpecRules.h"
 
 namespace ceremony::health {
 
@@ -153,8 +153,7 @@ std::optional<ProbeSpec> readProbe(RowReader& r, const Origin& origin) {
               "có url_or_host \"" + target + "\" nhưng thiếu probe_kind (missing probe kind)");
     return std::nullopt;
   }
-  const ProbeKindRule* rule = findProbeKind(kind);
-  if (!rule) {
+  if (!probeKindExists(kind)) {
     r.error(Column::ProbeKind,
             "loại phép thử \"" + kind +
                 "\" không có (unknown probe kind); dùng một trong: " + probeKindList());
@@ -164,7 +163,7 @@ std::optional<ProbeSpec> readProbe(RowReader& r, const Origin& origin) {
   spec.kind = kind;
   spec.origin = origin;
   spec.name = r.get(Column::ProbeName);
-  if (auto e = rule->fromTarget(target, spec); !e.empty()) r.error(Column::Target, e);
+  if (auto e = readProbeTarget(target, spec); !e.empty()) r.error(Column::Target, e);
 
   auto number = [&](Column c, const char* what) -> std::optional<long> {
     std::string text = r.get(c);

@@ -1,7 +1,9 @@
-#include "health/ProbeKinds.h"
+#include "health/ProbeSpecRules.h"
 
 #include <array>
 #include <charconv>
+
+#include "health/Probes.h"
 
 namespace ceremony::health {
 
@@ -88,41 +90,49 @@ std::string heartbeatTarget(std::string_view t, ProbeSpec& s) {
 }
 
 constexpr std::array kRules{
-    ProbeKindRule{"http", "http://10.55.1.2/health", checkHttp, urlTarget},
-    ProbeKindRule{"https", "https://10.55.1.2/health", checkHttps, urlTarget},
-    ProbeKindRule{"tcp", "10.55.1.2:8080", checkTcp, hostPortTarget},
-    ProbeKindRule{"heartbeat", "(để trống, hoặc tệp token)", checkHeartbeat, heartbeatTarget},
+    ProbeSpecRule{"http", checkHttp, urlTarget},
+    ProbeSpecRule{"https", checkHttps, urlTarget},
+    ProbeSpecRule{"tcp", checkTcp, hostPortTarget},
+    ProbeSpecRule{"heartbeat", checkHeartbeat, heartbeatTarget},
 };
+
+const ProbeKinds& registry() {
+  static const ProbeKinds kinds = ProbeKinds::builtin();
+  return kinds;
+}
 
 }  // namespace
 
-const ProbeKindRule* findProbeKind(std::string_view kind) {
+bool probeKindExists(std::string_view kind) {
+  return registry().has(kind);
+}
+
+std::string probeKindList() {
+  std::string out;
+  for (const auto& k : registry().kinds()) {
+    if (!out.empty()) out += ", ";
+    out += k;
+  }
+  return out;
+}
+
+const ProbeSpecRule* findProbeSpecRule(std::string_view kind) {
   for (const auto& r : kRules)
     if (r.kind == kind) return &r;
   return nullptr;
 }
 
-std::vector<std::string_view> probeKindNames() {
-  std::vector<std::string_view> out;
-  for (const auto& r : kRules) out.push_back(r.kind);
-  return out;
-}
-
-std::string probeKindList() {
-  std::string out;
-  for (const auto& r : kRules) {
-    if (!out.empty()) out += ", ";
-    out += r.kind;
-  }
-  return out;
+std::string readProbeTarget(std::string_view target, ProbeSpec& spec) {
+  if (const auto* rule = findProbeSpecRule(spec.kind)) return rule->fromTarget(target, spec);
+  return urlTarget(target, spec);
 }
 
 std::string checkProbeSpec(const ProbeSpec& spec) {
-  const auto* rule = findProbeKind(spec.kind);
-  if (!rule)
+  if (!probeKindExists(spec.kind))
     return "loại phép thử \"" + spec.kind +
            "\" không có (unknown probe kind); dùng một trong: " + probeKindList();
-  return rule->check(spec);
+  if (const auto* rule = findProbeSpecRule(spec.kind)) return rule->check(spec);
+  return checkTimeouts(spec);
 }
 
 }  // namespace ceremony::health

@@ -1,28 +1,34 @@
 #pragma once
-// The kinds of probe the configuration may name, with what each kind needs.
-// Adding a kind (e.g. "srt" caller statistics) is one entry in the table in
-// ProbeKinds.cpp plus its prober; config and CSV validation pick it up from here.
+// What the configuration must say for each kind of probe, checked when the config or
+// the CSV is read (so `ceremonyd --check` catches it, not the first probe round).
+//
+// Which kinds exist is decided by the prober registry, ProbeKinds::builtin() (Probes.h):
+// a new kind registered there is accepted here with the generic checks (timeouts).
+// A rule in this file adds kind-specific checks and how to read the CSV column
+// url_or_host; it is optional for a new kind.
 
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "health/HealthConfig.h"
 
 namespace ceremony::health {
 
-struct ProbeKindRule {
+struct ProbeSpecRule {
   std::string_view kind;
-  std::string_view example;  // shown in messages: what a valid target looks like
   // Empty when the spec is usable; otherwise a plain sentence for the user.
   std::string (*check)(const ProbeSpec& spec);
   // Fills spec.url / host / port from the CSV column url_or_host; same sentence rule.
   std::string (*fromTarget)(std::string_view target, ProbeSpec& spec);
 };
 
-const ProbeKindRule* findProbeKind(std::string_view kind);
-std::vector<std::string_view> probeKindNames();
-std::string probeKindList();  // "http, https, tcp, heartbeat" for messages
+bool probeKindExists(std::string_view kind);
+std::string probeKindList();  // "heartbeat, http, https, tcp" for messages
+const ProbeSpecRule* findProbeSpecRule(std::string_view kind);
+
+// Reads the CSV column url_or_host into `spec` by its kind's rule (a kind without a
+// rule takes it as a URL). Empty when fine, else the sentence to report.
+std::string readProbeTarget(std::string_view target, ProbeSpec& spec);
 
 // Checks `spec` against its kind; empty when fine, else the sentence to report.
 std::string checkProbeSpec(const ProbeSpec& spec);
