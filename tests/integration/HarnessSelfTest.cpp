@@ -87,6 +87,13 @@ TEST(HarnessProcess, MissingProgramIsAClearError) {
   }
 }
 
+TEST(HarnessProcess, TailOfALogForFailureMessages) {
+  EXPECT_EQ(tailOf("", 2), "");
+  EXPECT_EQ(tailOf("a\nb\nc\n", 2), "b\nc\n");
+  EXPECT_EQ(tailOf("a\nb\nc", 2), "b\nc");
+  EXPECT_EQ(tailOf("a\nb", 5), "a\nb");
+}
+
 TEST(HarnessTempDir, RemovedUnlessAskedToKeep) {
   fs::path removed, kept;
   {

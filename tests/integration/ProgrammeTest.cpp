@@ -371,22 +371,30 @@ TEST_F(ProgrammeRtmp, RecordingReadsToTheEndWithThePlannedDuration) {
 }
 
 // RTMPS, as Facebook's ingest takes it: through nginx's TLS front with a certificate made at
-// test time, so the output must be told not to validate it (tls_validation = false).
+// test time, so the output must be told not to validate it (tls_validation = false). As for
+// Facebook, the URL has no stream name and the key comes from a file; nginx records the stream
+// under the key's name, and the key must not show up in the daemon's log.
 TEST(ProgrammeRtmps, StreamArrivesThroughTheTlsFront) {
+  const std::string key = "khoa-bi-mat-7f3a9c";
   DaemonRun run;
-  run.stream = "programme-tls";
+  run.stream = key;
   runDaemon(
       run, "programme-rtmps", true,
-      [](NginxRtmp& nginx) {
-        return "[outputs.tls_front]\nkind = \"rtmp\"\nurl = \"" + nginx.rtmpsUrl("programme-tls") +
-               "\"\nkey_required = false\ntls_validation = false\n";
+      [&](NginxRtmp& nginx) {
+        const auto keyFile = run.dir->path() / "front.key";
+        writeText(keyFile, key + "\n");
+        fs::permissions(keyFile, fs::perms::owner_read | fs::perms::owner_write);
+        const auto url = nginx.rtmpsUrl("");
+        return "[outputs.tls_front]\nkind = \"rtmp\"\nurl = \"" + url + "\"\nkey_file = \"" +
+               keyFile.string() + "\"\ntls_validation = false\n";
       },
       [](NginxRtmp&) { return std::vector<std::string>{}; });
   ASSERT_TRUE(run.setupError.empty()) << run.setupError;
   const MediaProbe probe(run.dir->path());
-  const auto file = run.nginx->recordedFile("programme-tls");
+  const auto file = run.nginx->recordedFile(key);
   EXPECT_EQ(run.exitStatus, 0) << describe(run);
-  ASSERT_TRUE(run.nginx->published("programme-tls")) << describe(run);
+  EXPECT_EQ(run.log.find(key), std::string::npos) << "the stream key is in the log:\n" << run.log;
+  ASSERT_TRUE(run.nginx->published(key)) << describe(run);
   ASSERT_TRUE(fs::exists(file)) << describe(run);
   expectFacebookFormat(probe, file);
   const auto keyframes = probe.keyframeTimes(file);

@@ -202,8 +202,13 @@ class MediaProbe {
                                   "null", "-", "-progress", progress.string()},
                                  logDir_, timeout_);
     std::istringstream messages(result.err);
-    for (std::string line; std::getline(messages, line);)
-      (line.rfind("[null @", 0) == 0 ? check.muxerNotes : check.errors) += line + "\n";
+    bool fromMuxer = false;
+    for (std::string line; std::getline(messages, line);) {
+      // "    Last message repeated N times" belongs to the line before it.
+      if (line.find("Last message repeated") == std::string::npos)
+        fromMuxer = line.rfind("[null @", 0) == 0;
+      (fromMuxer ? check.muxerNotes : check.errors) += line + "\n";
+    }
     if (!result.exitStatus) check.errors += "(timed out)";
     std::istringstream lines(readText(progress));
     for (std::string line; std::getline(lines, line);)
@@ -221,8 +226,10 @@ class MediaProbe {
 
  private:
   static std::string scaleTo(int n) {
-    // "area" averages every pixel of a cell; the default bicubic would sample a few.
-    return "scale=" + std::to_string(n) + ":" + std::to_string(n) + ":flags=area";
+    // RGB first, at full size: shrinking YUV 4:2:0 straight to a few pixels mixes chroma of
+    // neighbouring cells (a white cell next to red came out pink). Then "area" averages every
+    // pixel of a cell; the default bicubic would sample a few.
+    return "format=rgb24,scale=" + std::to_string(n) + ":" + std::to_string(n) + ":flags=area";
   }
 
   static double number(const nlohmann::json& object, const char* key) {

@@ -44,9 +44,11 @@ inline void writeText(const std::filesystem::path& file, const std::string& text
 // The last `lines` lines of a log, for failure messages that show what a peer said.
 inline std::string tailOf(const std::string& text, int lines = 30) {
   std::size_t at = text.size();
-  for (int n = 0; n <= lines && at > 0; ++n) {
-    at = text.rfind('\n', at - 1);
-    if (at == std::string::npos) return text;
+  if (at > 0 && text.back() == '\n') --at;  // a final newline ends the last line
+  for (int n = 0; n < lines; ++n) {
+    const auto newline = at == 0 ? std::string::npos : text.rfind('\n', at - 1);
+    if (newline == std::string::npos) return text;
+    at = newline;
   }
   return text.substr(at + 1);
 }
