@@ -10,7 +10,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
+#include <sstream>
 #include <vector>
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "TimelineTestItems.h"
 #include "core/Clock.h"
@@ -83,6 +87,8 @@ TEST(TimelineRunner, TakesEachItemAheadOfItsTimeInOrder) {
   std::size_t takes = 0;
   for (const auto& c : rec.calls) {
     if (c.kind != 'T') continue;
+    RecordProperty("take_lead_ms_item" + std::to_string(c.index),
+                   static_cast<int>((c.at - c.calledAt).count()));
     const WallTime p = planned[c.index];
     EXPECT_LE(std::chrono::abs(c.at - p), Millis{20}) << "item " << c.index;
     EXPECT_LT(c.calledAt, c.at) << "the take must reach the media core before its time";
@@ -168,6 +174,39 @@ TEST(TimelineRunner, OperatorNextTakesAManualItemWithASmallLead) {
   EXPECT_GT(take.at, take.calledAt);
   EXPECT_LE(take.at - pressed, 250ms);
   EXPECT_GE(take.at - pressed, 150ms);
+}
+
+// The technical team reads the journal: each start with planned and actual time, in the
+// event's timezone, and how late.
+TEST(TimelineRunner, LogsEachStartWithPlannedAndActualTime) {
+  std::ostringstream out;
+  auto previous = spdlog::default_logger();
+  auto logger = std::make_shared<spdlog::logger>(
+      "timeline-test", std::make_shared<spdlog::sinks::ostream_sink_st>(out));
+  logger->set_pattern("%v");
+  spdlog::set_default_logger(logger);
+
+  SystemClock clock;
+  boost::asio::io_context io;
+  Recorder rec(clock, io);
+  const WallTime shown = clock.now() - 63s;
+  auto speech = manual("chi-dao", 200ms, shown);
+  speech.title = "Lãnh đạo UBND tỉnh phát biểu chỉ đạo và phát động phong trào";
+  Timeline timeline({speech, follow("ket-thuc", 100ms)}, clock.now(), 7 * 60);
+  TimelineRunner runner(io, timeline, clock, rec);
+  runner.start();
+  boost::asio::post(io, [&] { EXPECT_TRUE(runner.next().ok()); });
+  io.run_for(3s);
+  spdlog::set_default_logger(previous);
+
+  ASSERT_GE(rec.calls.size(), 2u);
+  ASSERT_EQ(rec.calls[1].kind, 'T');
+  const WallTime actual = rec.calls[1].at;
+  const std::string expected = "Mục 1/2 «Lãnh đạo UBND tỉnh phát biểu…» bắt đầu " +
+                               clockText(actual, 7 * 60) + " (kế hoạch " +
+                               clockText(shown, 7 * 60) + ", trễ 63 s)";
+  EXPECT_NE(out.str().find(expected), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("Chương trình kết thúc"), std::string::npos);
 }
 
 }  // namespace
