@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -31,7 +32,7 @@ const fs::path kData = fs::path(CEREMONYD_SOURCE_DIR) / "tests/integration/data"
 // ---- What each scene of programme.toml looks like on an 8×8 grid of average colours ----
 
 const Rgb kGreen{0, 255, 0}, kMagenta = Rgb::hex("#c000c0"), kBlue{0, 0, 255},
-                             kWhite{255, 255, 255}, kRed{255, 0, 0}, kPreShow = Rgb::hex("#7a0c0c");
+                             kWhite{255, 255, 255}, kRed{255, 0, 0}, kPreShow = Rgb::hex("#102a54");
 // Generous for YUV 4:2:0 round trips and x264 at 3.5 Mbit/s, yet far below the distance
 // between any two scene colours (≥ 130), so a wrong scene cannot pass.
 constexpr double kTolerance = 60;
@@ -185,6 +186,11 @@ void runDaemon(DaemonRun& run, const std::string& label, bool tls,
   }
 }
 
+// Measurements worth seeing when the tests pass too (the numbers of a report).
+void note(const std::string& what) {
+  std::cout << "[ measured ] " << what << "\n";
+}
+
 std::string describe(const DaemonRun& run) {
   return "ceremonyd " +
          (run.exitStatus ? "exit " + std::to_string(*run.exitStatus) : std::string("?")) +
@@ -276,6 +282,7 @@ TEST_F(ProgrammeRtmp, KeyframeEveryTwoSeconds) {
   const auto gaps = intervals(keyframes);
   int wrong = 0;
   for (double gap : gaps) wrong += std::abs(gap - 2.0) > 0.034;
+  note("keyframe intervals (s): " + listOf(gaps));
   EXPECT_EQ(wrong, 0) << "keyframe intervals (s): " << listOf(gaps)
                       << "\n(an extra keyframe at a scene change means x264's scenecut is on)";
 }
@@ -297,6 +304,9 @@ TEST_F(ProgrammeRtmp, DurationAsPlanned) {
   // Item 1 comes ~2 s after start-up; the stream then lasts the 30 s of the plan.
   EXPECT_LT(*t.onset - t.firstFrame, 6.0) << t.summary();
   const double end = t.frames.back().time;
+  note("first frame " + std::to_string(t.firstFrame) + " s, item 1 on air " +
+       std::to_string(*t.onset) + " s, last frame " + std::to_string(end) + " s, planned end " +
+       std::to_string(t.boundary(kPlan.size())) + " s");
   EXPECT_NEAR(end, t.boundary(kPlan.size()), 1.0)
       << "the stream should end when the last item does\n"
       << t.summary();
@@ -335,9 +345,30 @@ TEST_F(ProgrammeRtmp, SceneChangesWithinAFrameOrTwoOfThePlan) {
     measured += kPlan[k].id + " " + std::to_string(int(std::lround(late * 1000))) + " ms; ";
     worst = std::max(worst, std::abs(late));
   }
+  note("take vs plan: " + measured);
   // Frame-accurate takes: 2 frames (67 ms) allows for FLV's millisecond timestamps.
   EXPECT_LE(worst, 0.067) << "take vs plan (item 1's real start + durations): " << measured << "\n"
                           << t.summary();
+}
+
+// Viewers who join early see the "starting soon" card, not black or a test pattern. The first
+// half second is left to the slate's start-up.
+TEST_F(ProgrammeRtmp, PreShowCardUntilTheFirstItem) {
+  ASSERT_TRUE(fs::exists(received())) << describe(*run_);
+  const auto& t = timeline();
+  ASSERT_TRUE(t.onset) << t.summary();
+  int before = 0, other = 0, leading = 0;
+  bool startingUp = true;
+  for (std::size_t i = 0; i < t.frames.size() && t.frames[i].time < *t.onset; ++i) {
+    ++before;
+    startingUp = startingUp && t.scenes[i] != "pre-show";
+    leading += startingUp;
+    other += t.frames[i].time >= t.firstFrame + 0.5 && t.scenes[i] != "pre-show";
+  }
+  note(std::to_string(before) + " frames before item 1, the first " + std::to_string(leading) +
+       " not yet the pre-show card");
+  EXPECT_GT(before, 0);
+  EXPECT_EQ(other, 0) << t.summary();
 }
 
 TEST_F(ProgrammeRtmp, LowerThirdShowsOnlyWithItsItem) {
@@ -362,6 +393,7 @@ TEST_F(ProgrammeRtmp, RecordingReadsToTheEndWithThePlannedDuration) {
   const auto& file = files.front();
   const auto check = probe_->readsToEnd(file);
   EXPECT_TRUE(check.ok) << file << ": " << check.describe();
+  note("recording " + file.filename().string() + ": " + check.describe());
   expectFacebookFormat(*probe_, file);
 
   const auto t = Timeline::of(*probe_, file);
