@@ -81,6 +81,8 @@ bool EncodedOutput::start(std::string* error) {
     // No deleteStream/FCUnpublish on stop: Facebook may end the broadcast on deleteStream.
     g_object_set(sink, "location", location_.c_str(), "sync", FALSE, "async", FALSE, nullptr);
     gst_util_set_object_arg(G_OBJECT(sink), "stop-commands", "none");
+    // Only for rehearsals against a local server with a self-signed certificate.
+    if (!config_.tlsValidation) g_object_set(sink, "tls-validation-flags", 0, nullptr);
   } else {
     mux = gst_element_factory_make("matroskamux", "mux");
     sink = gst_element_factory_make("filesink", "sink");
@@ -108,16 +110,19 @@ bool EncodedOutput::start(std::string* error) {
     *error = "cannot link output " + config_.id;
     return false;
   }
-  // The destination is live once data reaches the sink without an error.
+  sink_ = sink;
+  // A recording is live once data reaches the file; an RTMP destination once the server
+  // has taken bytes (poll()).
   GstPtr<GstPad> sinkPad(gst_element_get_static_pad(sink, "sink"));
-  gst_pad_add_probe(
-      sinkPad.get(), GST_PAD_PROBE_TYPE_BUFFER,
-      [](GstPad*, GstPadProbeInfo*, gpointer data) {
-        auto* self = static_cast<EncodedOutput*>(data);
-        if (self->running_) self->setState(OutputState::Live, self->safeLocation_);
-        return GST_PAD_PROBE_REMOVE;
-      },
-      this, nullptr);
+  if (config_.kind == OutputKind::Record)
+    gst_pad_add_probe(
+        sinkPad.get(), GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo*, gpointer data) {
+          auto* self = static_cast<EncodedOutput*>(data);
+          if (self->running_) self->setState(OutputState::Live, self->safeLocation_);
+          return GST_PAD_PROBE_REMOVE;
+        },
+        this, nullptr);
   GstPtr<GstBus> bus(gst_element_get_bus(pipeline_.get()));
   gst_bus_set_sync_handler(bus.get(), &EncodedOutput::onBusMessage, this, nullptr);
   setState(OutputState::Connecting, safeLocation_);
@@ -192,6 +197,18 @@ void EncodedOutput::stop(std::chrono::milliseconds timeout) {
   }
   gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
   setState(OutputState::Stopped, "");
+}
+
+void EncodedOutput::poll() {
+  if (!running_ || !sink_ || config_.kind != OutputKind::Rtmp) return;
+  GstStructure* stats = nullptr;
+  g_object_get(sink_, "stats", &stats, nullptr);
+  if (!stats) return;
+  guint64 sent = 0;
+  gst_structure_get_uint64(stats, "out-bytes-total", &sent);
+  gst_structure_free(stats);
+  if (sent > sentToServer_) setState(OutputState::Live, safeLocation_);
+  sentToServer_ = sent;
 }
 
 OutputStatus EncodedOutput::status() const {

@@ -51,6 +51,9 @@ class EncodedOutput {
   void pushVideo(GstSample* sample);
   void pushAudio(GstSample* sample);
 
+  // On the owner's thread, about once a second: an RTMP destination is live once the
+  // server takes bytes.
+  void poll();
   OutputStatus status() const;
   const std::string& id() const { return config_.id; }
 
@@ -63,6 +66,8 @@ class EncodedOutput {
   std::string safeLocation_;
   Report report_;
   GstPtr<GstElement> pipeline_;
+  GstElement* sink_ = nullptr;  // owned by pipeline_
+  std::uint64_t sentToServer_ = 0;
   GstElement* videoSrc_ = nullptr;  // owned by pipeline_
   GstElement* audioSrc_ = nullptr;
   std::atomic<bool> sawKeyframe_{false};

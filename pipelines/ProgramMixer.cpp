@@ -672,6 +672,10 @@ void ProgramMixer::setCountdown(const std::string& sceneId, WallTime target) {
 }
 
 void ProgramMixer::tick(WallTime now) {
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& out : outputs_) out->poll();
+  }
   for (auto& [id, c] : countdowns_) {
     const auto left = std::chrono::duration_cast<std::chrono::seconds>(c.target - now).count();
     g_object_set(c.overlay, "text", formatCountdown(left).c_str(), nullptr);
