@@ -16,10 +16,11 @@ GstElement* make(const char* factory, const char* name = nullptr) {
   return gst_element_factory_make(factory, name);
 }
 
-GstCaps* rawVideoCaps(const ProgrammeFormat& f, bool withFormat) {
-  GstCaps* caps = gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, f.width, "height",
-                                      G_TYPE_INT, f.height, "framerate", GST_TYPE_FRACTION, f.fps,
-                                      1, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
+GstCaps* rawVideoCaps(const ProgrammeFormat& f, bool withFormat, bool withRate = true) {
+  GstCaps* caps =
+      gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, f.width, "height", G_TYPE_INT,
+                          f.height, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
+  if (withRate) gst_caps_set_simple(caps, "framerate", GST_TYPE_FRACTION, f.fps, 1, nullptr);
   if (withFormat) gst_caps_set_simple(caps, "format", G_TYPE_STRING, "I420", nullptr);
   return caps;
 }
@@ -48,13 +49,14 @@ void ghost(GstElement* bin, GstElement* inner, const char* padName, const char* 
   gst_element_add_pad(bin, gst_ghost_pad_new(ghostName, target.get()));
 }
 
-// Raw video of any size/format → the programme's size (keeping the aspect ratio).
+// Raw video of any size/format → the programme's size (keeping the aspect ratio). The frame
+// rate stays the source's own (a 25 fps camera or clip): the mixer resamples it in time.
 // Returns {first, last} of the chain, added to `bin`.
 std::pair<GstElement*, GstElement*> videoNormaliser(GstElement* bin, const ProgrammeFormat& f) {
   GstElement* convert = make("videoconvert");
   GstElement* scale = make("videoscale");
   g_object_set(scale, "add-borders", TRUE, nullptr);
-  GstElement* caps = capsfilter(rawVideoCaps(f, false));
+  GstElement* caps = capsfilter(rawVideoCaps(f, false, false));
   gst_bin_add_many(GST_BIN(bin), convert, scale, caps, nullptr);
   gst_element_link_many(convert, scale, caps, nullptr);
   return {convert, caps};
@@ -76,10 +78,10 @@ struct DynamicLink {
 };
 void onDecodedPad(GstElement*, GstPad* pad, gpointer data) {
   auto* link = static_cast<DynamicLink*>(data);
-  GstPtr<GstCaps> caps(reinterpret_cast<GstCaps*>(gst_pad_get_current_caps(pad)));
-  if (!caps) caps.reset(reinterpret_cast<GstCaps*>(gst_pad_query_caps(pad, nullptr)));
-  const char* name =
-      gst_structure_get_name(gst_caps_get_structure(reinterpret_cast<GstCaps*>(caps.get()), 0));
+  GstMiniPtr<GstCaps> caps(gst_pad_get_current_caps(pad));
+  if (!caps) caps.reset(gst_pad_query_caps(pad, nullptr));
+  if (!caps || gst_caps_is_empty(caps.get())) return;
+  const char* name = gst_structure_get_name(gst_caps_get_structure(caps.get(), 0));
   GstElement* target = g_str_has_prefix(name, "video/")   ? link->video
                        : g_str_has_prefix(name, "audio/") ? link->audio
                                                           : nullptr;

@@ -1,5 +1,6 @@
 #include "app/Daemon.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
@@ -30,6 +31,8 @@ int runDaemon(int argc, char** argv) {
   }
   if (options.check) return checkConfigMain(options.configPath, std::cout);
 
+  // Logs go to stderr (the journal under systemd); stdout stays for answers like --check.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("ceremonyd"));
   spdlog::set_level(spdlog::level::from_str(options.logLevel));
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
 
