@@ -153,6 +153,10 @@ bool Ceremony::start() {
   runner_ = std::make_unique<TimelineRunner>(io_, *timeline_, clock_, *this);
   runner_->start();
 
+  points_ = std::make_unique<ConnectionPoints>(io_, clock_, config_.health, options_.stateDir);
+  points_->onChange([this] { notifySystemd(); });
+  points_->start();
+
   signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
     if (!ec) shutdown(sig == SIGINT ? "SIGINT" : "SIGTERM");
   });
@@ -203,6 +207,7 @@ std::string Ceremony::statusLine() const {
         break;
       }
   }
+  if (points_ && !points_->empty()) line += " · " + points_->monitor().systemdStatus();
   return line;
 }
 
@@ -223,6 +228,7 @@ void Ceremony::shutdown(const std::string& why) {
   watchdog_.cancel();
   signals_.cancel();
   if (runner_) runner_->stop();
+  if (points_) points_->stop();
   if (mixer_) mixer_->stop();
   io_.stop();
 }

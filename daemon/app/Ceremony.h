@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "app/ConnectionPoints.h"
 #include "app/Options.h"
 #include "config/Config.h"
 #include "core/Clock.h"
@@ -54,6 +55,7 @@ class Ceremony final : public media::ProgramMixer::Listener, public TimelineRunn
   std::unique_ptr<media::ProgramMixer> mixer_;
   std::unique_ptr<Timeline> timeline_;
   std::unique_ptr<TimelineRunner> runner_;
+  std::unique_ptr<ConnectionPoints> points_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer ticker_;
   boost::asio::steady_timer watchdog_;

@@ -590,7 +590,7 @@ class ConfigReader {
     }
     if (const toml::node* k = t->get("keyframe_interval_s")) {
       if (auto v = f.number("keyframe_interval_s")) {
-        if (*v <= 0)
+        if (!(*v > 0))  // also NaN
           ctx_.error(positionOf(*k),
                      "[programme] keyframe_interval_s must be more than 0, not " + shown(*k));
         else if (*v > 4)
@@ -707,7 +707,7 @@ class ConfigReader {
             }
             if (const toml::node* tone = t.get("tone_hz")) {
               if (auto v = f.number("tone_hz")) {
-                if (*v < 0 || *v > 20000)
+                if (!(*v >= 0 && *v <= 20000))  // also NaN
                   ctx_.error(positionOf(*tone), where +
                                                     " tone_hz must be between 0 (silence) and "
                                                     "20000, not " +

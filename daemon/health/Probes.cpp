@@ -243,9 +243,10 @@ class HeartbeatProbe final : public Probe {
       r.ok = true;
       return r;
     }
-    r.reason = "no heartbeat for " +
-               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(quiet).count()) +
-               " s";
+    // Whole seconds, rounded, at least 1: "no heartbeat for 30 s".
+    const auto seconds = std::max<long long>(
+        1, std::chrono::duration_cast<std::chrono::seconds>(quiet + Millis(500)).count());
+    r.reason = "no heartbeat for " + std::to_string(seconds) + " s";
     return r;
   }
 

@@ -1,0 +1,109 @@
+#include "app/ConnectionPoints.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "health/PointState.h"
+
+namespace ceremony {
+
+namespace {
+
+std::unique_ptr<health::EventLog> openLog(const health::HealthConfig& config,
+                                          const std::string& stateDir) {
+  std::string path = config.settings.eventLogPath;
+  if (path.empty() && !stateDir.empty())
+    path = (std::filesystem::path(stateDir) / "health-events.jsonl").string();
+  if (path.empty()) return nullptr;
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  // The log opens on first append and says why it could not (lastError) without stopping us.
+  return std::make_unique<health::EventLog>(path, config.settings.utcOffsetMinutes);
+}
+
+std::string readToken(const std::string& file) {
+  std::ifstream in(file);
+  std::string token;
+  std::getline(in, token);
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  return token;
+}
+
+}  // namespace
+
+ConnectionPoints::ConnectionPoints(boost::asio::io_context& io, const Clock& clock,
+                                   const health::HealthConfig& config, const std::string& stateDir)
+    : io_(io),
+      clock_(clock),
+      curl_(io),
+      heartbeats_(clock),
+      kinds_(health::ProbeKinds::builtin()),
+      log_(openLog(config, stateDir)),
+      monitor_(config, clock.now(), log_.get()),
+      webhook_(io, curl_, health::WebhookSettings::from(config.settings)),
+      context_{io, curl_, heartbeats_, clock},
+      ticker_(io) {
+  monitor_.addListener(this);
+  // A point that reports in (behind NAT) proves itself with its own token.
+  for (const auto& point : monitor_.config().points)
+    for (const auto& probe : point.probes)
+      if (probe.kind == "heartbeat") {
+        const std::string token = probe.tokenFile.empty() ? "" : readToken(probe.tokenFile);
+        if (token.empty())
+          spdlog::warn("Điểm cầu {}: không có mã (token) cho heartbeat", point.id);
+        else
+          heartbeats_.expect(point.id, token);
+      }
+}
+
+ConnectionPoints::~ConnectionPoints() {
+  stop();
+  monitor_.removeListener(this);
+}
+
+void ConnectionPoints::start() {
+  if (empty() || running_) return;
+  running_ = true;
+  scheduler_ = std::make_unique<health::ProbeScheduler>(
+      context_, kinds_, monitor_.settings(), monitor_.config().points,
+      [this](const health::ProbeResult& r) { monitor_.onProbeResult(r); });
+  scheduler_->start();
+  everySecond();
+  spdlog::info("Theo dõi {} điểm cầu, mỗi {} ms", monitor_.size(),
+               monitor_.settings().interval.count());
+}
+
+void ConnectionPoints::stop() {
+  if (!running_) return;
+  running_ = false;
+  ticker_.cancel();
+  if (scheduler_) scheduler_->stop();
+}
+
+void ConnectionPoints::everySecond() {
+  if (!running_) return;
+  monitor_.tick(clock_.now());
+  ticker_.expires_after(std::chrono::seconds(1));
+  ticker_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) everySecond();
+  });
+}
+
+void ConnectionPoints::onHealthEvent(const health::HealthEvent& e) {
+  if (e.kind == health::EventKind::UplinkRaised)
+    spdlog::error("Mất kết nối đường truyền tỉnh: {} điểm cầu cùng lúc", e.points.size());
+  else if (e.kind == health::EventKind::UplinkCleared)
+    spdlog::info("Đường truyền tỉnh đã phục hồi");
+  else
+    spdlog::info("Điểm cầu {}: {} → {} ({})", e.pointId, health::statusLabel(e.from),
+                 health::statusLabel(e.to), e.reason);
+  if (changed_) changed_();
+}
+
+void ConnectionPoints::onAlert(const health::HealthEvent&, const nlohmann::json& body) {
+  webhook_.send(body);
+}
+
+}  // namespace ceremony

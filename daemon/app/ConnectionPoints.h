@@ -1,0 +1,63 @@
+#pragma once
+// The watch over the connection points (điểm cầu), assembled on the daemon's io_context:
+// probes (libcurl multi, tcp, heartbeats) feed the HealthMonitor's decisions; alerts go to
+// the webhook; state changes are logged and kept in the event log on disk.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/Clock.h"
+#include "health/CurlMulti.h"
+#include "health/HealthConfig.h"
+#include "health/HealthEvents.h"
+#include "health/HealthMonitor.h"
+#include "health/ProbeScheduler.h"
+#include "health/Probes.h"
+#include "health/WebhookNotifier.h"
+
+namespace ceremony {
+
+class ConnectionPoints final : public health::HealthMonitor::Listener {
+ public:
+  // `stateDir` holds the event log unless [health] event_log names one.
+  ConnectionPoints(boost::asio::io_context& io, const Clock& clock,
+                   const health::HealthConfig& config, const std::string& stateDir);
+  ~ConnectionPoints() override;
+
+  void start();
+  void stop();
+  bool empty() const { return monitor_.size() == 0; }
+
+  health::HealthMonitor& monitor() { return monitor_; }
+  const health::HealthMonitor& monitor() const { return monitor_; }
+  health::HeartbeatTracker& heartbeats() { return heartbeats_; }
+
+  // Called after every state change (for systemd STATUS and the dashboard).
+  void onChange(std::function<void()> f) { changed_ = std::move(f); }
+
+  // health::HealthMonitor::Listener
+  void onHealthEvent(const health::HealthEvent& event) override;
+  void onAlert(const health::HealthEvent& event, const nlohmann::json& body) override;
+
+ private:
+  void everySecond();
+
+  boost::asio::io_context& io_;
+  const Clock& clock_;
+  health::CurlMulti curl_;
+  health::HeartbeatTracker heartbeats_;
+  health::ProbeKinds kinds_;
+  std::unique_ptr<health::EventLog> log_;
+  health::HealthMonitor monitor_;
+  health::WebhookNotifier webhook_;
+  health::ProbeContext context_;
+  std::unique_ptr<health::ProbeScheduler> scheduler_;
+  boost::asio::steady_timer ticker_;
+  std::function<void()> changed_;
+  bool running_ = false;
+};
+
+}  // namespace ceremony
