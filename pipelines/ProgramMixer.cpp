@@ -3,6 +3,7 @@
 #include <gst/app/gstappsink.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <cmath>
@@ -550,6 +551,9 @@ void ProgramMixer::stop() {
     outs.swap(outputs_);
   }
   for (auto& o : outs) o->stop(std::chrono::milliseconds(3000));
+  for (auto& t : finishing_)
+    if (t.joinable()) t.join();
+  finishing_.clear();
   if (pipeline_) gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
 }
 
@@ -706,6 +710,20 @@ bool ProgramMixer::addOutput(const OutputConfig& output, const std::string& loca
   if (!out->start(error)) return false;
   std::lock_guard lock(mutex_);
   outputs_.push_back(std::move(out));
+  return true;
+}
+
+bool ProgramMixer::removeOutput(const std::string& outputId) {
+  std::shared_ptr<EncodedOutput> out;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = std::find_if(outputs_.begin(), outputs_.end(),
+                           [&](const auto& o) { return o->id() == outputId; });
+    if (it == outputs_.end()) return false;
+    out = *it;
+    outputs_.erase(it);
+  }
+  finishing_.emplace_back([out] { out->stop(std::chrono::milliseconds(3000)); });
   return true;
 }
 

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "config/Config.h"
@@ -65,6 +66,9 @@ class ProgramMixer {
   // starts at the next keyframe); `location` is the full URL with its key, or a file path.
   bool addOutput(const OutputConfig& output, const std::string& location,
                  const std::string& safeLocation, std::string* error);
+  // Takes a destination off (an operator's stop): it is finished (EOS, the file stays
+  // playable) on a thread of its own, so neither the caller nor the encoder waits.
+  bool removeOutput(const std::string& outputId);
   std::vector<OutputStatus> outputs() const;
   // What is on air now (for status displays): the scene id of the last take.
   const std::string& onAirScene() const { return onAirScene_; }
@@ -117,6 +121,7 @@ class ProgramMixer {
   std::deque<Scheduled> videoQueue_;
   std::deque<Scheduled> audioQueue_;
   std::vector<std::shared_ptr<EncodedOutput>> outputs_;
+  std::vector<std::thread> finishing_;  // outputs being stopped; joined by stop()
 
   // io_context only.
   struct Countdown {

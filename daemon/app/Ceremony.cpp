@@ -58,6 +58,7 @@ Ceremony::Ceremony(Config config, Options options, boost::asio::io_context& io)
     : config_(std::move(config)),
       options_(std::move(options)),
       io_(io),
+      pointsFlush_(io),
       signals_(io, SIGINT, SIGTERM),
       ticker_(io),
       watchdog_(io) {}
@@ -65,45 +66,9 @@ Ceremony::Ceremony(Config config, Options options, boost::asio::io_context& io)
 Ceremony::~Ceremony() = default;
 
 bool Ceremony::addOutputs() {
-  const WallTime now = clock_.now();
-  int added = 0;
   for (const auto& out : config_.outputs) {
     if (!out.enabled) continue;
-    std::string error;
-    if (out.kind == OutputKind::Record) {
-      std::string path;
-      try {
-        path = recordingPath(out, config_, now);
-      } catch (const std::exception& e) {
-        spdlog::error("Không tạo được thư mục ghi hình {}: {}", out.directory, e.what());
-        continue;
-      }
-      if (mixer_->addOutput(out, path, path, &error)) {
-        spdlog::info("Ghi hình vào {}", path);
-        ++added;
-      } else {
-        spdlog::error("Đầu ra {}: {}", out.id, error);
-      }
-      continue;
-    }
-    std::string location = out.url;
-    if (out.keyRequired) {
-      std::string whyNot;
-      auto key = readStreamKey(out, &whyNot);
-      if (!key) {
-        spdlog::error("Đầu ra {}: {}", out.id, whyNot);
-        continue;
-      }
-      if (!location.empty() && location.back() != '/') location += '/';
-      location += *key;
-    }
-    const std::string safe = redactUrl(location);
-    if (mixer_->addOutput(out, location, safe, &error)) {
-      spdlog::info("Phát tới {} ({})", out.label.empty() ? out.id : out.label, safe);
-      ++added;
-    } else {
-      spdlog::error("Đầu ra {}: {}", out.id, error);
-    }
+    outputs_.push_back(OutputEntry{out, {}, false, 0, 0, {}});
   }
   int n = 0;
   for (const auto& url : options_.rtmpUrls) {
@@ -112,15 +77,59 @@ bool Ceremony::addOutputs() {
     out.label = "RTMP (--rtmp)";
     out.url = url;
     out.keyRequired = false;
-    std::string error;
-    if (mixer_->addOutput(out, url, redactUrl(url), &error)) {
-      spdlog::info("Phát tới {} ({})", out.id, redactUrl(url));
-      ++added;
-    } else {
-      spdlog::error("Đầu ra {}: {}", out.id, error);
-    }
+    outputs_.push_back(OutputEntry{out, url, false, 0, 0, {}});
   }
+  int added = 0;
+  for (auto& entry : outputs_)
+    if (startOutputEntry(entry)) ++added;
   if (added == 0) spdlog::warn("Không có đầu ra nào: chương trình chạy nhưng không phát đi đâu");
+  return true;
+}
+
+bool Ceremony::startOutputEntry(OutputEntry& entry) {
+  const OutputConfig& out = entry.config;
+  std::string error;
+  std::string location, safe;
+  if (out.kind == OutputKind::Record) {
+    try {
+      location = recordingPath(out, config_, clock_.now());
+    } catch (const std::exception& e) {
+      entry.lastError = "cannot create the recording folder " + out.directory + ": " + e.what();
+      spdlog::error("Không tạo được thư mục ghi hình {}: {}", out.directory, e.what());
+      return false;
+    }
+    safe = location;
+  } else if (!entry.url.empty()) {
+    location = entry.url;
+    safe = redactUrl(location);
+  } else {
+    location = out.url;
+    if (out.keyRequired) {
+      std::string whyNot;
+      auto key = readStreamKey(out, &whyNot);
+      if (!key) {
+        entry.lastError = whyNot;
+        spdlog::error("Đầu ra {}: {}", out.id, whyNot);
+        return false;
+      }
+      if (!location.empty() && location.back() != '/') location += '/';
+      location += *key;
+    }
+    safe = redactUrl(location);
+  }
+  if (!mixer_->addOutput(out, location, safe, &error)) {
+    entry.lastError = error;
+    spdlog::error("Đầu ra {}: {}", out.id, error);
+    return false;
+  }
+  entry.running = true;
+  entry.lastError.clear();
+  entry.lastBytes = 0;
+  entry.kbps = 0;
+  if (out.kind == OutputKind::Record)
+    spdlog::info("Ghi hình vào {}", safe);
+  else
+    spdlog::info("Phát tới {} ({})", out.label.empty() ? out.id : out.label, safe);
   return true;
 }
 
@@ -154,8 +163,14 @@ bool Ceremony::start() {
   runner_->start();
 
   points_ = std::make_unique<ConnectionPoints>(io_, clock_, config_.health, options_.stateDir);
-  points_->onChange([this] { notifySystemd(); });
+  points_->onChange([this] {
+    notifySystemd();
+    publishPoints();
+  });
   points_->start();
+
+  // READY only once the operators can reach the daemon.
+  if (!startApi()) return false;
 
   signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
     if (!ec) shutdown(sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -185,7 +200,15 @@ bool Ceremony::start() {
 void Ceremony::everySecond() {
   if (stopping_) return;
   mixer_->tick(clock_.now());
+  for (const auto& st : mixer_->outputs())
+    for (auto& e : outputs_)
+      if (e.config.id == st.id) {
+        e.kbps =
+            e.lastBytes && st.bytes >= e.lastBytes ? (st.bytes - e.lastBytes) * 8.0 / 1000.0 : 0.0;
+        e.lastBytes = st.bytes;
+      }
   notifySystemd();
+  publishStatus();
   ticker_.expires_after(std::chrono::seconds(1));
   ticker_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) everySecond();
@@ -229,6 +252,8 @@ void Ceremony::shutdown(const std::string& why) {
   signals_.cancel();
   if (runner_) runner_->stop();
   if (points_) points_->stop();
+  pointsFlush_.cancel();
+  if (http_) http_->stop();
   if (mixer_) mixer_->stop();
   io_.stop();
 }
@@ -240,6 +265,7 @@ void Ceremony::onClipEnded(const std::string& itemId) {
 
 void Ceremony::onMediaProblem(const std::string& where, const std::string& message) {
   spdlog::warn("Media: {}: {}", where, message);
+  logEvent("media", where + ": " + message);
 }
 
 void Ceremony::onOutputState(const std::string& outputId, media::OutputState state,
@@ -248,7 +274,10 @@ void Ceremony::onOutputState(const std::string& outputId, media::OutputState sta
     spdlog::error("Đầu ra {}: lỗi: {}", outputId, detail);
   else
     spdlog::info("Đầu ra {}: {}", outputId, media::toString(state));
+  logEvent("output", "Đầu ra " + outputId + ": " + media::toString(state),
+           {{"output", outputId}, {"state", media::toString(state)}});
   notifySystemd();
+  publishStatus();
 }
 
 void Ceremony::onPrepare(const ItemStatus& item) {
@@ -266,6 +295,9 @@ void Ceremony::onTake(const ItemStatus& item, WallTime at) {
 
 void Ceremony::onTimelineChanged() {
   notifySystemd();
+  publishTimeline();
+  publishStatus();
+  publishEvents();
 }
 
 void Ceremony::onFinished() {

@@ -5,9 +5,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <deque>
 #include <memory>
 #include <string>
 
+#include "api/ControlApi.h"
+#include "api/HttpServer.h"
+#include "api/LiveFeed.h"
 #include "app/ConnectionPoints.h"
 #include "app/Options.h"
 #include "config/Config.h"
@@ -19,7 +23,9 @@
 
 namespace ceremony {
 
-class Ceremony final : public media::ProgramMixer::Listener, public TimelineRunner::Listener {
+class Ceremony final : public media::ProgramMixer::Listener,
+                       public TimelineRunner::Listener,
+                       public api::Backend {
  public:
   Ceremony(Config config, Options options, boost::asio::io_context& io);
   ~Ceremony() override;
@@ -42,8 +48,53 @@ class Ceremony final : public media::ProgramMixer::Listener, public TimelineRunn
   void onTimelineChanged() override;
   void onFinished() override;
 
+  // api::Backend (daemon/app/CeremonyApi.cpp): what the control API reads and changes.
+  nlohmann::json status() override;
+  nlohmann::json timeline() override;
+  CommandResult next() override;
+  CommandResult hold() override;
+  CommandResult resume() override;
+  CommandResult goTo(const std::string& itemId) override;
+  CommandResult extend(Millis by) override;
+  CommandResult cut(const std::string& sceneId) override;
+  CommandResult cue(const std::string& name) override;
+  nlohmann::json points(bool notUpOnly) override;
+  std::optional<nlohmann::json> point(const std::string& id) override;
+  CommandResult maintenance(const std::string& id, bool on, const std::string& reason) override;
+  api::HeartbeatOutcome heartbeat(const std::string& id, const std::string& token) override;
+  nlohmann::json outputs() override;
+  CommandResult startOutput(const std::string& id) override;
+  CommandResult stopOutput(const std::string& id) override;
+  nlohmann::json events(std::size_t limit) override;
+  std::string metrics() override;
+  std::optional<std::string> previewJpeg() override;
+  api::LiveFeed& feed() override { return feed_; }
+
+  // Where the API listens ("127.0.0.1:8080"); empty before start().
+  std::string apiEndpoint() const { return http_ ? http_->endpoint() : std::string(); }
+
  private:
+  // One destination the ceremony knows of, running or stopped by an operator.
+  struct OutputEntry {
+    OutputConfig config;
+    std::string url;  // --rtmp destinations: the URL as given (it carries no key)
+    bool running = false;
+    std::uint64_t lastBytes = 0;
+    double kbps = 0;
+    std::string lastError;
+  };
+
   bool addOutputs();
+  bool startOutputEntry(OutputEntry& entry);
+  bool startApi();
+  void publishStatus();
+  void publishTimeline();
+  void publishPoints();
+  void publishEvents();
+  void logEvent(const std::string& kind, const std::string& message, nlohmann::json extra = {});
+  CommandResult operatorCommand(const std::string& what, const CommandResult& result);
+  nlohmann::json itemJson(const ItemStatus& item) const;
+  std::string timeText(WallTime t) const;
   void everySecond();
   void notifySystemd();
   std::string statusLine() const;
@@ -56,6 +107,15 @@ class Ceremony final : public media::ProgramMixer::Listener, public TimelineRunn
   std::unique_ptr<Timeline> timeline_;
   std::unique_ptr<TimelineRunner> runner_;
   std::unique_ptr<ConnectionPoints> points_;
+  std::vector<OutputEntry> outputs_;
+  std::deque<nlohmann::json> log_;  // operator commands, outputs, media problems: newest last
+  std::size_t cutCount_ = 0;
+  // The control API: the feed outlives the server (its connections unsubscribe on close).
+  api::LiveFeed feed_;
+  std::unique_ptr<api::ControlApi> api_;
+  std::unique_ptr<api::HttpServer> http_;
+  boost::asio::steady_timer pointsFlush_;
+  bool pointsDirty_ = false;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer ticker_;
   boost::asio::steady_timer watchdog_;

@@ -16,6 +16,10 @@ std::string usage() {
   --exit-when-done     exit after the last item ends
   --state-dir DIR      where the daemon keeps what it needs to resume
   --log-level LEVEL    trace, debug, info, warn, error (default info)
+  --listen ADDR:PORT   where the control API and dashboard listen (default [api]
+                       listen, else 127.0.0.1:8080; port 0 picks a free one)
+  --operator-token-file FILE   the token that allows changes over the API
+  --viewer-token-file FILE     the token that allows reading (else reads are open)
   --help, --version
 )";
 }
@@ -61,6 +65,20 @@ ParsedOptions parseOptions(const std::vector<std::string>& args) {
       o.exitWhenDone = true;
     } else if (is(a, "--state-dir")) {
       if (auto v = value(i, "--state-dir")) o.stateDir = *v;
+    } else if (is(a, "--listen")) {
+      if (auto v = value(i, "--listen")) {
+        const auto colon = v->rfind(':');
+        if (colon == std::string::npos || colon == 0 || colon + 1 == v->size() ||
+            v->find_first_not_of("0123456789", colon + 1) != std::string::npos ||
+            v->size() - colon > 6 || std::stoi(v->substr(colon + 1)) > 65535)
+          out.error = "--listen needs ADDRESS:PORT, e.g. 127.0.0.1:8080, not «" + *v + "»";
+        else
+          o.listen = *v;
+      }
+    } else if (is(a, "--operator-token-file")) {
+      if (auto v = value(i, "--operator-token-file")) o.operatorTokenFile = *v;
+    } else if (is(a, "--viewer-token-file")) {
+      if (auto v = value(i, "--viewer-token-file")) o.viewerTokenFile = *v;
     } else if (is(a, "--log-level")) {
       if (auto v = value(i, "--log-level")) o.logLevel = *v;
     } else if (a == "--help" || a == "-h") {

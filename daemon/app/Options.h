@@ -15,6 +15,9 @@ struct Options {
   bool exitWhenDone = false;             // leave after the last item (tests, recordings)
   std::string stateDir;                  // where resume state goes (systemd StateDirectory)
   std::string logLevel = "info";
+  std::string listen;             // --listen ADDR:PORT: overrides [api] listen
+  std::string operatorTokenFile;  // --operator-token-file: overrides [api] operator_token_*
+  std::string viewerTokenFile;    // --viewer-token-file: overrides [api] viewer_token_*
   bool help = false;
   bool version = false;
 };

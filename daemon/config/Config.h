@@ -132,6 +132,17 @@ struct ItemConfig {
   Position pos;
 };
 
+// The control API and dashboard (daemon/api/README.md). Tokens come from files or systemd
+// credentials, never from the config text.
+struct ApiConfig {
+  std::string listen = "127.0.0.1:8080";  // address:port; port 0 picks a free one
+  std::string viewerTokenFile;
+  std::string viewerTokenCredential;
+  std::string operatorTokenFile;
+  std::string operatorTokenCredential;
+  Position pos;
+};
+
 struct Config {
   std::string path;  // the file it came from ("<demo>" for the embedded one)
   EventInfo event;
@@ -141,6 +152,7 @@ struct Config {
   std::vector<OutputConfig> outputs;
   std::vector<ItemConfig> timeline;
   health::HealthConfig health;
+  ApiConfig api;
 
   const SourceConfig* findSource(const std::string& id) const;
   const SceneConfig* findScene(const std::string& id) const;

@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <climits>
 #include <fstream>
 #include <iterator>
@@ -465,6 +466,7 @@ class ConfigReader {
     readOutputs(root.get("outputs"));
     readTimeline(root.get("timeline"));
     planTimeline();
+    readApi(root.get("api"));
   }
 
  private:
@@ -907,6 +909,62 @@ class ConfigReader {
                               " has a test_pattern but no test_duration (how long "
                               "the generated clip plays, e.g. \"20s\")");
     }
+  }
+
+  // -------------------------------------------------------------------------------------
+  void readApi(const toml::node* n) {
+    const toml::table* t = expectTable(n, "[api]", "[api] with listen = \"127.0.0.1:8080\"");
+    if (!t) return;
+    Fields f(ctx_, *t, "[api]");
+    ApiConfig& a = config_.api;
+    a.pos = f.pos();
+    if (auto v = f.text("listen")) {
+      const auto colon = v->rfind(':');
+      int port = -1;
+      if (colon != std::string::npos && colon + 1 < v->size()) {
+        const std::string digits = v->substr(colon + 1);
+        auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+        if (ec != std::errc() || p != digits.data() + digits.size()) port = -1;
+      }
+      if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535)
+        ctx_.error(positionOf(*t->get("listen")),
+                   "[api] listen " + inQuotes(*v) +
+                       " must be an address and a port, e.g. \"127.0.0.1:8080\"");
+      else
+        a.listen = *v;
+    }
+    auto secret = [&](const char* fileKey, const char* credKey, std::string& file,
+                      std::string& cred) {
+      if (auto v = f.text(fileKey)) {
+        if (v->empty())
+          ctx_.error(positionOf(*t->get(fileKey)), std::string("[api] ") + fileKey + " is empty");
+        else
+          file = ctx_.resolve(*v).string();
+      }
+      if (auto v = f.text(credKey)) {
+        if (v->empty() || v->find('/') != std::string::npos || *v == "." || *v == "..")
+          ctx_.error(positionOf(*t->get(credKey)),
+                     std::string("[api] ") + credKey + " " + inQuotes(*v) +
+                         " is not a credential name (LoadCredential=NAME:… in the unit)");
+        else
+          cred = *v;
+      }
+      if (!file.empty() && !cred.empty())
+        ctx_.error(positionOf(*t->get(credKey)), std::string("[api] has both ") + fileKey +
+                                                     " and " + credKey + "; give one of them");
+    };
+    secret("viewer_token_file", "viewer_token_credential", a.viewerTokenFile,
+           a.viewerTokenCredential);
+    secret("operator_token_file", "operator_token_credential", a.operatorTokenFile,
+           a.operatorTokenCredential);
+    for (const char* k : {"viewer_token", "operator_token", "token"})
+      if (const toml::node* secretHere = f.take(k))
+        ctx_.error(positionOf(*secretHere), std::string("[api] ") + k +
+                                                ": tokens never go in the config text; put each "
+                                                "in a file and name it with viewer_token_file / "
+                                                "operator_token_file (or *_credential)");
+    f.reportUnread({"listen", "viewer_token_file", "viewer_token_credential", "operator_token_file",
+                    "operator_token_credential"});
   }
 
   // -------------------------------------------------------------------------------------

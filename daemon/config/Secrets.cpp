@@ -126,7 +126,7 @@ std::optional<std::string> readKeyFrom(const fs::path& file, const std::string& 
   std::string bytes(kMaxKeyBytes + 1, '\0');
   std::size_t n = std::fread(bytes.data(), 1, bytes.size(), f.get());
   if (std::ferror(f.get())) return fail(what + " cannot be read: " + std::strerror(errno));
-  if (n > kMaxKeyBytes) return fail(what + " is too large to be a stream key");
+  if (n > kMaxKeyBytes) return fail(what + " is too large to be a stream key or token");
   bytes.resize(n);
   std::size_t b = 0, e = bytes.size();
   while (b < e && isBlank(static_cast<unsigned char>(bytes[b]))) ++b;
@@ -140,19 +140,18 @@ std::optional<std::string> readKeyFrom(const fs::path& file, const std::string& 
   });
   if (!clean) {
     std::fill(key.begin(), key.end(), '\0');
-    return fail(what + " holds more than one word or line; it must hold only the stream key");
+    return fail(what + " holds more than one word or line; it must hold only the key or token");
   }
   return key;
 }
 
 }  // namespace
 
-std::optional<std::string> readStreamKey(const OutputConfig& output, std::string* whyNot) {
-  if (!output.keyFile.empty()) {
-    return readKeyFrom(output.keyFile, "the key file " + output.keyFile, whyNot);
-  }
-  if (!output.keyCredential.empty()) {
-    const std::string& name = output.keyCredential;
+std::optional<std::string> readSecret(const std::string& file, const std::string& credential,
+                                      const std::string& noun, std::string* whyNot) {
+  if (!file.empty()) return readKeyFrom(file, "the " + noun + " file " + file, whyNot);
+  if (!credential.empty()) {
+    const std::string& name = credential;
     std::string what = "the systemd credential '" + name + "'";
     if (name == "." || name == ".." || name.find('/') != std::string::npos) {
       if (whyNot) *whyNot = what + " is not a valid credential name";
@@ -169,8 +168,16 @@ std::optional<std::string> readStreamKey(const OutputConfig& output, std::string
     }
     return readKeyFrom(fs::path(dir) / name, what, whyNot);
   }
-  if (whyNot) *whyNot = "output '" + output.id + "' has no key_file or key_credential";
+  if (whyNot) *whyNot = "no " + noun + " file or credential is named";
   return std::nullopt;
+}
+
+std::optional<std::string> readStreamKey(const OutputConfig& output, std::string* whyNot) {
+  if (output.keyFile.empty() && output.keyCredential.empty()) {
+    if (whyNot) *whyNot = "output '" + output.id + "' has no key_file or key_credential";
+    return std::nullopt;
+  }
+  return readSecret(output.keyFile, output.keyCredential, "key", whyNot);
 }
 
 std::string redactUrl(std::string_view url) {

@@ -16,6 +16,11 @@ namespace ceremony {
 // sentence saying why (it never contains the key).
 std::optional<std::string> readStreamKey(const OutputConfig& output, std::string* whyNot);
 
+// The same for any secret (API tokens): from `file`, else from the systemd credential
+// `credential`. `noun` names it in messages ("token").
+std::optional<std::string> readSecret(const std::string& file, const std::string& credential,
+                                      const std::string& noun, std::string* whyNot);
+
 // The URL with its secrets replaced by "***": for rtmp(s) the stream name after the
 // application ("rtmps://host:443/rtmp/***") and any query string; for every scheme a
 // password in user:password@ and the values of query parameters that look secret.

@@ -108,7 +108,7 @@ TEST(Clip, FilePlaysWithItsSoundAndItsEndHandsOverToTheNextItem) {
   writeText(dir.path() / "clip.toml", kConfig);
 
   auto run = runToEnd({CEREMONYD_BINARY, "--config", (dir.path() / "clip.toml").string(),
-                       "--rehearsal=1", "--exit-when-done"},
+                       "--rehearsal=1", "--exit-when-done", "--listen", "127.0.0.1:0"},
                       dir.path(), seconds(90));
   ASSERT_TRUE(run.ok()) << run.describe();
   EXPECT_NE(run.err.find("phong-su"), std::string::npos);

@@ -168,8 +168,9 @@ void runDaemon(DaemonRun& run, const std::string& label, bool tls,
               readText(kData / "programme.toml") + "\n" + extraConfig(*run.nginx));
 
     std::vector<std::string> argv = {
-        CEREMONYD_BINARY,   "--config",    (dir / "programme.toml").string(), "--rehearsal=1",
-        "--exit-when-done", "--state-dir", (dir / "state").string()};
+        CEREMONYD_BINARY,         "--config",         (dir / "programme.toml").string(),
+        "--rehearsal=1",          "--exit-when-done", "--state-dir",
+        (dir / "state").string(), "--listen",         "127.0.0.1:0"};
     for (auto& a : extraArgs(*run.nginx)) argv.push_back(a);
     const auto started = std::chrono::steady_clock::now();
     Process daemon(argv, {dir / "ceremonyd.log"});

@@ -1,0 +1,376 @@
+#include "api/ControlApi.h"
+
+#include <charconv>
+#include <cmath>
+
+#include "health/Probes.h"  // sameSecret
+
+namespace ceremony::api {
+
+namespace {
+
+using nlohmann::json;
+constexpr const char* kJson = "application/json; charset=utf-8";
+
+HttpResponse jsonResponse(int status, const json& body) {
+  return HttpResponse{status, kJson, body.dump(-1, ' ', false, json::error_handler_t::replace), {}};
+}
+
+HttpResponse error(int status, const std::string& message) {
+  return jsonResponse(status, json{{"error", message}});
+}
+
+HttpResponse methodNotAllowed(const std::string& allow) {
+  HttpResponse r = error(405, "method not allowed here; use " + allow);
+  r.headers.emplace_back("Allow", allow);
+  return r;
+}
+
+HttpResponse fromCommand(const CommandResult& r) {
+  switch (r.error) {
+    case CommandError::None:
+      return jsonResponse(200, json{{"ok", true}});
+    case CommandError::UnknownItem:
+      return error(404, r.message);
+    case CommandError::BadValue:
+      return error(400, r.message);
+    case CommandError::NotNow:
+      return error(409, r.message);
+  }
+  return error(500, "internal error");
+}
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> decode(std::string_view s, bool plusIsSpace) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%') {
+      if (i + 2 >= s.size()) return std::nullopt;
+      const int hi = hexValue(s[i + 1]), lo = hexValue(s[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (s[i] == '+' && plusIsSpace) {
+      out += ' ';
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::string bearer(const std::string& header) {
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (header.size() > kPrefix.size() && header.compare(0, kPrefix.size(), kPrefix) == 0) {
+    std::string t = header.substr(kPrefix.size());
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.pop_back();
+    return t;
+  }
+  return {};
+}
+
+// The request body as a JSON object; empty body = {}.
+std::optional<json> bodyObject(const HttpRequest& req, HttpResponse* bad) {
+  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
+  json j = json::parse(req.body, nullptr, false);
+  if (j.is_discarded()) {
+    *bad = error(400, "the body is not valid JSON");
+    return std::nullopt;
+  }
+  if (!j.is_object()) {
+    *bad = error(400, "the body must be a JSON object, e.g. {\"seconds\": 60}");
+    return std::nullopt;
+  }
+  return j;
+}
+
+std::optional<std::string> stringField(const json& body, const char* name, HttpResponse* bad,
+                                       const std::string& example) {
+  auto it = body.find(name);
+  if (it == body.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) {
+    *bad = error(400, std::string("the body needs \"") + name + "\" as a string, e.g. " + example);
+    return std::nullopt;
+  }
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+std::optional<std::string> Target::param(const std::string& name) const {
+  for (const auto& [k, v] : query)
+    if (k == name) return v;
+  return std::nullopt;
+}
+
+Target parseTarget(const std::string& target) {
+  Target t;
+  const auto q = target.find('?');
+  const std::string_view path = std::string_view(target).substr(0, q);
+  t.path = std::string(path);
+  std::size_t start = 1;
+  if (path.empty() || path[0] != '/') {
+    t.valid = false;
+    return t;
+  }
+  while (start <= path.size()) {
+    const auto slash = path.find('/', start);
+    const auto piece = path.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    auto d = decode(piece, false);
+    if (!d) {
+      t.valid = false;
+      return t;
+    }
+    t.segments.push_back(std::move(*d));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  if (!t.segments.empty() && t.segments.back().empty()) t.segments.pop_back();  // trailing /
+  if (q != std::string::npos) {
+    std::string_view rest = std::string_view(target).substr(q + 1);
+    while (!rest.empty()) {
+      const auto amp = rest.find('&');
+      const std::string_view pair = rest.substr(0, amp);
+      const auto eq = pair.find('=');
+      auto k = decode(pair.substr(0, eq), true);
+      auto v = eq == std::string_view::npos ? std::optional<std::string>("")
+                                            : decode(pair.substr(eq + 1), true);
+      if (!k || !v) {
+        t.valid = false;
+        return t;
+      }
+      if (!k->empty()) t.query.emplace_back(std::move(*k), std::move(*v));
+      if (amp == std::string_view::npos) break;
+      rest = rest.substr(amp + 1);
+    }
+  }
+  return t;
+}
+
+ControlApi::ControlApi(Backend& backend, ApiTokens tokens)
+    : backend_(backend), tokens_(std::move(tokens)) {}
+
+ControlApi::Role ControlApi::roleOf(const std::string& token) const {
+  if (!tokens_.operator_.empty() && !token.empty() && health::sameSecret(tokens_.operator_, token))
+    return Role::Operator;
+  if (!tokens_.viewer.empty() && !token.empty() && health::sameSecret(tokens_.viewer, token))
+    return Role::Viewer;
+  return Role::None;
+}
+
+HttpResponse ControlApi::handle(const HttpRequest& request) {
+  HttpResponse r = route(request);
+  if (r.status >= 500)
+    ++counts_.serverErrors;
+  else if (r.status >= 400)
+    ++counts_.clientErrors;
+  else
+    ++counts_.ok;
+  return r;
+}
+
+HttpResponse ControlApi::route(const HttpRequest& req) {
+  const Target t = parseTarget(req.target);
+  if (!t.valid) return error(400, "the request path is not valid (bad %-encoding)");
+  const auto& s = t.segments;
+  const std::string& m = req.method;
+  const bool get = m == "GET" || m == "HEAD";
+  const bool post = m == "POST";
+
+  // ---- the dashboard's own files: public, they carry no data ----
+  if (s.empty() || (s.size() == 1 && s[0] != "api" && s[0] != "metrics")) {
+    auto asset = dashboardAsset(s.empty() ? "index.html" : s[0]);
+    if (!asset) return error(404, "no such page: " + t.path);
+    if (!get) return methodNotAllowed("GET");
+    HttpResponse r{200, asset->contentType, std::string(asset->body), {}};
+    r.headers.emplace_back("Cache-Control", "no-cache");
+    return r;
+  }
+
+  // ---- who is asking ----
+  std::string token = bearer(req.authorization);
+  if (token.empty())
+    if (auto q = t.param("token")) token = *q;
+  const Role role = roleOf(token);
+  const bool tokenGiven = !token.empty();
+
+  auto needViewer = [&]() -> std::optional<HttpResponse> {
+    if (tokens_.viewer.empty() || role != Role::None) return std::nullopt;
+    return error(401, tokenGiven ? "the token is not valid"
+                                 : "a token is needed: Authorization: Bearer <viewer token>");
+  };
+  auto needOperator = [&]() -> std::optional<HttpResponse> {
+    if (role == Role::Operator) return std::nullopt;
+    if (tokens_.operator_.empty())
+      return error(403,
+                   "changes are disabled: the daemon has no operator token (set "
+                   "[api] operator_token_file or --operator-token-file)");
+    if (role == Role::Viewer) return error(403, "the viewer token cannot change anything");
+    return error(401, tokenGiven ? "the token is not valid"
+                                 : "a token is needed: Authorization: Bearer <operator token>");
+  };
+
+  // ---- /metrics ----
+  if (s.size() == 1 && s[0] == "metrics") {
+    if (!get) return methodNotAllowed("GET");
+    if (auto denied = needViewer()) return *denied;
+    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", backend_.metrics(), {}};
+  }
+  if (s[0] != "api" || s.size() < 2) return error(404, "no such resource: " + t.path);
+  const std::string& what = s[1];
+
+  // ---- heartbeats: the point's own token, nothing else ----
+  if (what == "points" && s.size() == 4 && s[3] == "heartbeat") {
+    if (!post) return methodNotAllowed("POST");
+    switch (backend_.heartbeat(s[2], bearer(req.authorization))) {
+      case HeartbeatOutcome::Accepted:
+        return jsonResponse(200, json{{"ok", true}});
+      case HeartbeatOutcome::UnknownPoint:
+        return error(404, "no connection point with id «" + s[2] + "» sends heartbeats");
+      case HeartbeatOutcome::BadToken:
+        return error(401, "the heartbeat token of point «" + s[2] + "» is missing or wrong");
+    }
+  }
+
+  // ---- reads ----
+  auto read = [&](auto&& produce) -> HttpResponse {
+    if (!get) return methodNotAllowed("GET");
+    if (auto denied = needViewer()) return *denied;
+    return produce();
+  };
+  // ---- changes ----
+  HttpResponse bad;
+  auto change = [&](auto&& act) -> HttpResponse {
+    if (!post) return methodNotAllowed("POST");
+    if (auto denied = needOperator()) return *denied;
+    auto body = bodyObject(req, &bad);
+    if (!body) return bad;
+    return act(*body);
+  };
+
+  if (what == "whoami" && s.size() == 2)
+    return read([&] {
+      const char* name = role == Role::Operator ? "operator"
+                         : role == Role::Viewer ? "viewer"
+                                                : "anonymous";
+      return jsonResponse(200, json{{"role", name},
+                                    {"can_change", role == Role::Operator},
+                                    {"reads_need_token", !tokens_.viewer.empty()}});
+    });
+  if (what == "status" && s.size() == 2)
+    return read([&] { return jsonResponse(200, backend_.status()); });
+  if (what == "stream" && s.size() == 2)
+    return read([&] {
+      HttpResponse r;
+      r.eventStream = &backend_.feed();
+      return r;
+    });
+  if (what == "preview.jpg" && s.size() == 2)
+    return read([&] {
+      auto jpeg = backend_.previewJpeg();
+      if (!jpeg) return error(404, "no programme preview yet");
+      return HttpResponse{200, "image/jpeg", std::move(*jpeg), {}};
+    });
+  if (what == "events" && s.size() == 2)
+    return read([&] {
+      std::size_t limit = 100;
+      if (auto l = t.param("limit")) {
+        std::size_t v = 0;
+        auto [p, ec] = std::from_chars(l->data(), l->data() + l->size(), v);
+        if (ec != std::errc() || p != l->data() + l->size() || v == 0 || v > 1000)
+          return error(400, "limit must be a whole number from 1 to 1000");
+        limit = v;
+      }
+      return jsonResponse(200, backend_.events(limit));
+    });
+
+  if (what == "timeline") {
+    if (s.size() == 2) return read([&] { return jsonResponse(200, backend_.timeline()); });
+    if (s.size() != 3) return error(404, "no such resource: " + t.path);
+    const std::string& op = s[2];
+    if (op == "next") return change([&](const json&) { return fromCommand(backend_.next()); });
+    if (op == "hold") return change([&](const json&) { return fromCommand(backend_.hold()); });
+    if (op == "resume") return change([&](const json&) { return fromCommand(backend_.resume()); });
+    if (op == "goto")
+      return change([&](const json& b) {
+        auto id = stringField(b, "id", &bad, "{\"id\": \"chi-dao\"}");
+        return id ? fromCommand(backend_.goTo(*id)) : bad;
+      });
+    if (op == "extend")
+      return change([&](const json& b) {
+        auto it = b.find("seconds");
+        if (it == b.end() || !it->is_number())
+          return error(400, "the body needs \"seconds\" as a number, e.g. {\"seconds\": 300}");
+        const double v = it->get<double>();
+        if (!std::isfinite(v) || v < 1 || v > 4 * 3600 || v != std::floor(v))
+          return error(400, "seconds must be a whole number from 1 to 14400");
+        return fromCommand(backend_.extend(Millis(static_cast<long long>(v) * 1000)));
+      });
+    return error(404, "no timeline operation «" + op + "» (next, hold, resume, goto, extend)");
+  }
+
+  if (what == "program" && s.size() == 3 && s[2] == "cut")
+    return change([&](const json& b) {
+      auto scene = stringField(b, "scene", &bad, "{\"scene\": \"hall\"}");
+      return scene ? fromCommand(backend_.cut(*scene)) : bad;
+    });
+
+  if (what == "cue" && s.size() == 3)
+    return change([&](const json&) { return fromCommand(backend_.cue(s[2])); });
+
+  if (what == "points") {
+    if (s.size() == 2)
+      return read([&] {
+        bool notUp = false;
+        if (auto f = t.param("filter")) {
+          if (*f == "not-up")
+            notUp = true;
+          else if (*f != "all")
+            return error(400, "filter must be not-up or all");
+        }
+        return jsonResponse(200, backend_.points(notUp));
+      });
+    if (s.size() == 3)
+      return read([&] {
+        auto p = backend_.point(s[2]);
+        if (!p) return error(404, "no connection point with id «" + s[2] + "»");
+        return jsonResponse(200, *p);
+      });
+    if (s.size() == 4 && s[3] == "maintenance")
+      return change([&](const json& b) {
+        bool on = true;
+        if (auto it = b.find("on"); it != b.end()) {
+          if (!it->is_boolean()) return error(400, "\"on\" must be true or false");
+          on = it->get<bool>();
+        }
+        std::string reason;
+        if (auto it = b.find("reason"); it != b.end()) {
+          if (!it->is_string()) return error(400, "\"reason\" must be a string");
+          reason = it->get<std::string>();
+          if (reason.size() > 500) return error(400, "\"reason\" is longer than 500 bytes");
+        }
+        return fromCommand(backend_.maintenance(s[2], on, reason));
+      });
+    return error(404, "no such resource: " + t.path);
+  }
+
+  if (what == "outputs") {
+    if (s.size() == 2) return read([&] { return jsonResponse(200, backend_.outputs()); });
+    if (s.size() == 4 && s[3] == "start")
+      return change([&](const json&) { return fromCommand(backend_.startOutput(s[2])); });
+    if (s.size() == 4 && s[3] == "stop")
+      return change([&](const json&) { return fromCommand(backend_.stopOutput(s[2])); });
+    return error(404, "no such resource: " + t.path);
+  }
+
+  return error(404, "no such resource: " + t.path);
+}
+
+}  // namespace ceremony::api

@@ -1,0 +1,99 @@
+#pragma once
+// The control API's routing, authorisation and request checks: HTTP request in, response
+// out, with every change handed to a Backend (the running ceremony). No sockets here, so
+// the fuzz target and the unit tests drive it directly. The routes are listed in
+// daemon/api/README.md.
+//
+// Tokens: a viewer token for reading and an operator token for anything that changes state
+// ("Authorization: Bearer …", or ?token=… where a browser cannot set headers: EventSource,
+// <img>). Without a configured viewer token reads are open (the API listens on loopback by
+// default); without an operator token nothing can be changed. Heartbeats carry the point's
+// own token. Tokens are compared in constant time and never appear in a response or log.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "api/HttpServer.h"
+#include "api/LiveFeed.h"
+#include "timeline/Timeline.h"
+
+namespace ceremony::api {
+
+enum class HeartbeatOutcome { Accepted, UnknownPoint, BadToken };
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual nlohmann::json status() = 0;
+  virtual nlohmann::json timeline() = 0;
+  virtual CommandResult next() = 0;
+  virtual CommandResult hold() = 0;
+  virtual CommandResult resume() = 0;
+  virtual CommandResult goTo(const std::string& itemId) = 0;
+  virtual CommandResult extend(Millis by) = 0;
+  virtual CommandResult cut(const std::string& sceneId) = 0;
+  virtual CommandResult cue(const std::string& name) = 0;
+  virtual nlohmann::json points(bool notUpOnly) = 0;
+  virtual std::optional<nlohmann::json> point(const std::string& id) = 0;
+  virtual CommandResult maintenance(const std::string& id, bool on, const std::string& reason) = 0;
+  virtual HeartbeatOutcome heartbeat(const std::string& id, const std::string& token) = 0;
+  virtual nlohmann::json outputs() = 0;
+  virtual CommandResult startOutput(const std::string& id) = 0;
+  virtual CommandResult stopOutput(const std::string& id) = 0;
+  virtual nlohmann::json events(std::size_t limit) = 0;
+  virtual std::string metrics() = 0;
+  // The programme's latest small JPEG, if the preview runs.
+  virtual std::optional<std::string> previewJpeg() = 0;
+  virtual LiveFeed& feed() = 0;
+};
+
+struct ApiTokens {
+  std::string viewer;     // empty: reads need no token
+  std::string operator_;  // empty: no changes possible over HTTP
+};
+
+class ControlApi {
+ public:
+  ControlApi(Backend& backend, ApiTokens tokens);
+  HttpResponse handle(const HttpRequest& request);
+
+  // Requests answered per status class, for /metrics.
+  struct Counts {
+    std::size_t ok = 0, clientErrors = 0, serverErrors = 0;
+  };
+  const Counts& counts() const { return counts_; }
+
+ private:
+  enum class Role { None, Viewer, Operator };
+  HttpResponse route(const HttpRequest& request);
+  Role roleOf(const std::string& token) const;
+
+  Backend& backend_;
+  ApiTokens tokens_;
+  Counts counts_;
+};
+
+// A path and query split and percent-decoded: "/api/points/x%20y?limit=5".
+struct Target {
+  std::string path;
+  std::vector<std::string> segments;  // decoded; "" for an empty segment
+  std::vector<std::pair<std::string, std::string>> query;
+  bool valid = true;  // false: bad percent-encoding
+  std::optional<std::string> param(const std::string& name) const;
+};
+Target parseTarget(const std::string& target);
+
+// The dashboard's files, compiled into the binary (daemon/api/dashboard/).
+struct Asset {
+  const char* contentType;
+  std::string_view body;
+};
+std::optional<Asset> dashboardAsset(const std::string& path);
+
+}  // namespace ceremony::api

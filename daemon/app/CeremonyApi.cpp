@@ -1,0 +1,506 @@
+// The running ceremony as the control API sees it (api::Backend): JSON views of the
+// run-of-show, outputs and points, and the operators' commands. Everything here runs on the
+// io_context thread; the shapes are documented in daemon/api/README.md.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "app/Ceremony.h"
+#include "config/Secrets.h"
+#include "config/TimeSpec.h"
+#include "health/HealthEvents.h"
+#include "health/PointState.h"
+
+namespace ceremony {
+
+namespace {
+
+using nlohmann::json;
+constexpr std::size_t kLogCapacity = 500;
+constexpr Millis kOperatorLead{200};
+
+std::string offsetText(int minutes) {
+  char buf[16];
+  const int a = minutes < 0 ? -minutes : minutes;
+  std::snprintf(buf, sizeof buf, "%c%02d:%02d", minutes < 0 ? '-' : '+', a / 60, a % 60);
+  return buf;
+}
+
+json ms(const std::optional<Millis>& m) {
+  return m ? json(m->count()) : json(nullptr);
+}
+
+const char* kindName(OutputKind k) {
+  return k == OutputKind::Record ? "record" : "rtmp";
+}
+
+const char* sourceKindName(SourceKind k) {
+  switch (k) {
+    case SourceKind::Test:
+      return "test";
+    case SourceKind::Uri:
+      return "uri";
+    case SourceKind::Image:
+      return "image";
+    case SourceKind::Launch:
+      return "launch";
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::string Ceremony::timeText(WallTime t) const {
+  return health::formatTime(t, config_.event.utcOffsetMinutes);
+}
+
+json Ceremony::itemJson(const ItemStatus& item) const {
+  const int off = config_.event.utcOffsetMinutes;
+  auto at = [&](const std::optional<WallTime>& t) -> json {
+    return t ? json(timeText(*t)) : json(nullptr);
+  };
+  auto clock = [&](const std::optional<WallTime>& t) -> json {
+    return t ? json(clockText(*t, off, false)) : json(nullptr);
+  };
+  json j{{"index", item.index},
+         {"number", item.index + 1},
+         {"id", item.id},
+         {"title", item.title},
+         {"scene", item.scene},
+         {"cue", toString(item.cue)},
+         {"state", toString(item.state)},
+         {"planned_start", timeText(item.plannedStart)},
+         {"planned_end", at(item.plannedEnd)},
+         {"start", at(item.actualStart ? item.actualStart : item.projectedStart)},
+         {"end", at(item.actualEnd ? item.actualEnd : item.projectedEnd)},
+         {"actual_start", at(item.actualStart)},
+         {"actual_end", at(item.actualEnd)},
+         {"planned_start_clock", clockText(item.plannedStart, off, false)},
+         {"planned_end_clock", clock(item.plannedEnd)},
+         {"start_clock", clock(item.actualStart ? item.actualStart : item.projectedStart)},
+         {"end_clock", clock(item.actualEnd ? item.actualEnd : item.projectedEnd)},
+         {"slip_ms", ms(item.slip)}};
+  if (!item.lowerThird.empty())
+    j["lower_third"] = {{"name", item.lowerThird.name}, {"role", item.lowerThird.role}};
+  else
+    j["lower_third"] = nullptr;
+  return j;
+}
+
+json Ceremony::status() {
+  const WallTime now = clock_.now();
+  json j;
+  j["event"] = {{"title", config_.event.title},
+                {"date", config_.event.date},
+                {"venue", config_.event.venue},
+                {"timezone", offsetText(config_.event.utcOffsetMinutes)}};
+  j["now"] = timeText(now);
+  j["clock"] = clockText(now, config_.event.utcOffsetMinutes, true);
+  j["rehearsal"] = rehearsal_ ? json{{"speed", rehearsal_->speed()}} : json(nullptr);
+  j["on_air_scene"] = mixer_ ? mixer_->onAirScene() : std::string();
+
+  bool live = false;
+  json outs = outputs();
+  for (const auto& o : outs)
+    if (o["kind"] == "rtmp" && o["state"] == "live") live = true;
+  j["live"] = live;
+  j["outputs"] = std::move(outs);
+
+  if (timeline_) {
+    const TimelineNow tn = timeline_->status(now);
+    j["phase"] = toString(tn.phase);
+    j["item_count"] = timeline_->size();
+    j["current"] = tn.current ? itemJson(timeline_->item(*tn.current, now)) : json(nullptr);
+    j["next"] = tn.next ? itemJson(timeline_->item(*tn.next, now)) : json(nullptr);
+    j["next_starts_by_itself"] = tn.nextStartsByItself;
+    j["remaining_ms"] = ms(tn.remaining);
+    j["countdown_ms"] = ms(tn.countdown);
+  } else {
+    j["phase"] = "starting";
+    j["item_count"] = config_.timeline.size();
+    j["current"] = nullptr;
+    j["next"] = nullptr;
+  }
+
+  json inputs = json::array();
+  for (const auto& s : config_.sources)
+    // Input watching (stall → "Mất tín hiệu" slate) is not built yet: say so, not "ok".
+    inputs.push_back({{"id", s.id},
+                      {"label", s.label},
+                      {"kind", sourceKindName(s.kind)},
+                      {"state", "unwatched"}});
+  j["inputs"] = std::move(inputs);
+
+  json pts;
+  if (points_) {
+    const auto c = points_->monitor().counts();
+    for (auto st : health::kAllStatuses) pts[std::string(health::statusName(st))] = c.of(st);
+    pts["total"] = c.total();
+    pts["uplink_alarm"] = points_->monitor().uplinkAlarm();
+  }
+  j["points"] = std::move(pts);
+  return j;
+}
+
+json Ceremony::timeline() {
+  const WallTime now = clock_.now();
+  json items = json::array();
+  json notes = json::array();
+  if (timeline_) {
+    for (const auto& it : timeline_->items(now)) items.push_back(itemJson(it));
+    for (const auto& n : timeline_->planNotes()) notes.push_back(n);
+  }
+  json scenes = json::array();
+  for (const auto& sc : config_.scenes)
+    scenes.push_back({{"id", sc.id}, {"label", sc.label.empty() ? sc.id : sc.label}});
+  json cues = json::array();
+  for (const auto& item : config_.timeline)
+    if (item.cue == CueMode::Manual) cues.push_back({{"name", item.id}, {"title", item.title}});
+  return {{"items", items}, {"scenes", scenes}, {"cues", cues}, {"notes", notes}};
+}
+
+CommandResult Ceremony::operatorCommand(const std::string& what, const CommandResult& result) {
+  if (result.ok()) {
+    spdlog::info("Lệnh của kỹ thuật viên: {}", what);
+    logEvent("operator", what);
+  } else {
+    spdlog::warn("Lệnh của kỹ thuật viên bị từ chối: {}: {}", what, result.message);
+  }
+  publishTimeline();
+  publishStatus();
+  return result;
+}
+
+CommandResult Ceremony::next() {
+  if (!runner_)
+    return CommandResult::refused(CommandError::NotNow, "the run-of-show is not running");
+  return operatorCommand("tiếp (next)", runner_->next());
+}
+
+CommandResult Ceremony::hold() {
+  if (!runner_)
+    return CommandResult::refused(CommandError::NotNow, "the run-of-show is not running");
+  return operatorCommand("giữ (hold)", runner_->hold());
+}
+
+CommandResult Ceremony::resume() {
+  if (!runner_)
+    return CommandResult::refused(CommandError::NotNow, "the run-of-show is not running");
+  return operatorCommand("tiếp tục (resume)", runner_->resume());
+}
+
+CommandResult Ceremony::goTo(const std::string& itemId) {
+  if (!runner_)
+    return CommandResult::refused(CommandError::NotNow, "the run-of-show is not running");
+  return operatorCommand("chuyển tới mục «" + itemId + "» (goto)", runner_->goTo(itemId));
+}
+
+CommandResult Ceremony::extend(Millis by) {
+  if (!runner_)
+    return CommandResult::refused(CommandError::NotNow, "the run-of-show is not running");
+  return operatorCommand("kéo dài " + spanText(by) + " (extend)", runner_->extend(by));
+}
+
+CommandResult Ceremony::cut(const std::string& sceneId) {
+  const SceneConfig* scene = config_.findScene(sceneId);
+  if (!scene)
+    return CommandResult::refused(CommandError::UnknownItem, "no scene «" + sceneId + "»");
+  if (scene->kind == SceneKind::Clip)
+    return CommandResult::refused(
+        CommandError::BadValue,
+        "scene «" + sceneId + "» is a clip: clips play as timeline items (use goto)");
+  if (!mixer_) return CommandResult::refused(CommandError::NotNow, "the programme is not running");
+  mixer_->take("cut-" + std::to_string(++cutCount_), *scene, LowerThird{},
+               clock_.now() + kOperatorLead);
+  return operatorCommand("cắt sang cảnh «" + sceneId + "» (cut)", CommandResult::done());
+}
+
+CommandResult Ceremony::cue(const std::string& name) {
+  if (!timeline_ || !runner_)
+    return CommandResult::refused(CommandError::NotNow, "the run-of-show is not running");
+  const auto index = timeline_->find(name);
+  if (!index)
+    return CommandResult::refused(CommandError::UnknownItem,
+                                  "no cue «" + name + "»: a cue is the id of a manual item");
+  const ItemStatus item = timeline_->item(*index, clock_.now());
+  if (item.cue != CueMode::Manual)
+    return CommandResult::refused(CommandError::BadValue,
+                                  "item «" + name + "» is not a manual cue (use goto)");
+  if (item.state != ItemState::Pending)
+    return CommandResult::refused(
+        CommandError::NotNow,
+        "cue «" + name + "» was already given (the item is " + toString(item.state) + ")");
+  return operatorCommand("hiệu lệnh «" + name + "» (cue)", runner_->goTo(name));
+}
+
+json Ceremony::points(bool notUpOnly) {
+  if (!points_) return {{"counts", json::object()}, {"points", json::array()}};
+  json j = points_->monitor().pointsJson();
+  json kept = json::array();
+  for (auto& p : j["points"]) {
+    if (notUpOnly && p["state"] == "up") continue;
+    p.erase("history");  // GET /api/points/{id} has it
+    kept.push_back(std::move(p));
+  }
+  j["points"] = std::move(kept);
+  return j;
+}
+
+std::optional<json> Ceremony::point(const std::string& id) {
+  if (!points_) return std::nullopt;
+  auto p = points_->monitor().point(id);
+  if (!p) return std::nullopt;
+  return points_->monitor().toJson(*p);
+}
+
+CommandResult Ceremony::maintenance(const std::string& id, bool on, const std::string& reason) {
+  if (!points_ || !points_->monitor().setMaintenance(id, on, clock_.now(), reason))
+    return CommandResult::refused(CommandError::UnknownItem, "no connection point «" + id + "»");
+  logEvent("operator", std::string(on ? "bảo trì điểm cầu «" : "hết bảo trì điểm cầu «") + id + "»",
+           {{"point", id}});
+  publishPoints();
+  return CommandResult::done();
+}
+
+api::HeartbeatOutcome Ceremony::heartbeat(const std::string& id, const std::string& token) {
+  if (!points_) return api::HeartbeatOutcome::UnknownPoint;
+  switch (points_->heartbeats().onHeartbeat(id, token)) {
+    case health::HeartbeatTracker::Outcome::Accepted:
+      return api::HeartbeatOutcome::Accepted;
+    case health::HeartbeatTracker::Outcome::UnknownPoint:
+      return api::HeartbeatOutcome::UnknownPoint;
+    case health::HeartbeatTracker::Outcome::BadToken:
+      return api::HeartbeatOutcome::BadToken;
+  }
+  return api::HeartbeatOutcome::BadToken;
+}
+
+json Ceremony::outputs() {
+  std::vector<media::OutputStatus> live;
+  if (mixer_) live = mixer_->outputs();
+  json list = json::array();
+  for (const auto& e : outputs_) {
+    json o{{"id", e.config.id},
+           {"label", e.config.label.empty() ? e.config.id : e.config.label},
+           {"kind", kindName(e.config.kind)},
+           {"state", "stopped"},
+           {"destination",
+            e.config.kind == OutputKind::Record ? e.config.directory : redactUrl(e.config.url)},
+           {"bytes", 0},
+           {"bitrate_kbps", 0},
+           {"last_error", e.lastError}};
+    for (const auto& st : live)
+      if (st.id == e.config.id) {
+        o["state"] = media::toString(st.state);
+        o["destination"] = st.destination;  // already redacted
+        o["bytes"] = st.bytes;
+        o["bitrate_kbps"] = static_cast<long long>(e.kbps + 0.5);
+        if (!st.lastError.empty()) o["last_error"] = st.lastError;
+      }
+    list.push_back(std::move(o));
+  }
+  return list;
+}
+
+CommandResult Ceremony::startOutput(const std::string& id) {
+  auto it = std::find_if(outputs_.begin(), outputs_.end(),
+                         [&](const OutputEntry& e) { return e.config.id == id; });
+  if (it == outputs_.end())
+    return CommandResult::refused(CommandError::UnknownItem, "no output «" + id + "»");
+  if (it->running)
+    return CommandResult::refused(CommandError::NotNow, "output «" + id + "» is already running");
+  if (!mixer_) return CommandResult::refused(CommandError::NotNow, "the programme is not running");
+  if (!startOutputEntry(*it))
+    return CommandResult::refused(CommandError::NotNow,
+                                  "output «" + id + "» cannot start: " + it->lastError);
+  return operatorCommand("bật đầu ra «" + id + "» (start)", CommandResult::done());
+}
+
+CommandResult Ceremony::stopOutput(const std::string& id) {
+  auto it = std::find_if(outputs_.begin(), outputs_.end(),
+                         [&](const OutputEntry& e) { return e.config.id == id; });
+  if (it == outputs_.end())
+    return CommandResult::refused(CommandError::UnknownItem, "no output «" + id + "»");
+  if (!it->running || !mixer_ || !mixer_->removeOutput(id))
+    return CommandResult::refused(CommandError::NotNow, "output «" + id + "» is not running");
+  it->running = false;
+  it->kbps = 0;
+  it->lastBytes = 0;
+  return operatorCommand("tắt đầu ra «" + id + "» (stop)", CommandResult::done());
+}
+
+void Ceremony::logEvent(const std::string& kind, const std::string& message, json extra) {
+  json e{{"at", timeText(clock_.now())}, {"kind", kind}, {"message", message}};
+  if (extra.is_object())
+    for (auto& [k, v] : extra.items()) e[k] = v;
+  log_.push_back(std::move(e));
+  while (log_.size() > kLogCapacity) log_.pop_front();
+  publishEvents();
+}
+
+json Ceremony::events(std::size_t limit) {
+  // One list, newest first: the run-of-show's transitions, the points' state changes and
+  // uplink alarms, and the ceremony's own log (operators, outputs, media).
+  std::vector<json> all;
+  const int off = config_.event.utcOffsetMinutes;
+  if (timeline_)
+    for (const auto& e : timeline_->events()) {
+      json j{{"at", timeText(e.actual)}, {"kind", "timeline"},    {"what", toString(e.what)},
+             {"item", e.itemId},         {"number", e.index + 1}, {"message", e.reason}};
+      if (e.planned) j["planned"] = timeText(*e.planned);
+      all.push_back(std::move(j));
+    }
+  if (points_)
+    for (const auto& e : points_->monitor().recentEvents()) {
+      json j = health::toJson(e, off);
+      j["kind"] = "point";
+      if (e.kind == health::EventKind::UplinkRaised || e.kind == health::EventKind::UplinkCleared)
+        j["kind"] = "uplink";
+      all.push_back(std::move(j));
+    }
+  for (const auto& e : log_) all.push_back(e);
+  // ISO times with the same offset sort as text.
+  std::stable_sort(all.begin(), all.end(), [](const json& a, const json& b) {
+    return a.value("at", std::string()) > b.value("at", std::string());
+  });
+  if (all.size() > limit) all.resize(limit);
+  return {{"events", all}};
+}
+
+std::string Ceremony::metrics() {
+  std::string out;
+  if (points_) out += points_->monitor().prometheusText();
+  auto line = [&](const std::string& s) { out += s + "\n"; };
+  line("# HELP ceremonyd_output_up 1 while the destination takes the programme.");
+  line("# TYPE ceremonyd_output_up gauge");
+  line("# HELP ceremonyd_output_bytes_total Encoded bytes handed to the destination.");
+  line("# TYPE ceremonyd_output_bytes_total counter");
+  std::vector<media::OutputStatus> live;
+  if (mixer_) live = mixer_->outputs();
+  for (const auto& e : outputs_) {
+    bool up = false;
+    std::uint64_t bytes = 0;
+    for (const auto& st : live)
+      if (st.id == e.config.id) {
+        up = st.state == media::OutputState::Live;
+        bytes = st.bytes;
+      }
+    line("ceremonyd_output_up{output=\"" + e.config.id + "\"} " + (up ? "1" : "0"));
+    line("ceremonyd_output_bytes_total{output=\"" + e.config.id + "\"} " + std::to_string(bytes));
+  }
+  if (timeline_) {
+    const auto tn = timeline_->status(clock_.now());
+    line("# HELP ceremonyd_timeline_item The 1-based number of the item on air (0: none).");
+    line("# TYPE ceremonyd_timeline_item gauge");
+    line("ceremonyd_timeline_item " + std::to_string(tn.current ? *tn.current + 1 : 0));
+  }
+  if (api_) {
+    const auto& c = api_->counts();
+    line("# HELP ceremonyd_api_requests_total API requests answered, by status class.");
+    line("# TYPE ceremonyd_api_requests_total counter");
+    line("ceremonyd_api_requests_total{class=\"2xx\"} " + std::to_string(c.ok));
+    line("ceremonyd_api_requests_total{class=\"4xx\"} " + std::to_string(c.clientErrors));
+    line("ceremonyd_api_requests_total{class=\"5xx\"} " + std::to_string(c.serverErrors));
+  }
+  line("# HELP ceremonyd_live_clients Dashboard clients on the live stream.");
+  line("# TYPE ceremonyd_live_clients gauge");
+  line("ceremonyd_live_clients " + std::to_string(feed_.subscribers()));
+  return out;
+}
+
+std::optional<std::string> Ceremony::previewJpeg() {
+  return std::nullopt;  // the programme preview branch is not built yet
+}
+
+// ---- live push ---------------------------------------------------------------------------
+
+void Ceremony::publishStatus() {
+  feed_.publish("status", status().dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void Ceremony::publishTimeline() {
+  feed_.publish("timeline", timeline().dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void Ceremony::publishEvents() {
+  feed_.publish("events", events(50).dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void Ceremony::publishPoints() {
+  // Point changes come in bursts (an uplink drop moves 60 at once): send at most 4 a second.
+  if (pointsDirty_) return;
+  pointsDirty_ = true;
+  pointsFlush_.expires_after(std::chrono::milliseconds(250));
+  pointsFlush_.async_wait([this](const boost::system::error_code& ec) {
+    pointsDirty_ = false;
+    if (ec || stopping_) return;
+    feed_.publish("points", points(false).dump(-1, ' ', false, json::error_handler_t::replace));
+    publishEvents();
+    publishStatus();
+  });
+}
+
+// ---- the server --------------------------------------------------------------------------
+
+bool Ceremony::startApi() {
+  api::ApiTokens tokens;
+  struct Source {
+    const char* role;
+    std::string file, credential;
+    std::string* into;
+  };
+  const std::vector<Source> sources = {
+      {"viewer",
+       options_.viewerTokenFile.empty() ? config_.api.viewerTokenFile : options_.viewerTokenFile,
+       options_.viewerTokenFile.empty() ? config_.api.viewerTokenCredential : std::string(),
+       &tokens.viewer},
+      {"operator",
+       options_.operatorTokenFile.empty() ? config_.api.operatorTokenFile
+                                          : options_.operatorTokenFile,
+       options_.operatorTokenFile.empty() ? config_.api.operatorTokenCredential : std::string(),
+       &tokens.operator_},
+  };
+  for (const auto& s : sources) {
+    if (s.file.empty() && s.credential.empty()) continue;
+    std::string whyNot;
+    auto token = readSecret(s.file, s.credential, std::string(s.role) + " token", &whyNot);
+    if (!token) {
+      // Running with the wrong access rules is worse than not starting: say why and stop.
+      spdlog::critical("API: không đọc được mã {}: {}", s.role, whyNot);
+      return false;
+    }
+    *s.into = std::move(*token);
+  }
+  if (tokens.operator_.empty())
+    spdlog::warn(
+        "API: không có mã kỹ thuật viên (operator token): chỉ xem được, không điều khiển được");
+  if (!tokens.operator_.empty() && tokens.operator_ == tokens.viewer) {
+    spdlog::critical("API: mã xem và mã kỹ thuật viên trùng nhau; hãy dùng hai mã khác nhau");
+    return false;
+  }
+
+  const std::string listen = options_.listen.empty() ? config_.api.listen : options_.listen;
+  const auto colon = listen.rfind(':');
+  std::string address = listen.substr(0, colon);
+  if (address.size() > 2 && address.front() == '[' && address.back() == ']')
+    address = address.substr(1, address.size() - 2);
+  const int port = std::stoi(listen.substr(colon + 1));
+
+  api_ = std::make_unique<api::ControlApi>(*this, std::move(tokens));
+  http_ = std::make_unique<api::HttpServer>(
+      io_, [this](const api::HttpRequest& r) { return api_->handle(r); });
+  std::string error;
+  if (!http_->listen(address, static_cast<std::uint16_t>(port), &error)) {
+    spdlog::critical("API: {}", error);
+    return false;
+  }
+  publishTimeline();
+  publishStatus();
+  publishEvents();
+  feed_.publish("points", points(false).dump(-1, ' ', false, json::error_handler_t::replace));
+  spdlog::info("Bảng điều khiển và API: http://{}/", http_->endpoint());
+  return true;
+}
+
+}  // namespace ceremony
