@@ -2,6 +2,9 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 #include "health/Probes.h"  // sameSecret
 
@@ -186,10 +189,16 @@ HttpResponse ControlApi::route(const HttpRequest& req) {
 
   // ---- the dashboard's own files: public, they carry no data ----
   if (s.empty() || (s.size() == 1 && s[0] != "api" && s[0] != "metrics")) {
-    auto asset = dashboardAsset(s.empty() ? "index.html" : s[0]);
+    const std::string name = s.empty() ? "index.html" : s[0];
+    auto asset = dashboardAsset(name);
     if (!asset) return error(404, "no such page: " + t.path);
     if (!get) return methodNotAllowed("GET");
     HttpResponse r{200, asset->contentType, std::string(asset->body), {}};
+    // Working on the dashboard: CEREMONYD_DASHBOARD_DIR serves the files from disk instead.
+    if (const char* dir = std::getenv("CEREMONYD_DASHBOARD_DIR"); dir && *dir) {
+      std::ifstream in(std::string(dir) + "/" + name, std::ios::binary);
+      if (in) r.body.assign(std::istreambuf_iterator<char>(in), {});
+    }
     r.headers.emplace_back("Cache-Control", "no-cache");
     return r;
   }

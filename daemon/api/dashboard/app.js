@@ -1,0 +1,1 @@
+// Bảng điều khiển ceremonyd (placeholder)
