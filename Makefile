@@ -16,9 +16,12 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
-# Starts the daemon on the embedded demo ceremony (Quảng Ngãi, moved to now).
+# Starts the daemon on the embedded demo ceremony (Quảng Ngãi, moved to now), with the
+# dashboard at http://127.0.0.1:8080/. The operator token (for the buttons and ceremonyctl)
+# is made once, at random, in $(BUILD)/operator-token; it is never printed.
 run: build
-	./$(BUILD)/ceremonyd $(ARGS)
+	@[ -s $(BUILD)/operator-token ] || (umask 077; head -c 18 /dev/urandom | base64 > $(BUILD)/operator-token)
+	./$(BUILD)/ceremonyd --operator-token-file $(BUILD)/operator-token $(ARGS)
 
 # Everything: unit, fuzz-corpus, format and integration tests, then the
 # unit and fuzz tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
