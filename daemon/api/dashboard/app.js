@@ -1,1 +1,870 @@
-// Bảng điều khiển ceremonyd (placeholder)
+// Bảng điều khiển ceremonyd: one page, plain JavaScript, no build step, nothing from outside.
+//
+// Data: the SSE stream /api/stream sends the whole state of a topic per message (status,
+// timeline, points, events), so every message simply re-renders its part. Operator buttons
+// show only when /api/whoami says the token may change things. Every text from the daemon
+// (names come from configuration files) goes into the DOM through textContent or
+// setAttribute, never as HTML.
+'use strict';
+
+(function () {
+  const TOKEN_KEY = 'ceremonyd.token';
+  const TOPICS = ['status', 'timeline', 'points', 'events'];
+  const STALE_MS = 10000; // status comes every second; silence this long means a dead stream
+
+  const state = {
+    token: readToken(),
+    canChange: false,
+    status: null,
+    timeline: null,
+    points: null,
+    events: null,
+    serverOffset: 0, // server clock minus ours, ms
+    tzMinutes: 7 * 60,
+    detailId: null,
+    needToken: false,
+  };
+
+  // ---- small helpers ---------------------------------------------------------------
+
+  function $(id) {
+    return document.getElementById(id);
+  }
+
+  // el('div', {class: 'x', 'data-point': id, title: t}, child, 'text', …): text children
+  // become text nodes, so nothing here is ever parsed as HTML.
+  function el(tag, attrs) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      node.setAttribute(k === 'className' ? 'class' : k, v === true ? '' : String(v));
+    }
+    for (let i = 2; i < arguments.length; ++i) {
+      const c = arguments[i];
+      if (c === null || c === undefined || c === false) continue;
+      node.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return node;
+  }
+
+  function setText(id, text) {
+    const node = $(id);
+    const t = text === null || text === undefined ? '' : String(text);
+    if (node.textContent !== t) node.textContent = t;
+  }
+
+  function readToken() {
+    try {
+      return localStorage.getItem(TOKEN_KEY) || '';
+    } catch (e) {
+      return '';
+    }
+  }
+
+  function authHeaders() {
+    return state.token ? { Authorization: 'Bearer ' + state.token } : {};
+  }
+
+  async function api(method, path, body) {
+    const options = { method: method, headers: authHeaders(), cache: 'no-store' };
+    if (body !== undefined) {
+      options.headers['Content-Type'] = 'application/json';
+      options.body = JSON.stringify(body);
+    }
+    const response = await fetch(path, options);
+    let json = null;
+    try {
+      json = await response.json();
+    } catch (e) {
+      json = null;
+    }
+    if (!response.ok) {
+      const error = new Error((json && json.error) || 'HTTP ' + response.status);
+      error.status = response.status;
+      throw error;
+    }
+    return json;
+  }
+
+  function serverNow() {
+    return Date.now() + state.serverOffset;
+  }
+
+  function two(n) {
+    return (n < 10 ? '0' : '') + n;
+  }
+
+  // The wall clock in the event's time zone (Vietnam: +07:00 all year).
+  function clockOf(ms) {
+    const d = new Date(ms + state.tzMinutes * 60000);
+    return two(d.getUTCHours()) + ':' + two(d.getUTCMinutes()) + ':' + two(d.getUTCSeconds());
+  }
+
+  function parseOffset(text) {
+    const m = /^([+-])(\d\d):?(\d\d)$/.exec(text || '');
+    if (!m) return 7 * 60;
+    return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+  }
+
+  // "2025-07-28T14:21:03.120+07:00" → "14:21:03" (the daemon writes the event's offset), or
+  // "14:21" when it falls on a whole minute, as in the printed programme.
+  function timeOf(iso, alwaysSeconds) {
+    if (!iso) return '';
+    const m = /T(\d\d):(\d\d):(\d\d)/.exec(iso);
+    if (!m) return '';
+    if (!alwaysSeconds && m[3] === '00') return m[1] + ':' + m[2];
+    return m[1] + ':' + m[2] + ':' + m[3];
+  }
+
+  // 83000 → "1:23", 3723000 → "1:02:03".
+  function duration(ms) {
+    if (ms === null || ms === undefined) return '—';
+    const total = Math.max(0, Math.ceil(ms / 1000));
+    const h = Math.floor(total / 3600);
+    const m = Math.floor((total % 3600) / 60);
+    const s = total % 60;
+    return h > 0 ? h + ':' + two(m) + ':' + two(s) : m + ':' + two(s);
+  }
+
+  function slip(ms) {
+    if (!ms) return 'đúng giờ';
+    const sign = ms > 0 ? 'trễ ' : 'sớm ';
+    return sign + duration(Math.abs(ms));
+  }
+
+  function ago(iso) {
+    const t = Date.parse(iso);
+    if (!iso || isNaN(t)) return '';
+    const s = Math.max(0, Math.floor((serverNow() - t) / 1000));
+    if (s < 60) return s + ' giây';
+    if (s < 3600) return Math.floor(s / 60) + ' phút';
+    return Math.floor(s / 3600) + ' giờ ' + Math.floor((s % 3600) / 60) + ' phút';
+  }
+
+  const POINT_STATES = {
+    up: 'Hoạt động',
+    degraded: 'Chập chờn',
+    down: 'Mất kết nối',
+    maintenance: 'Bảo trì',
+    unknown: 'Chưa rõ',
+  };
+  const ITEM_STATES = {
+    pending: 'Chờ',
+    running: 'Đang diễn ra',
+    held: 'Tạm dừng',
+    done: 'Đã xong',
+    skipped: 'Bỏ qua',
+  };
+  const PHASES = {
+    'pre-show': 'Trước giờ bắt đầu',
+    running: 'Đang chạy',
+    held: 'Đang tạm dừng',
+    waiting: 'Chờ hiệu lệnh',
+    finished: 'Đã kết thúc',
+    starting: 'Đang khởi động',
+  };
+  const OUTPUT_STATES = {
+    live: 'đang phát',
+    connecting: 'đang kết nối',
+    stopped: 'đã dừng',
+    failed: 'lỗi',
+  };
+  const CUES = { at: 'theo giờ', after: 'nối tiếp', manual: 'chờ hiệu lệnh' };
+  const EVENT_KINDS = {
+    timeline: 'Chương trình',
+    point: 'Điểm cầu',
+    uplink: 'Đường truyền',
+    operator: 'Điều hành',
+    output: 'Đầu ra',
+    media: 'Hình/tiếng',
+  };
+
+  // ---- header and the current item -----------------------------------------------------
+
+  function renderStatus(s) {
+    state.status = s;
+    if (s.now) {
+      const t = Date.parse(s.now);
+      if (!isNaN(t)) state.serverOffset = t - Date.now();
+    }
+    const event = s.event || {};
+    state.tzMinutes = parseOffset(event.timezone);
+    setText('event-title', event.title || 'ceremonyd');
+    setText('event-venue', [event.venue, event.date].filter(Boolean).join(' · '));
+    document.title = (event.title || 'ceremonyd') + ' — Bảng điều khiển';
+
+    const live = $('live');
+    live.dataset.live = s.live ? 'true' : 'false';
+    setText('live', s.live ? 'ĐANG PHÁT TRỰC TIẾP' : 'CHƯA PHÁT');
+
+    const rehearsal = $('rehearsal');
+    rehearsal.hidden = !s.rehearsal;
+    if (s.rehearsal) setText('rehearsal', 'Diễn tập, nhanh ×' + s.rehearsal.speed);
+
+    renderOutputs(s.outputs || []);
+
+    setText('phase', PHASES[s.phase] || s.phase || '');
+    $('phase').dataset.phase = s.phase || '';
+    const cur = s.current;
+    if (cur) {
+      setText('current-title', cur.number + '. ' + cur.title);
+      const meta = [];
+      meta.push('Cảnh: ' + sceneLabel(cur.scene));
+      if (cur.lower_third) meta.push(cur.lower_third.name + ' — ' + cur.lower_third.role);
+      meta.push(
+        'Kế hoạch ' + timeOf(cur.planned_start) + '–' + timeOf(cur.planned_end) +
+          ', bắt đầu ' + (timeOf(cur.actual_start, true) || timeOf(cur.start))
+      );
+      setText('current-meta', meta.join(' · '));
+    } else {
+      setText('current-title', s.phase === 'finished' ? 'Chương trình đã kết thúc' : 'Chưa bắt đầu');
+      setText('current-meta', '');
+    }
+    setText('remaining', cur ? duration(s.remaining_ms) : '—');
+    const next = s.next;
+    $('next-line').hidden = !next;
+    if (next) {
+      setText('next-title', next.number + '. ' + next.title);
+      const byItself = s.next_starts_by_itself !== false && s.countdown_ms !== null;
+      $('countdown-box').hidden = !byItself;
+      $('waits-cue').hidden = byItself;
+      if (byItself) setText('countdown', duration(s.countdown_ms));
+    }
+    const held = s.phase === 'held';
+    document.querySelector('[data-action="hold"]').hidden = held;
+    document.querySelector('[data-action="resume"]').hidden = !held;
+    highlightScene();
+    tick();
+  }
+
+  function renderOutputs(outputs) {
+    const list = $('outputs');
+    list.replaceChildren();
+    if (!outputs.length) list.appendChild(el('li', { className: 'muted' }, 'Không có đầu ra'));
+    for (const o of outputs) {
+      const kbps = o.state === 'live' ? ' · ' + (o.bitrate_kbps || 0) + ' kbps' : '';
+      list.appendChild(
+        el(
+          'li',
+          {
+            className: 'output out-' + o.state,
+            'data-output': o.id,
+            title: o.last_error ? 'Lỗi gần nhất: ' + o.last_error : o.destination || '',
+          },
+          el('span', { className: 'dot' }),
+          el('strong', {}, o.label || o.id),
+          ' ' + (OUTPUT_STATES[o.state] || o.state) + kbps
+        )
+      );
+    }
+  }
+
+  function sceneLabel(id) {
+    const scenes = (state.timeline && state.timeline.scenes) || [];
+    for (const s of scenes) if (s.id === id) return s.label || s.id;
+    return id || '—';
+  }
+
+  function highlightScene() {
+    const onAir = state.status ? state.status.on_air_scene : '';
+    for (const b of document.querySelectorAll('#scenes button')) {
+      b.classList.toggle('on-air', b.dataset.scene === onAir);
+    }
+  }
+
+  // ---- run-of-show ---------------------------------------------------------------------
+
+  function renderTimeline(t) {
+    state.timeline = t;
+    const body = $('items');
+    body.replaceChildren();
+    for (const item of t.items || []) {
+      // Actual times once known, else the projection (in italics).
+      const projected = (iso) => el('span', { className: 'projected', title: 'dự kiến' }, timeOf(iso));
+      const actual = el(
+        'span',
+        {},
+        item.actual_start ? timeOf(item.actual_start, true) : projected(item.start),
+        el('br'),
+        item.actual_end ? timeOf(item.actual_end, true) : projected(item.end)
+      );
+      const title = el('td', { className: 'title' }, item.title);
+      if (item.lower_third)
+        title.appendChild(
+          el('div', { className: 'muted small' }, item.lower_third.name + ' — ' + item.lower_third.role)
+        );
+      if (item.cue === 'manual')
+        title.appendChild(el('span', { className: 'badge cue' }, CUES.manual));
+      const stateCell = el('td', { className: 'state' }, ITEM_STATES[item.state] || item.state);
+      if (item.state === 'pending')
+        stateCell.appendChild(
+          el(
+            'button',
+            { 'data-action': 'goto', 'data-id': item.id, 'data-confirm': '1', className: 'small op-only' },
+            'Chuyển đến'
+          )
+        );
+      body.appendChild(
+        el(
+          'tr',
+          { className: 'item item-' + item.state, 'data-item': item.id },
+          el('td', { className: 'num' }, item.number),
+          title,
+          el('td', { className: 'time' }, timeOf(item.planned_start), el('br'), timeOf(item.planned_end)),
+          el(
+            'td',
+            { className: 'time' },
+            actual,
+            el('div', { className: 'slip' + (item.slip_ms > 60000 ? ' late' : '') }, slip(item.slip_ms))
+          ),
+          stateCell
+        )
+      );
+    }
+
+    const notes = $('notes');
+    notes.replaceChildren();
+    for (const n of t.notes || []) notes.appendChild(el('li', {}, n));
+
+    const cues = $('cues');
+    cues.replaceChildren();
+    for (const c of t.cues || []) {
+      const item = (t.items || []).find((i) => i.id === c.name);
+      const given = item && item.state !== 'pending';
+      cues.appendChild(
+        el(
+          'button',
+          { 'data-action': 'cue', 'data-name': c.name, className: 'cue-button', disabled: given },
+          (given ? '✓ ' : '▶ ') + c.title
+        )
+      );
+    }
+
+    const scenes = $('scenes');
+    scenes.replaceChildren();
+    for (const s of t.scenes || [])
+      scenes.appendChild(el('button', { 'data-action': 'cut', 'data-scene': s.id }, s.label || s.id));
+    highlightScene();
+    if (state.status) renderStatus(state.status); // scene labels may have arrived
+    if (state.events) renderEvents(state.events); // item titles too
+  }
+
+  // ---- connection points ---------------------------------------------------------------
+
+  const tiles = new Map(); // point id → tile element
+
+  function renderPoints(p) {
+    state.points = p;
+    const counts = p.counts || {};
+    for (const node of document.querySelectorAll('[data-count]')) {
+      const n = counts[node.dataset.count];
+      node.textContent = n === undefined ? '0' : String(n);
+    }
+
+    const uplink = p.uplink || {};
+    const banner = $('uplink-banner');
+    banner.hidden = !uplink.active;
+    if (uplink.active) {
+      const n = (uplink.points || []).length;
+      banner.textContent =
+        'CẢNH BÁO ĐƯỜNG TRUYỀN: ' + n + ' điểm cầu mất kết nối cùng lúc' +
+        (uplink.since ? ' từ ' + timeOf(uplink.since, true) : '') +
+        ' — kiểm tra đường truyền chung trước khi gọi từng điểm.';
+    }
+
+    const grid = $('tiles');
+    const seen = new Set();
+    for (const point of p.points || []) {
+      seen.add(point.id);
+      let tile = tiles.get(point.id);
+      if (!tile) {
+        tile = el(
+          'div',
+          { className: 'tile', 'data-point': point.id, role: 'button', tabindex: '0' },
+          el('div', { className: 'name' }),
+          el('div', { className: 'meta' }, el('span', { className: 'latency' }), el('span', { className: 'age' }))
+        );
+        tiles.set(point.id, tile);
+      }
+      const cls = 'tile state-' + point.state + (point.uplink ? ' uplink' : '');
+      if (tile.className !== cls) tile.className = cls;
+      tile.dataset.state = point.state;
+      tile.dataset.since = point.since || '';
+      tile.querySelector('.name').textContent = point.name;
+      tile.querySelector('.latency').textContent =
+        point.latency_ms === null || point.latency_ms === undefined ? '—' : point.latency_ms + ' ms';
+      tile.querySelector('.age').textContent = ago(point.since);
+      tile.title =
+        point.name + ': ' + (point.state_label || POINT_STATES[point.state] || point.state) +
+        (point.reason ? ' — ' + point.reason : '');
+      grid.appendChild(tile); // keeps the daemon's order; moving a node is cheap
+    }
+    for (const [id, tile] of tiles)
+      if (!seen.has(id)) {
+        tile.remove();
+        tiles.delete(id);
+      }
+    applyFilter();
+    if (state.detailId) loadDetail(state.detailId);
+    if (state.events) renderEvents(state.events);
+  }
+
+  function applyFilter() {
+    const notUpOnly = $('filter-not-up').checked;
+    let shown = 0;
+    for (const tile of tiles.values()) {
+      const hide = notUpOnly && tile.dataset.state === 'up';
+      if (tile.hidden !== hide) tile.hidden = hide;
+      if (!hide) ++shown;
+    }
+    const empty = $('tiles-empty');
+    empty.hidden = shown > 0;
+    empty.textContent = tiles.size === 0 ? 'Chưa cấu hình điểm cầu nào.' : 'Mọi điểm cầu đều hoạt động.';
+  }
+
+  // ---- one point's details -------------------------------------------------------------
+
+  function openDetail(id) {
+    state.detailId = id;
+    $('detail').hidden = false;
+    setText('detail-name', id);
+    $('detail-body').replaceChildren(el('p', { className: 'muted' }, 'Đang tải…'));
+    loadDetail(id);
+  }
+
+  function closeDetail() {
+    state.detailId = null;
+    $('detail').hidden = true;
+  }
+
+  let detailSeq = 0;
+  async function loadDetail(id) {
+    const seq = ++detailSeq;
+    let p;
+    try {
+      p = await api('GET', '/api/points/' + encodeURIComponent(id));
+    } catch (e) {
+      if (seq === detailSeq && state.detailId === id)
+        $('detail-body').replaceChildren(el('p', { className: 'error' }, 'Không tải được: ' + e.message));
+      return;
+    }
+    if (seq !== detailSeq || state.detailId !== id) return;
+    renderDetail(p);
+  }
+
+  function row(label, value) {
+    return el('tr', {}, el('th', {}, label), el('td', {}, value));
+  }
+
+  function renderDetail(p) {
+    setText('detail-name', p.name);
+    const phone = p.contact_phone || '';
+    const phoneLink = phone
+      ? el('a', { href: 'tel:' + phone.replace(/[^\d+]/g, '') }, phone)
+      : el('span', { className: 'muted' }, 'không có');
+    const info = el(
+      'table',
+      { className: 'kv' },
+      row('Trạng thái', el('span', { className: 'badge state-' + p.state }, p.state_label || POINT_STATES[p.state] || p.state)),
+      row('Từ lúc', timeOf(p.since, true) + ' (' + ago(p.since) + ' trước)'),
+      p.reason ? row('Lý do', p.reason) : null,
+      row('Độ trễ', p.latency_ms === null || p.latency_ms === undefined ? '—' : p.latency_ms + ' ms'),
+      row('Loại', p.kind || ''),
+      row('Người liên hệ', p.contact_name || '—'),
+      row('Điện thoại', phoneLink),
+      p.uplink ? row('Đường truyền', 'nằm trong cảnh báo đường truyền chung') : null
+    );
+
+    const probes = el(
+      'table',
+      { className: 'probes' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'Phép đo'), el('th', {}, 'Địa chỉ'), el('th', {}, 'Trạng thái'), el('th', {}, 'Trễ')))
+    );
+    const probeBody = el('tbody');
+    for (const pr of p.probes || [])
+      probeBody.appendChild(
+        el(
+          'tr',
+          { title: pr.last_error || pr.reason || '' },
+          el('td', {}, pr.name),
+          el('td', { className: 'target' }, pr.target || ''),
+          el('td', {}, el('span', { className: 'badge state-' + pr.state }, POINT_STATES[pr.state] || pr.state)),
+          el('td', {}, pr.latency_ms === undefined ? '—' : pr.latency_ms + ' ms')
+        )
+      );
+    probes.appendChild(probeBody);
+
+    const history = el('ol', { className: 'history' });
+    const entries = (p.history || []).slice().sort((a, b) => (b.t || 0) - (a.t || 0));
+    for (const h of entries) {
+      const what =
+        h.type === 'point'
+          ? (POINT_STATES[h.from] || h.from) + ' → ' + (POINT_STATES[h.to] || h.to)
+          : EVENT_KINDS[h.type] || h.type;
+      history.appendChild(
+        el(
+          'li',
+          { className: h.to ? 'to-' + h.to : '' },
+          el('span', { className: 'time' }, timeOf(h.time, true)),
+          ' ' + what,
+          h.reason ? el('span', { className: 'muted' }, ' — ' + h.reason) : null
+        )
+      );
+    }
+    if (!entries.length) history.appendChild(el('li', { className: 'muted' }, 'Chưa có thay đổi nào.'));
+
+    const parts = [info];
+    if (state.canChange) {
+      const on = p.state !== 'maintenance';
+      parts.push(
+        el(
+          'div',
+          { className: 'buttons' },
+          el('button', { 'data-action': 'maintenance', 'data-id': p.id, 'data-on': on ? '1' : '0' }, on ? 'Đặt bảo trì' : 'Hết bảo trì')
+        )
+      );
+    }
+    parts.push(el('h3', {}, 'Phép đo'), probes, el('h3', {}, 'Lịch sử (mới nhất trước)'), history);
+    $('detail-body').replaceChildren(...parts);
+  }
+
+  // ---- alerts --------------------------------------------------------------------------
+
+  const TRANSITIONS = {
+    started: 'bắt đầu',
+    ended: 'kết thúc',
+    skipped: 'bị bỏ qua',
+    held: 'tạm dừng',
+    resumed: 'tiếp tục',
+    extended: 'được kéo dài',
+  };
+
+  function severity(e) {
+    if (e.kind === 'uplink') return e.type === 'uplink_cleared' ? 'ok' : 'alarm';
+    if (e.kind === 'point') {
+      if (e.to === 'down') return 'alarm';
+      if (e.to === 'degraded') return 'warn';
+      if (e.to === 'up') return 'ok';
+    }
+    if (e.kind === 'output' && e.state === 'failed') return 'alarm';
+    if (e.kind === 'media') return 'warn';
+    return 'info';
+  }
+
+  function pointName(id) {
+    const list = (state.points && state.points.points) || [];
+    for (const p of list) if (p.id === id) return p.name;
+    return id;
+  }
+
+  function itemTitle(id) {
+    const items = (state.timeline && state.timeline.items) || [];
+    for (const i of items) if (i.id === id) return i.title;
+    return id;
+  }
+
+  // One line of text per event, whatever part of the daemon it came from.
+  function describe(e) {
+    if (e.kind === 'point') {
+      const change = (POINT_STATES[e.from] || e.from) + ' → ' + (POINT_STATES[e.to] || e.to);
+      return pointName(e.point) + ': ' + change + (e.reason ? ' (' + e.reason + ')' : '');
+    }
+    if (e.kind === 'uplink') {
+      const n = (e.points || []).length;
+      return e.type === 'uplink_cleared'
+        ? 'Hết cảnh báo đường truyền chung'
+        : 'Cảnh báo đường truyền chung: ' + n + ' điểm cầu mất kết nối cùng lúc' +
+            (e.reason ? ' (' + e.reason + ')' : '');
+    }
+    if (e.kind === 'timeline') {
+      const what = TRANSITIONS[e.what] || e.what || '';
+      return 'Mục ' + e.number + ' «' + itemTitle(e.item) + '» ' + what + (e.message ? ' — ' + e.message : '');
+    }
+    return e.message || e.reason || '';
+  }
+
+  function renderEvents(data) {
+    state.events = data;
+    const list = $('alerts');
+    list.replaceChildren();
+    // Point events carry "time", the others "at" (ISO with one offset: they sort as text).
+    // A point settling at start-up (unknown → up) is no alert: its history keeps it.
+    const events = ((data && data.events) || [])
+      .filter((e) => !(e.kind === 'point' && e.from === 'unknown' && e.to === 'up'))
+      .map((e, i) => ({ e: e, at: e.at || e.time || '', i: i }))
+      .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : a.i - b.i));
+    if (!events.length) list.appendChild(el('li', { className: 'muted' }, 'Chưa có sự kiện nào.'));
+    for (const { e, at } of events) {
+      list.appendChild(
+        el(
+          'li',
+          { className: 'ev sev-' + severity(e), 'data-kind': e.kind },
+          el('span', { className: 'time' }, timeOf(at, true)),
+          el('span', { className: 'badge kind' }, EVENT_KINDS[e.kind] || e.kind),
+          el('span', { className: 'msg' }, describe(e))
+        )
+      );
+    }
+  }
+
+  // ---- operator actions ----------------------------------------------------------------
+
+  const DONE = {
+    next: 'Đã chuyển sang mục tiếp theo.',
+    hold: 'Đã tạm dừng chương trình.',
+    resume: 'Chương trình tiếp tục.',
+    extend: 'Đã kéo dài mục hiện tại.',
+    cut: 'Đã cắt cảnh.',
+    cue: 'Đã phát hiệu lệnh.',
+    goto: 'Đã chuyển mục.',
+    maintenance: 'Đã cập nhật trạng thái bảo trì.',
+  };
+
+  function request(button) {
+    const d = button.dataset;
+    switch (d.action) {
+      case 'next':
+      case 'hold':
+      case 'resume':
+        return ['/api/timeline/' + d.action, undefined];
+      case 'extend':
+        return ['/api/timeline/extend', { seconds: Number(d.seconds) }];
+      case 'goto':
+        return ['/api/timeline/goto', { id: d.id }];
+      case 'cut':
+        return ['/api/program/cut', { scene: d.scene }];
+      case 'cue':
+        return ['/api/cue/' + encodeURIComponent(d.name), undefined];
+      case 'maintenance':
+        return [
+          '/api/points/' + encodeURIComponent(d.id) + '/maintenance',
+          { on: d.on === '1', reason: 'đặt từ bảng điều khiển' },
+        ];
+    }
+    return null;
+  }
+
+  function showResult(text, isError) {
+    const out = $('op-result');
+    out.textContent = text;
+    out.className = 'op-result ' + (isError ? 'error' : 'ok');
+  }
+
+  // A button with data-confirm needs a second press within 3 s: a stray click must not
+  // skip an item in the middle of a live ceremony.
+  function armed(button) {
+    if (!button.dataset.confirm || button.classList.contains('armed')) return true;
+    button.classList.add('armed');
+    button.dataset.label = button.textContent;
+    button.textContent = 'Bấm lần nữa để xác nhận';
+    setTimeout(() => {
+      button.classList.remove('armed');
+      if (button.dataset.label) button.textContent = button.dataset.label;
+    }, 3000);
+    return false;
+  }
+
+  async function act(button) {
+    const r = request(button);
+    if (!r || !armed(button)) return;
+    if (button.dataset.label) button.textContent = button.dataset.label;
+    button.classList.remove('armed');
+    button.disabled = true;
+    try {
+      await api('POST', r[0], r[1]);
+      showResult(DONE[button.dataset.action] || 'Đã thực hiện.', false);
+      if (button.dataset.action === 'maintenance' && state.detailId) loadDetail(state.detailId);
+    } catch (e) {
+      showResult('Không thực hiện được: ' + e.message, true);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // ---- token and role ------------------------------------------------------------------
+
+  let whoamiSeq = 0;
+  async function refreshRole() {
+    const seq = ++whoamiSeq;
+    let role = 'anonymous';
+    let canChange = false;
+    let text;
+    let needToken = false;
+    try {
+      const w = await api('GET', '/api/whoami');
+      needToken = w.reads_need_token && w.role === 'anonymous';
+      role = w.role;
+      canChange = !!w.can_change;
+      text =
+        role === 'operator' ? 'Điều hành' : role === 'viewer' ? 'Chỉ xem' : w.reads_need_token ? 'Cần mã để xem' : 'Chỉ xem (không mã)';
+    } catch (e) {
+      text = e.status === 401 ? (state.token ? 'Mã không đúng' : 'Cần mã để xem') : 'Không kiểm tra được mã';
+      needToken = e.status === 401;
+    }
+    if (seq !== whoamiSeq) return;
+    state.canChange = canChange;
+    state.needToken = needToken;
+    const r = $('role');
+    r.textContent = text;
+    r.dataset.role = role;
+    $('operator-controls').hidden = !canChange;
+    document.body.classList.toggle('operator', canChange);
+    if (state.detailId) loadDetail(state.detailId);
+  }
+
+  function setToken(token) {
+    state.token = token;
+    try {
+      if (token) localStorage.setItem(TOKEN_KEY, token);
+      else localStorage.removeItem(TOKEN_KEY);
+    } catch (e) {
+      // private mode: keep it for this page only
+    }
+    $('token').value = '';
+    $('token').placeholder = token ? 'đã lưu mã' : 'dán mã ở đây';
+    refreshRole();
+    connect();
+  }
+
+  // ---- the live stream -----------------------------------------------------------------
+
+  let source = null;
+  let lastMessage = 0;
+  let retryTimer = null;
+
+  function setConnected(ok) {
+    $('connection').hidden = ok;
+    $('connection').textContent = state.needToken
+      ? 'Cần mã truy cập để xem: nhập mã ở góc trên bên phải.'
+      : 'Mất kết nối tới máy chủ — đang thử kết nối lại…';
+    document.body.classList.toggle('offline', !ok);
+  }
+
+  function connect() {
+    clearTimeout(retryTimer);
+    if (source) source.close();
+    const url = '/api/stream' + (state.token ? '?token=' + encodeURIComponent(state.token) : '');
+    const es = new EventSource(url);
+    source = es;
+    lastMessage = Date.now();
+    es.onopen = () => {
+      if (source === es) setConnected(true);
+    };
+    es.onerror = () => {
+      if (source !== es) return;
+      setConnected(false);
+      // The browser retries by itself unless the answer was not a stream (401, 404…).
+      if (es.readyState === EventSource.CLOSED) retryTimer = setTimeout(connect, 2000);
+    };
+    const handlers = { status: renderStatus, timeline: renderTimeline, points: renderPoints, events: renderEvents };
+    for (const topic of TOPICS) {
+      es.addEventListener(topic, (ev) => {
+        if (source !== es) return;
+        lastMessage = Date.now();
+        setConnected(true);
+        let data;
+        try {
+          data = JSON.parse(ev.data);
+        } catch (e) {
+          return;
+        }
+        try {
+          handlers[topic](data);
+        } catch (e) {
+          console.error('render ' + topic, e);
+        }
+      });
+    }
+  }
+
+  // ---- programme preview ---------------------------------------------------------------
+
+  let previewUrl = null;
+  async function refreshPreview() {
+    let delay = 1000;
+    const img = $('preview');
+    try {
+      if (document.hidden) throw new Error('hidden');
+      const r = await fetch('/api/preview.jpg', { headers: authHeaders(), cache: 'no-store' });
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      const url = URL.createObjectURL(await r.blob());
+      const old = previewUrl;
+      previewUrl = url;
+      img.src = url;
+      img.hidden = false;
+      $('preview-none').hidden = true;
+      if (old) setTimeout(() => URL.revokeObjectURL(old), 2000);
+    } catch (e) {
+      if (!document.hidden) {
+        img.hidden = true;
+        $('preview-none').hidden = false;
+        delay = 5000; // no preview yet: ask now and then, not every second
+      }
+    }
+    setTimeout(refreshPreview, delay);
+  }
+
+  // ---- what moves between messages: clock, progress, ages --------------------------------
+
+  function tick() {
+    const now = serverNow();
+    setText('clock', state.status ? clockOf(now) : '--:--:--');
+    const s = state.status;
+    const bar = $('progress-bar');
+    let fraction = 0;
+    if (s && s.current) {
+      const start = Date.parse(s.current.actual_start || s.current.start);
+      const end = Date.parse(s.current.end);
+      if (!isNaN(start) && !isNaN(end) && end > start) fraction = (now - start) / (end - start);
+      if (s.current.state === 'done') fraction = 1;
+    }
+    fraction = Math.min(1, Math.max(0, fraction));
+    bar.style.width = (fraction * 100).toFixed(1) + '%';
+    bar.classList.toggle('held', !!s && s.phase === 'held');
+    for (const tile of tiles.values()) {
+      const age = tile.querySelector('.age');
+      const text = ago(tile.dataset.since);
+      if (age.textContent !== text) age.textContent = text;
+    }
+    if (source && source.readyState === EventSource.OPEN && Date.now() - lastMessage > STALE_MS) {
+      setConnected(false);
+      connect();
+    }
+  }
+
+  // ---- wiring --------------------------------------------------------------------------
+
+  document.addEventListener('click', (ev) => {
+    const button = ev.target.closest('button[data-action]');
+    if (button) {
+      act(button);
+      return;
+    }
+    const tile = ev.target.closest('.tile[data-point]');
+    if (tile) openDetail(tile.dataset.point);
+  });
+  $('tiles').addEventListener('keydown', (ev) => {
+    const tile = ev.target.closest('.tile[data-point]');
+    if (tile && (ev.key === 'Enter' || ev.key === ' ')) {
+      ev.preventDefault();
+      openDetail(tile.dataset.point);
+    }
+  });
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape') closeDetail();
+  });
+  $('detail-close').addEventListener('click', closeDetail);
+  $('filter-not-up').addEventListener('change', applyFilter);
+  $('token-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const value = $('token').value.trim();
+    if (value) setToken(value);
+  });
+  $('token-clear').addEventListener('click', () => setToken(''));
+
+  $('token').placeholder = state.token ? 'đã lưu mã' : 'dán mã ở đây';
+  refreshRole();
+  connect();
+  refreshPreview();
+  setInterval(tick, 250);
+})();

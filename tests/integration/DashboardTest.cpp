@@ -1,0 +1,389 @@
+// The dashboard in a real browser: headless Chromium (Debian's) loads the page from a
+// daemon that watches 96 connection points served by the point simulator, and the test
+// reads the rendered page over the DevTools protocol, as an operator would see it:
+//   - 96 tiles, their states and the counts by state agree with /api/points;
+//   - a point that fails turns red in the page within 1 s of the daemon knowing it;
+//   - the "not up" filter, the point's details (contact, phone, history), its alert at the top
+//     of the alerts list, names from the config shown as text (never as HTML);
+//   - operator buttons only with the operator token, and they work (+5 phút).
+// A screenshot of the page is kept as the test's artifact (its path is printed).
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "HealthPeers.h"
+#include "support/HeadlessChromium.h"
+
+namespace ceremony::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using Steady = std::chrono::steady_clock;
+
+struct PointRow {
+  std::string id, name, kind;
+};
+
+// The 96 units of config/quang-ngai-points.csv (id, name and kind are its first three,
+// never quoted, columns): real Vietnamese names in the tiles.
+std::vector<PointRow> quangNgaiPoints() {
+  std::ifstream in(std::string(CEREMONYD_SOURCE_DIR) + "/config/quang-ngai-points.csv");
+  std::vector<PointRow> rows;
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream cells(line);
+    PointRow r;
+    std::getline(cells, r.id, ',');
+    std::getline(cells, r.name, ',');
+    std::getline(cells, r.kind, ',');
+    if (!r.id.empty() && !r.name.empty()) rows.push_back(r);
+  }
+  return rows;
+}
+
+std::string tomlString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// A JavaScript string literal (JSON is one).
+std::string js(const std::string& s) {
+  return json(s).dump();
+}
+
+std::int64_t wallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Takes a screenshot of what the browser shows if the test failed, before it is closed.
+struct ScreenshotOnFailure {
+  DevToolsPage& page;
+  std::filesystem::path file;
+  ~ScreenshotOnFailure() {
+    if (!::testing::Test::HasFailure()) return;
+    try {
+      page.screenshot(file);
+      std::cerr << "[ failure  ] screenshot " << file.string() << "\n";
+    } catch (const std::exception& e) {
+      std::cerr << "[ failure  ] no screenshot: " << e.what() << "\n";
+    }
+  }
+};
+
+TEST(DashboardTest, ChromiumShowsNinetySixPointsAndAFailingPointTurnsRedWithinOneSecond) {
+  TempDir dir("dashboard");
+
+  // --- 96 points on 127.0.0.x, all healthy ----------------------------------------------
+  const auto rows = quangNgaiPoints();
+  ASSERT_EQ(rows.size(), 96u) << "config/quang-ngai-points.csv";
+  const int pointPort = freePorts(1)[0];
+  const auto at = [&](int i) { return pointAddress(i) + ":" + std::to_string(pointPort); };
+  // Names come from configuration files: one carries HTML, which must stay text.
+  const int markupIndex = 4;
+  const std::string markupName = "Phường <b>Thử</b> & \"kiểm\" <img src=x onerror=alert(1)>";
+  std::string spec;
+  std::string points;
+  for (int i = 0; i < 96; ++i) {
+    spec += "endpoint " + rows[i].id + " " + at(i) + " healthy\n";
+    points += "\n[[points]]\nid = " + tomlString(rows[i].id) +
+              "\nname = " + tomlString(i == markupIndex ? markupName : rows[i].name) +
+              "\nkind = " + tomlString(rows[i].kind) +
+              "\ncontact_name = " + tomlString("Cán bộ kỹ thuật, UBND " + rows[i].name) +
+              "\ncontact_phone = " + tomlString("0900 000 " + std::to_string(100 + i)) +
+              "\nprobes = [ { kind = \"http\", url = \"http://" + at(i) +
+              "/health\", connect_timeout = \"300ms\", timeout = \"400ms\" } ]\n";
+  }
+  PointSimulator sim(dir.path(), spec, 96);
+
+  // --- the daemon: a short run-of-show with a manual launch cue, fast probing -----------
+  writeText(dir / "ceremony.toml", R"([event]
+title = "Lễ phát động phong trào “Bình dân học vụ số” — kiểm thử bảng điều khiển"
+date = "2025-07-28"
+timezone = "+07:00"
+venue = "Phòng thử nghiệm"
+
+[programme]
+width = 640
+height = 360
+fps = 25
+video_bitrate_kbps = 800
+
+[sources.hall]
+kind = "test"
+pattern = "smpte"
+tone_hz = 0
+label = "Camera hội trường"
+
+[scenes.welcome]
+kind = "slate"
+text = "Kết nối các điểm cầu"
+label = "Màn hình chờ"
+
+[scenes.hall]
+kind = "source"
+source = "hall"
+label = "Toàn cảnh hội trường"
+
+[[timeline]]
+id = "khai-mac"
+title = "Khai mạc, giới thiệu đại biểu"
+start = "09:00"
+duration = "20m"
+scene = "hall"
+lower_third = { name = "Nguyễn Thị Hoa", role = "Người dẫn chương trình" }
+
+[[timeline]]
+id = "bam-nut"
+title = "Bấm nút phát động"
+cue = "manual"
+duration = "5m"
+scene = "hall"
+
+[[timeline]]
+id = "tap-huan"
+title = "Tập huấn: ứng dụng AI trong công việc"
+duration = "30m"
+scene = "welcome"
+
+[health]
+interval = "500ms"
+jitter = "100ms"
+alert_hold = "0s"
+)" + points);
+  const std::string operatorToken = "dash-op-" + std::to_string(wallMs() % 1000003);
+  writeText(dir / "operator.token", operatorToken + "\n");
+  const int apiPort = freePorts(1)[0];
+  Process daemon({CEREMONYD_BINARY, "--config", (dir / "ceremony.toml").string(), "--rehearsal",
+                  "--listen", "127.0.0.1:" + std::to_string(apiPort), "--operator-token-file",
+                  (dir / "operator.token").string(), "--state-dir", (dir / "state").string()},
+                 ProcessOptions{dir / "ceremonyd.log"});
+  const auto api = [&](const std::string& target) {
+    const auto a = httpRequest(apiPort, "GET", target);
+    if (a.status != 200)
+      throw std::runtime_error("GET " + target + ": HTTP " + std::to_string(a.status));
+    return json::parse(a.body);
+  };
+
+  // All 96 up (3 good probes at 500 ms) before the browser looks.
+  json apiPoints;
+  const auto upDeadline = Steady::now() + 20s;
+  for (;;) {
+    ASSERT_TRUE(daemon.running()) << tailOf(daemon.log());
+    if (acceptsConnections(apiPort)) {
+      apiPoints = api("/api/points");
+      if (apiPoints["counts"].value("up", 0) == 96) break;
+    }
+    ASSERT_LT(Steady::now(), upDeadline)
+        << "not all 96 points up: " << apiPoints["counts"].dump() << "\n"
+        << tailOf(daemon.log());
+    std::this_thread::sleep_for(100ms);
+  }
+
+  // --- the browser ----------------------------------------------------------------------
+  // Its profile is large and says nothing: removed even when the rest is kept.
+  struct RemovedAtEnd {
+    std::filesystem::path path;
+    ~RemovedAtEnd() {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  } profile{dir / "chromium-profile"};
+  std::filesystem::create_directories(profile.path);
+  HeadlessChromium chromium(profile.path, dir.path());
+  auto page = chromium.page();
+  ScreenshotOnFailure onFailure{*page, dir / "dashboard-failure.png"};
+  const std::string url = "http://127.0.0.1:" + std::to_string(apiPort) + "/";
+  page->navigate(url);
+  ASSERT_TRUE(
+      page->waitFor("document.querySelectorAll('#tiles .tile').length === 96 && "
+                    "document.querySelector('[data-count=up]').textContent === '96'",
+                    10s))
+      << "tiles: " << page->evaluate("document.querySelectorAll('#tiles .tile').length");
+
+  // Tiles and counts as rendered against the API's word.
+  apiPoints = api("/api/points");
+  const json shown = page->evaluate(R"(({
+      tiles: [...document.querySelectorAll('#tiles .tile')].map(t => ({
+        id: t.dataset.point, cls: t.className, name: t.querySelector('.name').textContent,
+        visible: t.offsetParent !== null })),
+      counts: Object.fromEntries([...document.querySelectorAll('[data-count]')]
+        .map(c => [c.dataset.count, Number(c.textContent)])),
+      markup: document.querySelectorAll('#tiles b, #tiles img').length,
+      title: document.getElementById('event-title').textContent,
+      live: document.getElementById('live').textContent,
+      clock: document.getElementById('clock').textContent,
+      items: document.querySelectorAll('#items tr[data-item]').length,
+      banner: document.getElementById('uplink-banner').hidden }))");
+  ASSERT_EQ(shown["tiles"].size(), 96u);
+  std::map<std::string, std::string> stateOf;
+  for (const auto& p : apiPoints["points"]) stateOf[p["id"]] = p["state"];
+  std::set<std::string> ids;
+  for (const auto& t : shown["tiles"]) {
+    const std::string id = t["id"];
+    ids.insert(id);
+    ASSERT_TRUE(stateOf.count(id)) << "tile of an unknown point " << id;
+    EXPECT_EQ(t["cls"], "tile state-" + stateOf[id]) << id;
+    EXPECT_TRUE(t["visible"].get<bool>()) << id;
+  }
+  EXPECT_EQ(ids.size(), 96u);
+  for (const char* c : {"up", "degraded", "down", "maintenance", "unknown", "total"})
+    EXPECT_EQ(shown["counts"][c], apiPoints["counts"][c]) << c;
+  EXPECT_EQ(shown["tiles"][markupIndex]["name"], markupName) << "a name is shown as text";
+  EXPECT_EQ(shown["markup"], 0) << "a name from the config became HTML";
+  EXPECT_EQ(shown["title"],
+            "Lễ phát động phong trào “Bình dân học vụ số” — kiểm thử bảng điều khiển");
+  EXPECT_EQ(shown["live"], "CHƯA PHÁT");  // no RTMP destination
+  EXPECT_EQ(shown["items"], 3);
+  EXPECT_TRUE(shown["banner"].get<bool>()) << "uplink banner without an uplink alarm";
+  EXPECT_NE(shown["clock"], "--:--:--");
+
+  // --- without a token: no operator buttons -----------------------------------------------
+  const std::string controlsVisible =
+      "(() => { const b = document.querySelector('#operator-controls [data-action=next]');"
+      " return !!b && b.offsetParent !== null; })()";
+  ASSERT_TRUE(page->waitFor("document.getElementById('role').textContent !== ''", 5s));
+  EXPECT_EQ(page->evaluate(controlsVisible), false) << "operator buttons shown without a token";
+  EXPECT_EQ(page->evaluate("document.querySelectorAll('button[data-action]')"
+                           ".length === [...document.querySelectorAll('button[data-action]')]"
+                           ".filter(b => b.offsetParent === null).length"),
+            true)
+      << "some action button is visible without a token";
+
+  // --- point 37 fails: the daemon knows, then the page shows it ----------------------------
+  const PointRow& victim = rows[36];
+  // The page notes the moment the tile turns red (a MutationObserver: no polling delay).
+  page->evaluate(
+      "window.__downAt = 0; new MutationObserver(() => {"
+      " const t = document.querySelector('.tile[data-point=' + " +
+      js("\"" + victim.id + "\"") +
+      " + ']');"
+      " if (t && t.classList.contains('state-down') && !window.__downAt)"
+      " window.__downAt = Date.now(); })"
+      ".observe(document.getElementById('tiles'),"
+      " {subtree: true, attributes: true, attributeFilter: ['class']}); true");
+  ASSERT_EQ(sim.command("set " + victim.id + " refusing"), "ok");
+  const auto failedAt = wallMs();
+  std::int64_t apiDownAt = 0;
+  const auto downDeadline = Steady::now() + 10s;
+  while (Steady::now() < downDeadline) {
+    const auto p = api("/api/points/" + victim.id);
+    if (p["state"] == "down") {
+      apiDownAt = wallMs();
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_NE(apiDownAt, 0) << victim.id << " never went down in /api/points";
+  ASSERT_TRUE(page->waitFor("window.__downAt > 0", 5s)) << "the tile never turned red";
+  const auto pageDownAt = page->evaluate("window.__downAt").get<std::int64_t>();
+  const auto latency = pageDownAt - apiDownAt;
+  std::cout << "[ measured ] " << victim.id << " (" << victim.name << "): down in /api/points "
+            << (apiDownAt - failedAt) << " ms after the failure; tile red " << latency
+            << " ms after the API said so\n";
+  EXPECT_LE(latency, 1000) << "tile changed too late";
+
+  // Counts follow; they match the API once both settle.
+  ASSERT_TRUE(
+      page->waitFor("document.querySelector('[data-count=down]').textContent === '1' && "
+                    "document.querySelector('[data-count=up]').textContent === '95'",
+                    3s));
+  apiPoints = api("/api/points");
+  const json counts = page->evaluate(
+      "Object.fromEntries([...document.querySelectorAll('[data-count]')]"
+      ".map(c => [c.dataset.count, Number(c.textContent)]))");
+  for (const char* c : {"up", "degraded", "down", "maintenance", "unknown", "total"})
+    EXPECT_EQ(counts[c], apiPoints["counts"][c]) << c;
+  EXPECT_EQ(page->evaluate("document.querySelectorAll('.tile.state-down').length"), 1);
+
+  // The "not up" filter leaves the red tile alone.
+  page->evaluate("document.getElementById('filter-not-up').click(); true");
+  EXPECT_EQ(page->evaluate("[...document.querySelectorAll('#tiles .tile')]"
+                           ".filter(t => t.offsetParent !== null).map(t => t.dataset.point)"),
+            json::array({victim.id}));
+  page->evaluate("document.getElementById('filter-not-up').click(); true");
+  EXPECT_EQ(page->evaluate("[...document.querySelectorAll('#tiles .tile')]"
+                           ".filter(t => t.offsetParent !== null).length"),
+            96);
+
+  // A click on the tile: contact, phone and the change in its history.
+  page->evaluate("document.querySelector('.tile[data-point=' + " + js("\"" + victim.id + "\"") +
+                 " + ']').click(); true");
+  ASSERT_TRUE(
+      page->waitFor("!document.getElementById('detail').hidden && "
+                    "document.querySelector('#detail .history li.to-down') !== null",
+                    5s));
+  const std::string detail =
+      page->evaluate("document.getElementById('detail').innerText").get<std::string>();
+  EXPECT_NE(detail.find("Cán bộ kỹ thuật, UBND " + victim.name), std::string::npos) << detail;
+  EXPECT_NE(detail.find("0900 000 136"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("Mất kết nối"), std::string::npos) << detail;
+  EXPECT_EQ(page->evaluate("document.querySelector('#detail a[href^=\"tel:\"]')"
+                           ".getAttribute('href')"),
+            "tel:0900000136");
+  page->screenshot(dir / "dashboard-point.png");
+  page->evaluate("document.getElementById('detail-close').click(); true");
+
+  // The alert is in the list, at the top (newest first).
+  const std::string alertShown =
+      "(() => { const l = document.querySelector('#alerts li.sev-alarm[data-kind=point]');"
+      " return !!l && l.textContent.includes(" +
+      js(victim.name + ": Hoạt động → Mất kết nối") + "); })()";
+  EXPECT_TRUE(page->waitFor(alertShown, 3s))
+      << "no alert for " << victim.id << " in the list (the events topic is events(50): are the "
+      << "newest point events in it?) alerts shown: "
+      << page->evaluate("document.getElementById('alerts').innerText.slice(0, 400)");
+
+  // --- with the operator token: the buttons appear and act ---------------------------------
+  page->evaluate("document.getElementById('token').value = " + js(operatorToken) +
+                 "; document.getElementById('token-form').requestSubmit(); true");
+  ASSERT_TRUE(page->waitFor(controlsVisible, 5s)) << "operator buttons hidden with the token";
+  EXPECT_EQ(page->evaluate("document.getElementById('role').textContent"), "Điều hành");
+  EXPECT_EQ(page->evaluate("[...document.querySelectorAll('#cues button')]"
+                           ".map(b => b.dataset.name)"),
+            json::array({"bam-nut"}));
+  EXPECT_EQ(page->evaluate("document.querySelectorAll('#scenes button').length"), 2);
+  // The token stays in this browser only (localStorage), never in the page's text.
+  EXPECT_EQ(page->evaluate("localStorage.getItem('ceremonyd.token') === " + js(operatorToken)),
+            true);
+  EXPECT_EQ(page->evaluate("document.body.innerText.includes(" + js(operatorToken) + ")"), false);
+
+  // "+5 phút" moves the end of the current item by five minutes.
+  const auto remaining = [&] {
+    return std::make_pair(api("/api/status")["remaining_ms"].get<std::int64_t>(), wallMs());
+  };
+  const auto before = remaining();
+  page->evaluate(
+      "document.querySelector('[data-action=extend][data-seconds=\"300\"]').click();"
+      " true");
+  ASSERT_TRUE(page->waitFor("document.getElementById('op-result').classList.contains('ok')", 5s))
+      << page->evaluate("document.getElementById('op-result').textContent");
+  const auto after = remaining();
+  EXPECT_NEAR((after.first + (after.second - before.second) - before.first) / 1000.0, 300.0, 2.0);
+
+  // --- the artifact ----------------------------------------------------------------------
+  const auto shot = dir / "dashboard.png";
+  page->screenshot(shot);
+  ASSERT_GT(std::filesystem::file_size(shot), 10000u);
+  dir.keep();  // the screenshot is the artifact: keep the directory (logs and config too)
+  std::cout << "[ artifact ] " << shot.string() << "\n";
+  EXPECT_TRUE(daemon.running()) << tailOf(daemon.log());
+}
+
+}  // namespace
+}  // namespace ceremony::testing
