@@ -212,8 +212,10 @@ GstElement* ProgramMixer::makeSlateBin(const std::string& sceneId, const SlateCo
   auto overlay = [&](const std::string& text, int px, const char* valign, bool bold) {
     GstElement* t = make("textoverlay");
     const std::string font = f.font + (bold ? " Bold " : " ") + std::to_string(px) + "px";
+    // auto-resize would scale the px sizes by width/640 (twice too big at 720p): sizes here
+    // are already in the programme's pixels.
     g_object_set(t, "text", text.c_str(), "font-desc", font.c_str(), "wrap-mode", 2,
-                 "shaded-background", FALSE, "draw-shadow", TRUE, nullptr);
+                 "shaded-background", FALSE, "draw-shadow", TRUE, "auto-resize", FALSE, nullptr);
     gst_util_set_object_arg(G_OBJECT(t), "valignment", valign);
     gst_util_set_object_arg(G_OBJECT(t), "halignment", "center");
     gst_util_set_object_arg(G_OBJECT(t), "line-alignment", "center");
@@ -374,11 +376,29 @@ bool ProgramMixer::build(std::string* error) {
   gst_util_set_object_arg(G_OBJECT(compositor_), "background", "black");
   GstElement* mixedCaps = capsfilter(rawVideoCaps(f, true));
   lowerThird_ = make("textoverlay", "lower-third");
-  g_object_set(lowerThird_, "silent", TRUE, "shaded-background", TRUE, "shading-value", 160, "xpad",
-               f.width / 16, "ypad", f.height / 12, "wrap-mode", -1, nullptr);
+  g_object_set(lowerThird_, "auto-resize", FALSE, "silent", TRUE, "shaded-background", TRUE,
+               "shading-value", 160, "xpad", f.width / 16, "ypad", f.height / 12, "wrap-mode", -1,
+               nullptr);
   gst_util_set_object_arg(G_OBJECT(lowerThird_), "valignment", "bottom");
   gst_util_set_object_arg(G_OBJECT(lowerThird_), "halignment", "left");
   gst_util_set_object_arg(G_OBJECT(lowerThird_), "line-alignment", "left");
+  // The programme as viewers see it goes to the encoder and, once a second, to a small JPEG
+  // for the dashboard; that branch leaks rather than ever holding up the encoder.
+  GstElement* ptee = make("tee", "programme-tee");
+  GstElement* pq = make("queue", "preview-queue");
+  g_object_set(pq, "leaky", 2, "max-size-buffers", 1, "max-size-bytes", 0, "max-size-time",
+               static_cast<guint64>(0), nullptr);
+  GstElement* prate = make("videorate", "preview-rate");
+  g_object_set(prate, "drop-only", TRUE, "max-rate", 1, nullptr);
+  GstElement* pscale = make("videoscale");
+  GstElement* pcaps =
+      capsfilter(gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, 320, "height", G_TYPE_INT,
+                                     320 * f.height / std::max(1, f.width), nullptr));
+  GstElement* pjpeg = make("jpegenc", "preview-jpeg");
+  g_object_set(pjpeg, "quality", 70, nullptr);
+  previewSink_ = make("appsink", "preview-out");
+  g_object_set(previewSink_, "sync", FALSE, "async", FALSE, "max-buffers", 1, "drop", TRUE,
+               nullptr);
   GstElement* vqueue = make("queue");
   g_object_set(vqueue, "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time",
                static_cast<guint64>(0), nullptr);
@@ -429,12 +449,19 @@ bool ProgramMixer::build(std::string* error) {
       return false;
     }
   }
-  gst_bin_add_many(bin, compositor_, mixedCaps, lowerThird_, vqueue, x264, h264caps, h264parse,
-                   avcCaps, vtee, vsinkq, videoSink_, nullptr);
+  gst_bin_add_many(bin, compositor_, mixedCaps, lowerThird_, ptee, vqueue, x264, h264caps,
+                   h264parse, avcCaps, vtee, vsinkq, videoSink_, nullptr);
+  if (pq && prate && pscale && pjpeg && previewSink_) {
+    gst_bin_add_many(bin, pq, prate, pscale, pcaps, pjpeg, previewSink_, nullptr);
+    if (!gst_element_link_many(ptee, pq, prate, pscale, pcaps, pjpeg, previewSink_, nullptr))
+      spdlog::warn("Không tạo được ảnh xem trước chương trình (preview)");
+  } else {
+    previewSink_ = nullptr;  // a missing element costs the preview, never the programme
+  }
   gst_bin_add_many(bin, silence, silenceCaps, audiomixer_, mixedAudioCaps, aconvert, aac, aacparse,
                    atee, asinkq, audioSink_, nullptr);
-  if (!gst_element_link_many(compositor_, mixedCaps, lowerThird_, vqueue, x264, h264caps, h264parse,
-                             avcCaps, vtee, vsinkq, videoSink_, nullptr) ||
+  if (!gst_element_link_many(compositor_, mixedCaps, lowerThird_, ptee, vqueue, x264, h264caps,
+                             h264parse, avcCaps, vtee, vsinkq, videoSink_, nullptr) ||
       !gst_element_link_many(silence, silenceCaps, audiomixer_, mixedAudioCaps, aconvert, aac,
                              aacparse, atee, asinkq, audioSink_, nullptr)) {
     *error = "cannot link the programme pipeline";
@@ -711,6 +738,22 @@ bool ProgramMixer::addOutput(const OutputConfig& output, const std::string& loca
   std::lock_guard lock(mutex_);
   outputs_.push_back(std::move(out));
   return true;
+}
+
+std::optional<std::string> ProgramMixer::previewJpeg() {
+  if (!previewSink_) return std::nullopt;
+  GstMiniPtr<GstSample> sample(gst_app_sink_try_pull_sample(GST_APP_SINK(previewSink_), 0));
+  if (sample) {
+    if (GstBuffer* buf = gst_sample_get_buffer(sample.get())) {
+      GstMapInfo map;
+      if (gst_buffer_map(buf, &map, GST_MAP_READ)) {
+        preview_.assign(reinterpret_cast<const char*>(map.data), map.size);
+        gst_buffer_unmap(buf, &map);
+      }
+    }
+  }
+  if (preview_.empty()) return std::nullopt;
+  return preview_;
 }
 
 bool ProgramMixer::removeOutput(const std::string& outputId) {

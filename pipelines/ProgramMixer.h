@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -70,6 +71,8 @@ class ProgramMixer {
   // playable) on a thread of its own, so neither the caller nor the encoder waits.
   bool removeOutput(const std::string& outputId);
   std::vector<OutputStatus> outputs() const;
+  // The programme's latest small JPEG (320 px wide, about one a second), for the dashboard.
+  std::optional<std::string> previewJpeg();
   // What is on air now (for status displays): the scene id of the last take.
   const std::string& onAirScene() const { return onAirScene_; }
 
@@ -113,6 +116,8 @@ class ProgramMixer {
   GstElement* lowerThird_ = nullptr;
   GstElement* videoSink_ = nullptr;
   GstElement* audioSink_ = nullptr;
+  GstElement* previewSink_ = nullptr;
+  std::string preview_;  // the last preview JPEG (io_context only)
   WallTime wallAtZero_{};
 
   // Shared with streaming threads.

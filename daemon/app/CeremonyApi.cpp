@@ -410,7 +410,8 @@ std::string Ceremony::metrics() {
 }
 
 std::optional<std::string> Ceremony::previewJpeg() {
-  return std::nullopt;  // the programme preview branch is not built yet
+  if (!mixer_) return std::nullopt;
+  return mixer_->previewJpeg();
 }
 
 // ---- live push ---------------------------------------------------------------------------
