@@ -205,10 +205,17 @@ GstElement* ProgramMixer::makeSourceBin(const SourceConfig& s, std::string* erro
 GstElement* ProgramMixer::makeSlateBin(const std::string& sceneId, const SlateConfig& slate) {
   const auto& f = config_.format;
   GstElement* bin = gst_bin_new(("slate-" + sceneId).c_str());
+  // The card is drawn once (one frame: background, title, text) and repeated live by
+  // imagefreeze; only the countdown is drawn per frame, and only while it shows something.
+  // Every slate runs all the time, on air or not: drawn per frame, the pre-show card alone
+  // cost ~0.13 CPU-s/s for the whole ceremony (tests/bench/README.md, "Media").
   GstElement* bg = make("videotestsrc");
   gst_util_set_object_arg(G_OBJECT(bg), "pattern", "solid-color");
-  g_object_set(bg, "is-live", TRUE, "foreground-color", argbFromHex(slate.background), nullptr);
+  g_object_set(bg, "num-buffers", 1, "foreground-color", argbFromHex(slate.background), nullptr);
   GstElement* caps = capsfilter(rawVideoCaps(f, true));
+  GstElement* freeze = make("imagefreeze");
+  g_object_set(freeze, "is-live", TRUE, nullptr);
+  GstElement* rate = capsfilter(rawVideoCaps(f, true));
   auto overlay = [&](const std::string& text, int px, const char* valign, bool bold) {
     GstElement* t = make("textoverlay");
     const std::string font = f.font + (bold ? " Bold " : " ") + std::to_string(px) + "px";
@@ -226,8 +233,8 @@ GstElement* ProgramMixer::makeSlateBin(const std::string& sceneId, const SlateCo
   GstElement* text = overlay(slate.text, f.height / 14, "center", true);
   GstElement* countdown = overlay("", f.height / 22, "bottom", false);
   g_object_set(countdown, "ypad", f.height / 8, nullptr);
-  gst_bin_add_many(GST_BIN(bin), bg, caps, title, text, countdown, nullptr);
-  gst_element_link_many(bg, caps, title, text, countdown, nullptr);
+  gst_bin_add_many(GST_BIN(bin), bg, caps, title, text, freeze, rate, countdown, nullptr);
+  gst_element_link_many(bg, caps, title, text, freeze, rate, countdown, nullptr);
   ghost(bin, countdown, "src", "video");
   slateCountdownOverlays_[sceneId] = countdown;
   return bin;
