@@ -354,6 +354,7 @@ json Ceremony::events(std::size_t limit) {
   if (points_)
     for (const auto& e : points_->monitor().recentEvents()) {
       json j = health::toJson(e, off);
+      if (!j.contains("at") && j.contains("time")) j["at"] = j["time"];  // one key to sort on
       j["kind"] = "point";
       if (e.kind == health::EventKind::UplinkRaised || e.kind == health::EventKind::UplinkCleared)
         j["kind"] = "uplink";

@@ -263,7 +263,10 @@ alert_hold = "0s"
                            ".length === [...document.querySelectorAll('button[data-action]')]"
                            ".filter(b => b.offsetParent === null).length"),
             true)
-      << "some action button is visible without a token";
+      << "some action button is visible without a token: "
+      << page->evaluate(
+             "[...document.querySelectorAll('button[data-action]')]"
+             ".filter(b => b.offsetParent !== null).map(b => b.outerHTML).join(' ')");
 
   // --- point 37 fails: the daemon knows, then the page shows it ----------------------------
   const PointRow& victim = rows[36];
