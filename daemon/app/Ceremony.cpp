@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "app/RunState.h"
 #include "config/ConfigParser.h"
 #include "config/Secrets.h"
 #include "config/TimeSpec.h"
@@ -60,6 +61,7 @@ Ceremony::Ceremony(Config config, Options options, boost::asio::io_context& io)
       io_(io),
       pointsFlush_(io),
       signals_(io, SIGINT, SIGTERM),
+      hup_(io, SIGHUP),
       ticker_(io),
       watchdog_(io) {}
 
@@ -80,8 +82,15 @@ bool Ceremony::addOutputs() {
     outputs_.push_back(OutputEntry{out, url, false, 0, 0, {}});
   }
   int added = 0;
-  for (auto& entry : outputs_)
+  for (auto& entry : outputs_) {
+    const auto& stopped = runState_.stoppedOutputs;
+    if (std::find(stopped.begin(), stopped.end(), entry.config.id) != stopped.end()) {
+      spdlog::warn("Đầu ra {} đã được kỹ thuật viên tắt trước khi khởi động lại: vẫn tắt",
+                   entry.config.id);
+      continue;
+    }
     if (startOutputEntry(entry)) ++added;
+  }
   if (added == 0) spdlog::warn("Không có đầu ra nào: chương trình chạy nhưng không phát đi đâu");
   return true;
 }
@@ -134,6 +143,7 @@ bool Ceremony::startOutputEntry(OutputEntry& entry) {
 }
 
 bool Ceremony::start() {
+  loadSavedState();
   mixer_ = std::make_unique<media::ProgramMixer>(config_, io_, *this);
   addOutputs();
   std::string error;
@@ -145,7 +155,14 @@ bool Ceremony::start() {
   std::vector<ItemConfig> items = config_.timeline;
   if (options_.rehearsalSpeed || options_.configPath.empty()) {
     const double speed = options_.rehearsalSpeed.value_or(kDemoSpeed);
-    rehearsal_.emplace(items, mixer_->wallTimeAtStart() + kRehearsalLead, speed);
+    // A resumed rehearsal keeps its place: the same start and speed as before the restart.
+    const bool same = resumed_ && resumed_->rehearsalStart && resumed_->rehearsalSpeed == speed;
+    rehearsalStart_ = same ? *resumed_->rehearsalStart : mixer_->wallTimeAtStart() + kRehearsalLead;
+    rehearsal_.emplace(items, *rehearsalStart_, speed);
+    if (resumed_ && !same) {
+      spdlog::warn("Trạng thái đã lưu là của một lần chạy khác (diễn tập khác): bắt đầu lại");
+      resumed_.reset();
+    }
     items = rehearsal_->apply(std::move(items));
     spdlog::info("Diễn tập: chương trình bắt đầu ngay, nhanh gấp {}×", speed);
   }
@@ -158,7 +175,26 @@ bool Ceremony::start() {
     mixer_->setCountdown(scene.id, rehearsal_ ? rehearsal_->map(target) : target);
   }
 
-  timeline_ = std::make_unique<Timeline>(items, clock_.now(), config_.event.utcOffsetMinutes);
+  if (resumed_ && resumed_->rehearsalStart && !rehearsal_) resumed_.reset();
+  runState_.ceremony = ceremonyIdentity(config_);
+  runState_.origin = resumed_ ? resumed_->origin : clock_.now();
+  if (rehearsal_) {
+    runState_.rehearsalStart = rehearsalStart_;
+    runState_.rehearsalSpeed = rehearsal_->speed();
+  }
+  timeline_ = std::make_unique<Timeline>(items, runState_.origin, config_.event.utcOffsetMinutes);
+  if (resumed_) {
+    runState_.commands = resumed_->commands;
+    const std::size_t applied = replay(*timeline_, runState_.commands);
+    const auto current = timeline_->current();
+    spdlog::warn("Tiếp tục sau khi khởi động lại: {} lệnh của kỹ thuật viên được áp dụng lại{}",
+                 applied,
+                 current ? ", đang ở mục " + std::to_string(*current + 1) + "/" +
+                               std::to_string(timeline_->size())
+                         : std::string());
+    logEvent("resume", "Tiếp tục sau khi khởi động lại (" + std::to_string(applied) + " lệnh)");
+  }
+  saveState();
   runner_ = std::make_unique<TimelineRunner>(io_, *timeline_, clock_, *this);
   runner_->start();
 
@@ -175,6 +211,7 @@ bool Ceremony::start() {
   signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
     if (!ec) shutdown(sig == SIGINT ? "SIGINT" : "SIGTERM");
   });
+  waitForHangup();
   everySecond();
   if (const char* wd = std::getenv("WATCHDOG_USEC")) {
     const long long usec = std::atoll(wd);
@@ -250,6 +287,7 @@ void Ceremony::shutdown(const std::string& why) {
   ticker_.cancel();
   watchdog_.cancel();
   signals_.cancel();
+  hup_.cancel();
   if (runner_) runner_->stop();
   if (points_) points_->stop();
   pointsFlush_.cancel();
@@ -260,7 +298,8 @@ void Ceremony::shutdown(const std::string& why) {
 
 void Ceremony::onClipEnded(const std::string& itemId) {
   spdlog::info("Clip của mục «{}» đã hết", itemId);
-  if (runner_) runner_->clipEnded(itemId);
+  if (runner_ && runner_->clipEnded(itemId).ok())
+    record({runner_->lastCommandAt(), "clip-ended", itemId, Millis{0}});
 }
 
 void Ceremony::onMediaProblem(const std::string& where, const std::string& message) {
@@ -290,6 +329,15 @@ void Ceremony::onTake(const ItemStatus& item, WallTime at) {
     spdlog::error("Mục «{}»: không có cảnh «{}»", item.id, item.scene);
     return;
   }
+  // A reload rebuilds the timeline: the item already on air is not taken again (a clip
+  // would start over).
+  if (item.id == onAirItem_ && item.scene == onAirItemScene_ &&
+      item.lowerThird.name == onAirLowerThird_.name &&
+      item.lowerThird.role == onAirLowerThird_.role)
+    return;
+  onAirItem_ = item.id;
+  onAirItemScene_ = item.scene;
+  onAirLowerThird_ = item.lowerThird;
   mixer_->take(item.id, *scene, item.lowerThird, at);
 }
 
@@ -307,6 +355,129 @@ void Ceremony::onFinished() {
     auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(500));
     timer->async_wait([this, timer](const boost::system::error_code&) { shutdown("hết giờ"); });
   }
+}
+
+// ---- resume and reload -------------------------------------------------------------------
+
+std::filesystem::path Ceremony::statePath() const {
+  return std::filesystem::path(options_.stateDir) / "run-state.json";
+}
+
+void Ceremony::loadSavedState() {
+  if (options_.stateDir.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(options_.stateDir, ec);
+  if (options_.fresh) {
+    spdlog::info("--fresh: bỏ qua trạng thái đã lưu, bắt đầu từ đầu");
+    return;
+  }
+  std::string why;
+  auto saved = loadRunState(statePath(), &why);
+  if (!saved) {
+    if (why != "no saved state") spdlog::warn("Không đọc được trạng thái đã lưu: {}", why);
+    return;
+  }
+  if (saved->ceremony != ceremonyIdentity(config_)) {
+    spdlog::info("Trạng thái đã lưu là của buổi lễ khác: bắt đầu từ đầu");
+    return;
+  }
+  // Facebook ends a live video after 8 hours: older state is yesterday's run, not a crash.
+  if (clock_.now() - saved->savedAt > std::chrono::hours(8)) {
+    spdlog::info("Trạng thái đã lưu quá cũ (hơn 8 giờ): bắt đầu từ đầu");
+    return;
+  }
+  resumed_ = std::move(saved);
+  runState_.stoppedOutputs = resumed_->stoppedOutputs;
+}
+
+void Ceremony::saveState() {
+  if (options_.stateDir.empty()) return;
+  runState_.savedAt = clock_.now();
+  std::string error;
+  if (!saveRunState(statePath(), runState_, &error)) {
+    // The ceremony goes on; only a restart would lose the operators' adjustments.
+    spdlog::error("Không lưu được trạng thái để khởi động lại: {}", error);
+  }
+}
+
+void Ceremony::record(RecordedCommand command) {
+  runState_.commands.push_back(std::move(command));
+  saveState();
+}
+
+void Ceremony::waitForHangup() {
+  hup_.async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec || stopping_) return;
+    reload();
+    waitForHangup();
+  });
+}
+
+void Ceremony::reload() {
+  sd_notify(0, "RELOADING=1");
+  auto done = [this](const std::string& outcome) {
+    logEvent("reload", outcome);
+    sd_notify(0, "READY=1");
+    notifySystemd();
+  };
+  if (options_.configPath.empty()) {
+    spdlog::warn("SIGHUP: bản demo nhúng không có tệp cấu hình để nạp lại");
+    return done("không có tệp cấu hình để nạp lại");
+  }
+  spdlog::info("SIGHUP: nạp lại {}", options_.configPath);
+  LoadResult loaded = loadConfigFile(options_.configPath);
+  for (const auto& d : loaded.diagnostics.all()) {
+    if (d.severity == Severity::Warning)
+      spdlog::warn("{}", d.format());
+    else
+      spdlog::error("{}", d.format());
+  }
+  if (!loaded.config) {
+    spdlog::error("Cấu hình mới có lỗi (xem trên): vẫn chạy theo cấu hình cũ");
+    return done("cấu hình mới có lỗi; vẫn chạy cấu hình cũ");
+  }
+  Config& next = *loaded.config;
+  // The programme's media (sources, scenes, format, outputs) is built once: a reload changes
+  // the run-of-show and the points; the rest needs a restart.
+  for (const auto& item : next.timeline)
+    if (!config_.findScene(item.scene)) {
+      spdlog::error(
+          "{}:{}:{}: mục «{}» dùng cảnh «{}» mà chương trình đang chạy không có (thêm cảnh "
+          "cần khởi động lại): vẫn chạy theo cấu hình cũ",
+          options_.configPath, item.pos.line, item.pos.column, item.id, item.scene);
+      return done("cảnh mới cần khởi động lại; vẫn chạy cấu hình cũ");
+    }
+  if (next.scenes.size() != config_.scenes.size() ||
+      next.sources.size() != config_.sources.size() ||
+      next.outputs.size() != config_.outputs.size())
+    spdlog::warn("SIGHUP: thay đổi nguồn, cảnh hay đầu ra chỉ có hiệu lực sau khi khởi động lại");
+
+  std::vector<ItemConfig> items = next.timeline;
+  if (rehearsal_) items = rehearsal_->apply(std::move(items));
+  auto timeline = std::make_unique<Timeline>(items, runState_.origin, next.event.utcOffsetMinutes);
+  const std::size_t applied = replay(*timeline, runState_.commands);
+  runner_->stop();
+  runner_.reset();
+  timeline_ = std::move(timeline);
+  config_.timeline = std::move(next.timeline);
+  runner_ = std::make_unique<TimelineRunner>(io_, *timeline_, clock_, *this);
+  runner_->start();
+
+  if (points_) points_->stop();
+  points_.reset();
+  config_.health = std::move(next.health);
+  points_ = std::make_unique<ConnectionPoints>(io_, clock_, config_.health, options_.stateDir);
+  points_->onChange([this] {
+    notifySystemd();
+    publishPoints();
+  });
+  points_->start();
+  publishPoints();
+  publishTimeline();
+  publishStatus();
+  spdlog::info("SIGHUP: đã nạp lại: {} mục, {} điểm cầu; {} lệnh của kỹ thuật viên giữ nguyên",
+               timeline_->size(), points_->monitor().size(), applied);
+  done("đã nạp lại cấu hình");
 }
 
 }  // namespace ceremony

@@ -6,7 +6,9 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/ControlApi.h"
@@ -14,6 +16,7 @@
 #include "api/LiveFeed.h"
 #include "app/ConnectionPoints.h"
 #include "app/Options.h"
+#include "app/RunState.h"
 #include "config/Config.h"
 #include "core/Clock.h"
 #include "pipelines/ProgramMixer.h"
@@ -85,6 +88,12 @@ class Ceremony final : public media::ProgramMixer::Listener,
   };
 
   bool addOutputs();
+  void loadSavedState();
+  void saveState();
+  void record(RecordedCommand command);
+  std::filesystem::path statePath() const;
+  void waitForHangup();
+  void reload();
   bool startOutputEntry(OutputEntry& entry);
   bool startApi();
   void publishStatus();
@@ -93,6 +102,9 @@ class Ceremony final : public media::ProgramMixer::Listener,
   void publishEvents();
   void logEvent(const std::string& kind, const std::string& message, nlohmann::json extra = {});
   CommandResult operatorCommand(const std::string& what, const CommandResult& result);
+  // Journals a command that took effect, so a restart can replay it.
+  CommandResult recorded(const CommandResult& result, const std::string& op,
+                         const std::string& arg = {}, Millis by = Millis{0});
   nlohmann::json itemJson(const ItemStatus& item) const;
   std::string timeText(WallTime t) const;
   void everySecond();
@@ -117,6 +129,12 @@ class Ceremony final : public media::ProgramMixer::Listener,
   boost::asio::steady_timer pointsFlush_;
   bool pointsDirty_ = false;
   boost::asio::signal_set signals_;
+  boost::asio::signal_set hup_;
+  RunState runState_;
+  std::optional<RunState> resumed_;  // the state found at start, if it is resumed
+  std::optional<WallTime> rehearsalStart_;
+  std::string onAirItem_, onAirItemScene_;
+  LowerThird onAirLowerThird_;
   boost::asio::steady_timer ticker_;
   boost::asio::steady_timer watchdog_;
   std::optional<Rehearsal> rehearsal_;

@@ -172,34 +172,42 @@ CommandResult Ceremony::operatorCommand(const std::string& what, const CommandRe
   return result;
 }
 
+CommandResult Ceremony::recorded(const CommandResult& result, const std::string& op,
+                                 const std::string& arg, Millis by) {
+  if (result.ok() && runner_) record({runner_->lastCommandAt(), op, arg, by});
+  return result;
+}
+
 CommandResult Ceremony::next() {
   if (!runner_)
     return CommandResult::refused(CommandError::NotNow, "the run-of-show is not running");
-  return operatorCommand("tiếp (next)", runner_->next());
+  return recorded(operatorCommand("tiếp (next)", runner_->next()), "next");
 }
 
 CommandResult Ceremony::hold() {
   if (!runner_)
     return CommandResult::refused(CommandError::NotNow, "the run-of-show is not running");
-  return operatorCommand("giữ (hold)", runner_->hold());
+  return recorded(operatorCommand("giữ (hold)", runner_->hold()), "hold");
 }
 
 CommandResult Ceremony::resume() {
   if (!runner_)
     return CommandResult::refused(CommandError::NotNow, "the run-of-show is not running");
-  return operatorCommand("tiếp tục (resume)", runner_->resume());
+  return recorded(operatorCommand("tiếp tục (resume)", runner_->resume()), "resume");
 }
 
 CommandResult Ceremony::goTo(const std::string& itemId) {
   if (!runner_)
     return CommandResult::refused(CommandError::NotNow, "the run-of-show is not running");
-  return operatorCommand("chuyển tới mục «" + itemId + "» (goto)", runner_->goTo(itemId));
+  return recorded(operatorCommand("chuyển tới mục «" + itemId + "» (goto)", runner_->goTo(itemId)),
+                  "goto", itemId);
 }
 
 CommandResult Ceremony::extend(Millis by) {
   if (!runner_)
     return CommandResult::refused(CommandError::NotNow, "the run-of-show is not running");
-  return operatorCommand("kéo dài " + spanText(by) + " (extend)", runner_->extend(by));
+  return recorded(operatorCommand("kéo dài " + spanText(by) + " (extend)", runner_->extend(by)),
+                  "extend", {}, by);
 }
 
 CommandResult Ceremony::cut(const std::string& sceneId) {
@@ -231,7 +239,8 @@ CommandResult Ceremony::cue(const std::string& name) {
     return CommandResult::refused(
         CommandError::NotNow,
         "cue «" + name + "» was already given (the item is " + toString(item.state) + ")");
-  return operatorCommand("hiệu lệnh «" + name + "» (cue)", runner_->goTo(name));
+  return recorded(operatorCommand("hiệu lệnh «" + name + "» (cue)", runner_->goTo(name)), "goto",
+                  name);
 }
 
 json Ceremony::points(bool notUpOnly) {
@@ -314,6 +323,9 @@ CommandResult Ceremony::startOutput(const std::string& id) {
   if (!startOutputEntry(*it))
     return CommandResult::refused(CommandError::NotNow,
                                   "output «" + id + "» cannot start: " + it->lastError);
+  auto& stopped = runState_.stoppedOutputs;
+  stopped.erase(std::remove(stopped.begin(), stopped.end(), id), stopped.end());
+  saveState();
   return operatorCommand("bật đầu ra «" + id + "» (start)", CommandResult::done());
 }
 
@@ -327,6 +339,8 @@ CommandResult Ceremony::stopOutput(const std::string& id) {
   it->running = false;
   it->kbps = 0;
   it->lastBytes = 0;
+  runState_.stoppedOutputs.push_back(id);
+  saveState();
   return operatorCommand("tắt đầu ra «" + id + "» (stop)", CommandResult::done());
 }
 

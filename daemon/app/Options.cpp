@@ -14,7 +14,9 @@ std::string usage() {
   --rtmp URL           add an RTMP/RTMPS destination (for rehearsals; the URL carries
                        no secret — real stream keys come from key_file or credentials)
   --exit-when-done     exit after the last item ends
-  --state-dir DIR      where the daemon keeps what it needs to resume
+  --state-dir DIR      where the daemon keeps what it needs to resume after a crash
+                       or restart (the current item, operator adjustments)
+  --fresh              ignore the saved state and start the ceremony over
   --log-level LEVEL    trace, debug, info, warn, error (default info)
   --listen ADDR:PORT   where the control API and dashboard listen (default [api]
                        listen, else 127.0.0.1:8080; port 0 picks a free one)
@@ -61,6 +63,8 @@ ParsedOptions parseOptions(const std::vector<std::string>& args) {
         else
           o.rtmpUrls.push_back(*v);
       }
+    } else if (a == "--fresh") {
+      o.fresh = true;
     } else if (a == "--exit-when-done") {
       o.exitWhenDone = true;
     } else if (is(a, "--state-dir")) {

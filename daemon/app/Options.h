@@ -14,6 +14,7 @@ struct Options {
   std::vector<std::string> rtmpUrls;     // --rtmp URL: extra destinations, no key
   bool exitWhenDone = false;             // leave after the last item (tests, recordings)
   std::string stateDir;                  // where resume state goes (systemd StateDirectory)
+  bool fresh = false;                    // --fresh: ignore the saved state, start over
   std::string logLevel = "info";
   std::string listen;             // --listen ADDR:PORT: overrides [api] listen
   std::string operatorTokenFile;  // --operator-token-file: overrides [api] operator_token_*

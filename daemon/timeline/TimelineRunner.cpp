@@ -46,6 +46,14 @@ void TimelineRunner::start() {
   running_ = true;
   published_ = timeline_.events().size();
   finishedAnnounced_ = false;
+  // A timeline rebuilt from saved commands (after a restart or a reload) already has an item
+  // on air: the media core must show it.
+  if (const auto current = timeline_.current()) {
+    const WallTime now = clock_.now();
+    const ItemStatus item = timeline_.item(*current, now);
+    listener_.onPrepare(item);
+    listener_.onTake(item, now);
+  }
   listener_.onTimelineChanged();
   step();
 }
@@ -170,28 +178,34 @@ CommandResult TimelineRunner::command(const CommandResult& result) {
 }
 
 CommandResult TimelineRunner::next() {
-  return command(timeline_.next(clock_.now() + leads_.operatorTake));
+  lastCommandAt_ = clock_.now() + leads_.operatorTake;
+  return command(timeline_.next(lastCommandAt_));
 }
 
 CommandResult TimelineRunner::hold() {
-  return command(timeline_.hold(clock_.now()));
+  lastCommandAt_ = clock_.now();
+  return command(timeline_.hold(lastCommandAt_));
 }
 
 // Resuming takes nothing (unless the clip ended meanwhile): the hold ends now, exactly.
 CommandResult TimelineRunner::resume() {
-  return command(timeline_.resume(clock_.now()));
+  lastCommandAt_ = clock_.now();
+  return command(timeline_.resume(lastCommandAt_));
 }
 
 CommandResult TimelineRunner::goTo(const std::string& itemId) {
-  return command(timeline_.goTo(itemId, clock_.now() + leads_.operatorTake));
+  lastCommandAt_ = clock_.now() + leads_.operatorTake;
+  return command(timeline_.goTo(itemId, lastCommandAt_));
 }
 
 CommandResult TimelineRunner::extend(Millis by) {
-  return command(timeline_.extend(by, clock_.now()));
+  lastCommandAt_ = clock_.now();
+  return command(timeline_.extend(by, lastCommandAt_));
 }
 
 CommandResult TimelineRunner::clipEnded(const std::string& itemId) {
-  return command(timeline_.clipEnded(itemId, clock_.now() + leads_.operatorTake));
+  lastCommandAt_ = clock_.now() + leads_.operatorTake;
+  return command(timeline_.clipEnded(itemId, lastCommandAt_));
 }
 
 }  // namespace ceremony

@@ -54,6 +54,9 @@ class TimelineRunner {
   CommandResult clipEnded(const std::string& itemId);
 
   const Timeline& timeline() const { return timeline_; }
+  // The time the last operator command (or clip end) took effect on the timeline: what a
+  // journal of commands records so a replay gives the same result.
+  WallTime lastCommandAt() const { return lastCommandAt_; }
 
  private:
   void step();
@@ -73,6 +76,7 @@ class TimelineRunner {
   std::size_t published_ = 0;            // events already logged and passed on
   std::optional<std::size_t> prepared_;  // the item whose media is being preloaded
   std::optional<WallTime> lastEnd_;      // when the last item seen ending went off air
+  WallTime lastCommandAt_{};
 };
 
 }  // namespace ceremony
