@@ -1,0 +1,126 @@
+// Crash resume: a timeline rebuilt from the journal of operator commands is the timeline the
+// operators left, and the journal survives a round trip through its file.
+#include "app/RunState.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "TimelineTestItems.h"
+
+namespace ceremony {
+namespace {
+
+using namespace timeline_test;
+namespace fs = std::filesystem;
+
+struct Step {
+  WallTime at;
+  std::string op;
+  std::string arg;
+  Millis by{0};
+};
+
+// Runs the ceremony live (ticking, then commands), journalling as the daemon does.
+Timeline live(const std::vector<Step>& steps, WallTime until, std::vector<RecordedCommand>& out) {
+  Timeline t(quangNgai(), vn(13, 0));
+  for (const auto& s : steps) {
+    t.tick(s.at);
+    CommandResult r;
+    if (s.op == "next") r = t.next(s.at);
+    if (s.op == "hold") r = t.hold(s.at);
+    if (s.op == "resume") r = t.resume(s.at);
+    if (s.op == "goto") r = t.goTo(s.arg, s.at);
+    if (s.op == "extend") r = t.extend(s.by, s.at);
+    if (r.ok()) out.push_back({s.at, s.op, s.arg, s.by});
+  }
+  t.tick(until);
+  return t;
+}
+
+void expectSame(const Timeline& a, const Timeline& b, WallTime now) {
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(a.current(), b.current());
+  EXPECT_EQ(a.phase(), b.phase());
+  const auto ia = a.items(now), ib = b.items(now);
+  for (std::size_t i = 0; i < ia.size(); ++i) {
+    EXPECT_EQ(ia[i].state, ib[i].state) << ia[i].id;
+    EXPECT_EQ(ia[i].actualStart, ib[i].actualStart) << ia[i].id;
+    EXPECT_EQ(ia[i].projectedEnd, ib[i].projectedEnd) << ia[i].id;
+  }
+}
+
+TEST(RunStateTest, ReplayingTheJournalComesBackAtTheSameItemWithTheAdjustments) {
+  // Item 5 (the directive speech) was held for 2 minutes and extended by 5; the ceremony
+  // crashed at 14:27 and restarted at 14:27:04.
+  std::vector<RecordedCommand> journal;
+  const Timeline before = live({{vn(14, 21), "hold", "", {}},
+                                {vn(14, 23), "resume", "", {}},
+                                {vn(14, 24), "extend", "", Millis(5 * 60 * 1000)},
+                                {vn(14, 25), "goto", "khong-co", {}}},
+                               vn(14, 27), journal);
+  ASSERT_EQ(journal.size(), 3u);  // the refused goto is not journalled
+  ASSERT_EQ(before.current(), 4u);
+
+  Timeline after(quangNgai(), vn(13, 0));
+  EXPECT_EQ(replay(after, journal), 3u);
+  after.tick(vn(14, 27, 4));
+  expectSame(before, after, vn(14, 27, 4));
+  // 14:20 + 10 min + 2 min held + 5 min extended.
+  EXPECT_EQ(after.item(4, vn(14, 27, 4)).projectedEnd, vn(14, 37));
+}
+
+TEST(RunStateTest, AJumpAndTheManualLaunchAreReplayed) {
+  std::vector<RecordedCommand> journal;
+  const Timeline before = live(
+      {{vn(14, 12), "goto", "chi-dao", {}}, {vn(14, 50, 30), "next", "", {}}}, vn(14, 51), journal);
+  Timeline after(quangNgai(), vn(13, 0));
+  replay(after, journal);
+  after.tick(vn(14, 51));
+  expectSame(before, after, vn(14, 51));
+}
+
+TEST(RunStateTest, TheFileRoundTripsAndABadFileIsRefusedWithAReason) {
+  RunState s;
+  s.ceremony = "Lễ Phát động | 2025-07-28 | /etc/ceremonyd/quang-ngai.toml";
+  s.origin = vn(13, 0);
+  s.rehearsalStart = vn(13, 1, 2);
+  s.rehearsalSpeed = 60;
+  s.commands = {{vn(14, 21), "hold", "", {}},
+                {vn(14, 24), "extend", "", Millis(300000)},
+                {vn(14, 25), "goto", "chi-dao", {}}};
+  s.stoppedOutputs = {"facebook-backup"};
+  s.savedAt = vn(14, 25, 1);
+
+  const fs::path dir = fs::temp_directory_path() / ("runstate-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string error;
+  ASSERT_TRUE(saveRunState(dir / "run-state.json", s, &error)) << error;
+  EXPECT_FALSE(fs::exists(dir / "run-state.json.tmp"));
+  std::string why;
+  auto back = loadRunState(dir / "run-state.json", &why);
+  ASSERT_TRUE(back) << why;
+  EXPECT_EQ(back->ceremony, s.ceremony);
+  EXPECT_EQ(back->origin, s.origin);
+  EXPECT_EQ(back->rehearsalStart, s.rehearsalStart);
+  EXPECT_EQ(back->rehearsalSpeed, 60);
+  ASSERT_EQ(back->commands.size(), 3u);
+  EXPECT_EQ(back->commands[1].by, Millis(300000));
+  EXPECT_EQ(back->commands[2].arg, "chi-dao");
+  EXPECT_EQ(back->stoppedOutputs, s.stoppedOutputs);
+  EXPECT_EQ(back->savedAt, s.savedAt);
+
+  std::ofstream(dir / "torn.json") << "{\"version\": 1, \"ceremony\": \"x\", \"orig";
+  EXPECT_FALSE(loadRunState(dir / "torn.json", &why));
+  EXPECT_NE(why.find("not valid JSON"), std::string::npos);
+  std::ofstream(dir / "wrong.json") << R"({"version":1,"ceremony":"x","origin":"yesterday"})";
+  EXPECT_FALSE(loadRunState(dir / "wrong.json", &why));
+  EXPECT_FALSE(why.empty());
+  EXPECT_FALSE(loadRunState(dir / "missing.json", &why));
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ceremony
