@@ -1,17 +1,52 @@
 #include "app/Daemon.h"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/systemd_sink.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <boost/asio/io_context.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "app/Ceremony.h"
 #include "app/Options.h"
+#include "app/OrcCodeMemory.h"
 #include "config/ConfigParser.h"
 #include "pipelines/GstInit.h"
 
 namespace ceremony {
+
+namespace {
+
+// True when stderr is the journal stream systemd connected (it exports that stream's
+// "device:inode" as JOURNAL_STREAM). Checking the inode, not only that the variable is
+// set, keeps a child that inherited the variable but writes elsewhere on the console.
+bool stderrIsJournal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  if (!stream) return false;
+  unsigned long long device = 0, inode = 0;
+  if (std::sscanf(stream, "%llu:%llu", &device, &inode) != 2) return false;
+  struct stat st {};
+  if (::fstat(STDERR_FILENO, &st) != 0) return false;
+  return static_cast<unsigned long long>(st.st_dev) == device &&
+         static_cast<unsigned long long>(st.st_ino) == inode;
+}
+
+// Under systemd: straight to the journal with each line's priority (journalctl -p warning
+// shows the problems) and without our own timestamp, which the journal keeps anyway.
+// Otherwise: the console on stderr; stdout stays for answers like --check.
+void setUpLogging(const std::string& level) {
+  if (stderrIsJournal())
+    spdlog::set_default_logger(spdlog::systemd_logger_mt("ceremonyd", "ceremonyd"));
+  else
+    spdlog::set_default_logger(spdlog::stderr_color_mt("ceremonyd"));
+  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+}
+
+}  // namespace
 
 int runDaemon(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -31,16 +66,17 @@ int runDaemon(int argc, char** argv) {
   }
   if (options.check) return checkConfigMain(options.configPath, std::cout);
 
-  // Logs go to stderr (the journal under systemd); stdout stays for answers like --check.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("ceremonyd"));
-  spdlog::set_level(spdlog::level::from_str(options.logLevel));
-  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  setUpLogging(options.logLevel);
 
   std::optional<Config> config = loadForRun(options);
   if (!config) {
     spdlog::critical("Cấu hình không dùng được; xem các lỗi ở trên (ceremonyd --check)");
     return 1;
   }
+  if (fallBackToOrcBackupIfNeeded())
+    spdlog::warn(
+        "ORC: không có vùng nhớ ghi+chạy mã (MemoryDenyWriteExecute và các thư mục noexec); "
+        "dùng mã C dự phòng ORC_CODE=backup, tốn CPU hơn");
   if (std::string missing = media::initGStreamer(); !missing.empty()) {
     spdlog::critical("{}", missing);
     return 1;
