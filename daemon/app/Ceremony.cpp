@@ -185,7 +185,8 @@ bool Ceremony::start() {
   timeline_ = std::make_unique<Timeline>(items, runState_.origin, config_.event.utcOffsetMinutes);
   if (resumed_) {
     runState_.commands = resumed_->commands;
-    const std::size_t applied = replay(*timeline_, runState_.commands);
+    const std::size_t applied = replay(*timeline_, runState_.origin, runState_.commands);
+    advance(*timeline_, runState_.origin, clock_.now());
     const auto current = timeline_->current();
     spdlog::warn("Tiếp tục sau khi khởi động lại: {} lệnh của kỹ thuật viên được áp dụng lại{}",
                  applied,
@@ -455,7 +456,8 @@ void Ceremony::reload() {
   std::vector<ItemConfig> items = next.timeline;
   if (rehearsal_) items = rehearsal_->apply(std::move(items));
   auto timeline = std::make_unique<Timeline>(items, runState_.origin, next.event.utcOffsetMinutes);
-  const std::size_t applied = replay(*timeline, runState_.commands);
+  const std::size_t applied = replay(*timeline, runState_.origin, runState_.commands);
+  advance(*timeline, runState_.origin, clock_.now());
   runner_->stop();
   runner_.reset();
   timeline_ = std::move(timeline);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -132,10 +133,30 @@ std::optional<RunState> loadRunState(const std::filesystem::path& file, std::str
   return RunState::fromJson(j, why);
 }
 
-std::size_t replay(Timeline& timeline, const std::vector<RecordedCommand>& commands) {
+void advance(Timeline& timeline, WallTime origin, WallTime now, const RunnerLeads& leads) {
+  // As the runner does live: every deadline is ticked at its own time (never before the
+  // daemon started), a start already when it is within the take lead, an end once due; so
+  // no transition is seen late and taken for a mid-ceremony join.
+  for (int guard = 0; guard < 100000; ++guard) {
+    const auto d = timeline.nextDeadline();
+    if (!d || d->at > (d->startsItem ? now + leads.take : now)) break;
+    const auto before = timeline.events().size();
+    timeline.tick(std::max(d->at, origin));
+    const auto after = timeline.nextDeadline();
+    if (timeline.events().size() == before && after && after->at == d->at &&
+        after->startsItem == d->startsItem)
+      break;  // nothing moved: never spin
+  }
+}
+
+std::size_t replay(Timeline& timeline, WallTime origin,
+                   const std::vector<RecordedCommand>& commands, const RunnerLeads& leads) {
   std::size_t applied = 0;
   for (const auto& c : commands) {
-    timeline.tick(c.at);
+    // The runner stamps next, goto and clip ends an operator lead after the moment it got
+    // them; everything else at that moment.
+    const bool led = c.op == "next" || c.op == "goto" || c.op == "clip-ended";
+    advance(timeline, origin, led ? c.at - leads.operatorTake : c.at, leads);
     CommandResult r;
     if (c.op == "next")
       r = timeline.next(c.at);

@@ -17,6 +17,7 @@
 
 #include "config/Config.h"
 #include "timeline/Timeline.h"
+#include "timeline/TimelineRunner.h"
 
 namespace ceremony {
 
@@ -47,9 +48,14 @@ std::string ceremonyIdentity(const Config& config);
 bool saveRunState(const std::filesystem::path& file, const RunState& state, std::string* error);
 std::optional<RunState> loadRunState(const std::filesystem::path& file, std::string* why);
 
-// Applies the commands to the timeline in order, each at its time (the timeline first moves
-// through everything due before it). A command the timeline refuses (e.g. a goto to an item
-// a reload removed) is skipped. Returns how many were applied.
-std::size_t replay(Timeline& timeline, const std::vector<RecordedCommand>& commands);
+// Applies the commands to the timeline in order, each at its time; before each, the
+// timeline moves through every deadline as the runner did live (see advance). A command the
+// timeline refuses (e.g. a goto to an item a reload removed) is skipped. Returns how many
+// were applied.
+std::size_t replay(Timeline& timeline, WallTime origin,
+                   const std::vector<RecordedCommand>& commands, const RunnerLeads& leads = {});
+// Moves the timeline through every deadline due at `now`, each at its own time (never before
+// `origin`, when the daemon first started), starts within the take lead as the runner does.
+void advance(Timeline& timeline, WallTime origin, WallTime now, const RunnerLeads& leads = {});
 
 }  // namespace ceremony

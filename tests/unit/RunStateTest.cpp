@@ -27,7 +27,7 @@ struct Step {
 Timeline live(const std::vector<Step>& steps, WallTime until, std::vector<RecordedCommand>& out) {
   Timeline t(quangNgai(), vn(13, 0));
   for (const auto& s : steps) {
-    t.tick(s.at);
+    advance(t, vn(13, 0), s.at);
     CommandResult r;
     if (s.op == "next") r = t.next(s.at);
     if (s.op == "hold") r = t.hold(s.at);
@@ -36,7 +36,7 @@ Timeline live(const std::vector<Step>& steps, WallTime until, std::vector<Record
     if (s.op == "extend") r = t.extend(s.by, s.at);
     if (r.ok()) out.push_back({s.at, s.op, s.arg, s.by});
   }
-  t.tick(until);
+  advance(t, vn(13, 0), until);
   return t;
 }
 
@@ -65,8 +65,8 @@ TEST(RunStateTest, ReplayingTheJournalComesBackAtTheSameItemWithTheAdjustments) 
   ASSERT_EQ(before.current(), 4u);
 
   Timeline after(quangNgai(), vn(13, 0));
-  EXPECT_EQ(replay(after, journal), 3u);
-  after.tick(vn(14, 27, 4));
+  EXPECT_EQ(replay(after, vn(13, 0), journal), 3u);
+  advance(after, vn(13, 0), vn(14, 27, 4));
   expectSame(before, after, vn(14, 27, 4));
   // 14:20 + 10 min + 2 min held + 5 min extended.
   EXPECT_EQ(after.item(4, vn(14, 27, 4)).projectedEnd, vn(14, 37));
@@ -77,8 +77,8 @@ TEST(RunStateTest, AJumpAndTheManualLaunchAreReplayed) {
   const Timeline before = live(
       {{vn(14, 12), "goto", "chi-dao", {}}, {vn(14, 50, 30), "next", "", {}}}, vn(14, 51), journal);
   Timeline after(quangNgai(), vn(13, 0));
-  replay(after, journal);
-  after.tick(vn(14, 51));
+  replay(after, vn(13, 0), journal);
+  advance(after, vn(13, 0), vn(14, 51));
   expectSame(before, after, vn(14, 51));
 }
 
