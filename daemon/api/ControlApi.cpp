@@ -274,7 +274,7 @@ HttpResponse ControlApi::route(const HttpRequest& req) {
                                     {"reads_need_token", !tokens_.viewer.empty()}});
     });
   if (what == "status" && s.size() == 2)
-    return read([&] { return jsonResponse(200, backend_.status()); });
+    return read([&] { return HttpResponse{200, kJson, backend_.statusBody(), {}}; });
   if (what == "stream" && s.size() == 2)
     return read([&] {
       HttpResponse r;

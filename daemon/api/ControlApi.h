@@ -31,6 +31,8 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual nlohmann::json status() = 0;
+  // GET /api/status as sent: a backend may serve a recent copy instead of rebuilding it.
+  virtual std::string statusBody() { return status().dump(); }
   virtual nlohmann::json timeline() = 0;
   virtual CommandResult next() = 0;
   virtual CommandResult hold() = 0;

@@ -70,7 +70,7 @@ Ceremony::~Ceremony() = default;
 bool Ceremony::addOutputs() {
   for (const auto& out : config_.outputs) {
     if (!out.enabled) continue;
-    outputs_.push_back(OutputEntry{out, {}, false, 0, 0, {}});
+    outputs_.push_back(OutputEntry{out, {}, false, 0, 0, {}, 0});
   }
   int n = 0;
   for (const auto& url : options_.rtmpUrls) {
@@ -79,7 +79,7 @@ bool Ceremony::addOutputs() {
     out.label = "RTMP (--rtmp)";
     out.url = url;
     out.keyRequired = false;
-    outputs_.push_back(OutputEntry{out, url, false, 0, 0, {}});
+    outputs_.push_back(OutputEntry{out, url, false, 0, 0, {}, 0});
   }
   int added = 0;
   for (auto& entry : outputs_) {
@@ -132,6 +132,7 @@ bool Ceremony::startOutputEntry(OutputEntry& entry) {
     return false;
   }
   entry.running = true;
+  ++entry.starts;
   entry.lastError.clear();
   entry.lastBytes = 0;
   entry.kbps = 0;

@@ -53,6 +53,7 @@ class Ceremony final : public media::ProgramMixer::Listener,
 
   // api::Backend (daemon/app/CeremonyApi.cpp): what the control API reads and changes.
   nlohmann::json status() override;
+  std::string statusBody() override;
   nlohmann::json timeline() override;
   CommandResult next() override;
   CommandResult hold() override;
@@ -85,6 +86,7 @@ class Ceremony final : public media::ProgramMixer::Listener,
     std::uint64_t lastBytes = 0;
     double kbps = 0;
     std::string lastError;
+    int starts = 0;  // how often it was started; every start after the first is a reconnect
   };
 
   bool addOutputs();
@@ -127,6 +129,9 @@ class Ceremony final : public media::ProgramMixer::Listener,
   std::unique_ptr<api::ControlApi> api_;
   std::unique_ptr<api::HttpServer> http_;
   boost::asio::steady_timer pointsFlush_;
+  // GET /api/status: rebuilt by every change (publishStatus) and at most every 100 ms.
+  std::string statusBody_;
+  std::chrono::steady_clock::time_point statusBodyAt_{};
   bool pointsDirty_ = false;
   boost::asio::signal_set signals_;
   boost::asio::signal_set hup_;

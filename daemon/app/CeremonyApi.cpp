@@ -298,6 +298,7 @@ json Ceremony::outputs() {
             e.config.kind == OutputKind::Record ? e.config.directory : redactUrl(e.config.url)},
            {"bytes", 0},
            {"bitrate_kbps", 0},
+           {"reconnects", std::max(0, e.starts - 1)},
            {"last_error", e.lastError}};
     for (const auto& st : live)
       if (st.id == e.config.id) {
@@ -432,7 +433,21 @@ std::optional<std::string> Ceremony::previewJpeg() {
 // ---- live push ---------------------------------------------------------------------------
 
 void Ceremony::publishStatus() {
-  feed_.publish("status", status().dump(-1, ' ', false, json::error_handler_t::replace));
+  statusBody_ = status().dump(-1, ' ', false, json::error_handler_t::replace);
+  statusBodyAt_ = std::chrono::steady_clock::now();
+  feed_.publish("status", statusBody_);
+}
+
+std::string Ceremony::statusBody() {
+  // Every change publishes (and so rebuilds) the status at once; between changes only the
+  // clock and countdowns move, so a copy up to 100 ms old is as good and far cheaper under
+  // load (a dashboard wall, a script polling).
+  const auto now = std::chrono::steady_clock::now();
+  if (statusBody_.empty() || now - statusBodyAt_ > std::chrono::milliseconds(100)) {
+    statusBody_ = status().dump(-1, ' ', false, json::error_handler_t::replace);
+    statusBodyAt_ = now;
+  }
+  return statusBody_;
 }
 
 void Ceremony::publishTimeline() {

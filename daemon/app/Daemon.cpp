@@ -48,6 +48,8 @@ void setUpLogging(const std::string& level) {
 
 }  // namespace
 
+void (*testHook)(boost::asio::io_context& io) = nullptr;
+
 int runDaemon(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   ParsedOptions parsed = parseOptions(args);
@@ -84,6 +86,7 @@ int runDaemon(int argc, char** argv) {
   boost::asio::io_context io;
   Ceremony ceremony(std::move(*config), options, io);
   if (!ceremony.start()) return 1;
+  if (testHook) testHook(io);
   io.run();
   return ceremony.exitCode();
 }

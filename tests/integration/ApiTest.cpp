@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "support/FreePort.h"
+#include "support/HttpClient.h"
 #include "support/NginxRtmp.h"
 #include "support/Process.h"
 #include "support/TempDir.h"
@@ -44,11 +45,6 @@ struct Reply {
   json j() const { return json::parse(body, nullptr, false); }
 };
 
-std::size_t collect(char* d, std::size_t s, std::size_t n, void* out) {
-  static_cast<std::string*>(out)->append(d, s * n);
-  return s * n;
-}
-
 // Everything every test saw, for the leak check at the end.
 std::string& seen() {
   static std::string all;
@@ -57,27 +53,9 @@ std::string& seen() {
 
 Reply http(const std::string& method, const std::string& url, const std::string& token = {},
            const std::string& body = {}) {
-  Reply r;
-  CURL* c = curl_easy_init();
-  curl_slist* h = nullptr;
-  const std::string auth = "Authorization: Bearer " + token;
-  if (!token.empty()) h = curl_slist_append(h, auth.c_str());
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
-  if (method == "POST") {
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  }
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &collect);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-  curl_slist_free_all(h);
-  curl_easy_cleanup(c);
-  seen() += r.body;
-  return r;
+  const HttpReply h = httpCall(method, url, token, body);
+  seen() += h.body;
+  return Reply{h.status, h.body};
 }
 
 // A raw connection, for the event stream and for requests curl would not send.
@@ -166,6 +144,10 @@ class ApiTest : public ::testing::Test {
     const auto end = Clock::now() + 20s;
     while (Clock::now() < end && !acceptsConnections(port_)) std::this_thread::sleep_for(50ms);
     ASSERT_TRUE(acceptsConnections(port_)) << tailOf(daemon_->log());
+    // ctest runs each test in a process of its own: every test starts with item 1 on air.
+    const json onAir =
+        waitFor("/api/status", [](const json& j) { return j["current"].is_object(); });
+    ASSERT_TRUE(onAir["current"].is_object()) << onAir << tailOf(daemon_->log());
   }
   static void TearDownTestSuite() {
     if (daemon_) {
@@ -413,6 +395,8 @@ TEST_F(ApiTest, AnOutputStopsAndStartsAgainWithoutTouchingTheOthers) {
       "/api/outputs", [](const json& j) { return outputNamed(j, "facebook")["state"] == "live"; },
       15s);
   EXPECT_EQ(outputNamed(o, "facebook")["state"], "live") << o;
+  EXPECT_EQ(outputNamed(o, "facebook")["reconnects"], 1) << o;
+  EXPECT_EQ(outputNamed(o, "ghi")["reconnects"], 0) << o;
   EXPECT_EQ(post("/api/outputs/facebook/start").status, 409);
 }
 

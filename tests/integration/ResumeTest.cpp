@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "support/FreePort.h"
+#include "support/HttpClient.h"
 #include "support/MediaProbe.h"
 #include "support/NginxRtmp.h"
 #include "support/Process.h"
@@ -29,33 +30,9 @@ using Clock = std::chrono::steady_clock;
 
 const fs::path kData = fs::path(CEREMONYD_SOURCE_DIR) / "tests/integration/data";
 
-std::size_t collect(char* d, std::size_t s, std::size_t n, void* out) {
-  static_cast<std::string*>(out)->append(d, s * n);
-  return s * n;
-}
-
 json call(const std::string& method, const std::string& url, const std::string& token,
           const std::string& body = {}) {
-  std::string out;
-  CURL* c = curl_easy_init();
-  curl_slist* h = nullptr;
-  const std::string auth = "Authorization: Bearer " + token;
-  h = curl_slist_append(h, auth.c_str());
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
-  if (method == "POST") {
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  }
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &collect);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_perform(c);
-  curl_slist_free_all(h);
-  curl_easy_cleanup(c);
-  return json::parse(out, nullptr, false);
+  return json::parse(httpCall(method, url, token, body).body, nullptr, false);
 }
 
 std::size_t count(const std::string& text, const std::string& needle) {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "support/FreePort.h"
+#include "support/HttpClient.h"
 #include "support/Process.h"
 #include "support/TempDir.h"
 
@@ -38,27 +39,10 @@ using Clock = std::chrono::steady_clock;
 const fs::path kData = fs::path(CEREMONYD_SOURCE_DIR) / "tests/integration/data";
 constexpr auto kWatchdog = 2s;
 
-std::size_t collect(char* d, std::size_t s, std::size_t n, void* out) {
-  static_cast<std::string*>(out)->append(d, s * n);
-  return s * n;
-}
-
-struct Reply {
-  long status = 0;  // 0: no answer within 3 s
-  std::string body;
-};
+using Reply = HttpReply;
 
 Reply httpGet(const std::string& url) {
-  Reply r;
-  CURL* c = curl_easy_init();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &collect);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 3000L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-  curl_easy_cleanup(c);
-  return r;
+  return httpCall("GET", url, {}, {}, std::chrono::seconds(3));
 }
 
 struct Notification {
@@ -264,6 +248,67 @@ TEST(Systemd, NotifiesReadyStatusWatchdogAndStopping) {
   ASSERT_TRUE(exit) << "still running 15 s after SIGTERM\n" << context();
   EXPECT_EQ(*exit, 0) << context();
   EXPECT_LT(stopTime, 5.0) << context();
+}
+
+// SIGHUP is announced as RELOADING=1 then READY=1 (systemctl reload waits for it); and an
+// event loop that hangs stops the watchdog pings, which is what makes systemd restart it.
+// The hang comes from tests/tools/ceremonyd_stallable (ceremonyd plus SIGUSR1 → a 6 s block
+// on the event loop; ceremonyd itself has no such signal).
+TEST(Systemd, ReloadIsAnnouncedAndAStalledEventLoopStopsTheWatchdog) {
+  TempDir dir("systemd-stall");
+  writeText(dir / "programme.toml", readText(kData / "programme.toml"));
+  NotifySocket notify(dir / "notify.sock");
+  notify.start();
+  const fs::path stallable = fs::path(CEREMONYD_BINARY).parent_path() / "ceremonyd_stallable";
+  ASSERT_TRUE(fs::exists(stallable)) << stallable;
+  const std::vector<std::string> argv = {stallable.string(),
+                                         "--config",
+                                         (dir / "programme.toml").string(),
+                                         "--rehearsal=1",
+                                         "--listen",
+                                         "127.0.0.1:0",
+                                         "--state-dir",
+                                         (dir / "state").string()};
+  const auto watchdogUsec = std::chrono::microseconds(kWatchdog).count();
+  const std::vector<std::string> env = {"NOTIFY_SOCKET=" + (dir / "notify.sock").string(),
+                                        "WATCHDOG_USEC=" + std::to_string(watchdogUsec)};
+  Process daemon(argv, ProcessOptions(dir / "ceremonyd.log", {}, env));
+  auto context = [&] {
+    return "notifications:\n" + notify.transcript() + "log:\n" + tailOf(daemon.log());
+  };
+  ASSERT_TRUE(notify.waitFor("READY=1", 30s)) << context();
+
+  // Reload: RELOADING=1, then READY=1 again.
+  const std::size_t before = notify.all().size();
+  daemon.signal(SIGHUP);
+  const auto reloading =
+      notify.waitFor([](const std::string& l) { return l == "RELOADING=1"; }, 5s, before);
+  ASSERT_TRUE(reloading) << context();
+  const std::size_t afterReloading = notify.all().size();
+  EXPECT_TRUE(
+      notify.waitFor([](const std::string& l) { return l == "READY=1"; }, 5s, afterReloading - 1))
+      << context();
+  EXPECT_NE(daemon.log().find("SIGHUP: đã nạp lại"), std::string::npos) << context();
+
+  // A stalled event loop: no ping for the 6 s it hangs (WATCHDOG_USEC is 2 s: systemd would
+  // have killed it), then pings again.
+  std::this_thread::sleep_for(1500ms);
+  const auto stalledAt = Clock::now();
+  daemon.signal(SIGUSR1);
+  std::this_thread::sleep_for(6500ms);
+  std::vector<Clock::time_point> pings;
+  for (const auto& n : notify.all())
+    if (n.line == "WATCHDOG=1") pings.push_back(n.at);
+  Clock::duration longest{};
+  for (std::size_t i = 1; i < pings.size(); ++i)
+    if (pings[i] > stalledAt) longest = std::max(longest, pings[i] - pings[i - 1]);
+  std::cout << "[ measured ] longest silence of the watchdog while the loop hung: "
+            << seconds(longest) << " s (WATCHDOG_USEC " << seconds(kWatchdog) << " s)\n";
+  EXPECT_GT(longest, kWatchdog) << "pings went on while the event loop was stuck\n" << context();
+  const auto resumed = notify.waitFor([](const std::string& l) { return l == "WATCHDOG=1"; }, 3s,
+                                      notify.all().size());
+  EXPECT_TRUE(resumed) << "no ping after the loop came back\n" << context();
+  EXPECT_EQ(daemon.stop(10s), 0) << context();
 }
 
 }  // namespace

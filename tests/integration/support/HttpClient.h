@@ -1,0 +1,47 @@
+#pragma once
+// A blocking HTTP call with libcurl, for tests that talk to the daemon's API.
+
+#include <curl/curl.h>
+
+#include <chrono>
+#include <string>
+
+namespace ceremony::testing {
+
+struct HttpReply {
+  long status = 0;  // 0: no answer within the timeout
+  std::string body;
+};
+
+// `token` (if any) goes in "Authorization: Bearer …"; `body` is sent for POST.
+inline HttpReply httpCall(const std::string& method, const std::string& url,
+                          const std::string& token = {}, const std::string& body = {},
+                          std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  HttpReply r;
+  CURL* c = curl_easy_init();
+  if (!c) return r;
+  curl_slist* headers = nullptr;
+  const std::string auth = "Authorization: Bearer " + token;
+  if (!token.empty()) headers = curl_slist_append(headers, auth.c_str());
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (method == "POST") {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(
+      c, CURLOPT_WRITEFUNCTION, +[](char* d, std::size_t s, std::size_t n, void* out) {
+        static_cast<std::string*>(out)->append(d, s * n);
+        return s * n;
+      });
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(c);
+  return r;
+}
+
+}  // namespace ceremony::testing
