@@ -31,7 +31,7 @@ test: build
 
 test-asan: deps
 	@cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DCEREMONYD_SANITIZE=ON >/dev/null
-	@cmake --build $(ASAN) -j$(JOBS)
+	@cmake --build $(ASAN) -j$(JOBS) --target sanitizer_tests
 	ASAN_OPTIONS=detect_leaks=0 ctest --test-dir $(ASAN) --output-on-failure -L 'unit|fuzz'
 
 bench: build
