@@ -4,6 +4,7 @@
 #include <systemd/sd-daemon.h>
 
 #include <boost/asio/post.hpp>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -70,7 +71,9 @@ Ceremony::~Ceremony() = default;
 bool Ceremony::addOutputs() {
   for (const auto& out : config_.outputs) {
     if (!out.enabled) continue;
-    outputs_.push_back(OutputEntry{out, {}, false, 0, 0, {}, 0});
+    OutputEntry e;
+    e.config = out;
+    outputs_.push_back(std::move(e));
   }
   int n = 0;
   for (const auto& url : options_.rtmpUrls) {
@@ -79,7 +82,10 @@ bool Ceremony::addOutputs() {
     out.label = "RTMP (--rtmp)";
     out.url = url;
     out.keyRequired = false;
-    outputs_.push_back(OutputEntry{out, url, false, 0, 0, {}, 0});
+    OutputEntry e;
+    e.config = out;
+    e.url = url;
+    outputs_.push_back(std::move(e));
   }
   int added = 0;
   for (auto& entry : outputs_) {
@@ -317,8 +323,96 @@ void Ceremony::onOutputState(const std::string& outputId, media::OutputState sta
     spdlog::info("Đầu ra {}: {}", outputId, media::toString(state));
   logEvent("output", "Đầu ra " + outputId + ": " + media::toString(state),
            {{"output", outputId}, {"state", media::toString(state)}});
+  if (OutputEntry* e = findOutput(outputId)) {
+    if (state == media::OutputState::Live) e->attempt = 0;
+    // Only the destination's current pipeline counts: a report from one already replaced
+    // (it is being finished on its own thread) must not start another round.
+    bool current = false;
+    if (mixer_)
+      for (const auto& st : mixer_->outputs())
+        if (st.id == outputId && st.state == media::OutputState::Failed) current = true;
+    if (state == media::OutputState::Failed && current && e->running && !stopping_ &&
+        e->config.kind == OutputKind::Rtmp && !e->retry)
+      scheduleReconnect(outputId);
+  }
   notifySystemd();
   publishStatus();
+}
+
+Ceremony::OutputEntry* Ceremony::findOutput(const std::string& outputId) {
+  for (auto& e : outputs_)
+    if (e.config.id == outputId) return &e;
+  return nullptr;
+}
+
+// An RTMP destination that failed is started again after 2 s × 1.5^n (at most 30 s), for
+// as long as the ceremony runs, without deleteStream (rtmp2sink stop-commands=none). While
+// it waits, the ingest's port is knocked on twice a second: once it accepts, the reconnect
+// happens at once, so a server that comes back is fed again within a second.
+void Ceremony::scheduleReconnect(const std::string& outputId) {
+  OutputEntry* e = findOutput(outputId);
+  if (!e) return;
+  const double factor = std::pow(1.5, std::min(e->attempt, 10));
+  const auto delay = std::min(Millis(static_cast<long long>(2000 * factor)), Millis(30000));
+  ++e->attempt;
+  e->retryAt = clock_.now() + delay;
+  spdlog::warn("Đầu ra {}: kết nối lại lần {} sau {} ms", outputId, e->attempt, delay.count());
+  e->retry = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(500));
+  knockThenReconnect(outputId);
+}
+
+void Ceremony::knockThenReconnect(const std::string& outputId) {
+  OutputEntry* e = findOutput(outputId);
+  if (!e || !e->retry || stopping_) return;
+  auto timer = e->retry;
+  timer->expires_after(std::chrono::milliseconds(500));
+  timer->async_wait([this, outputId, timer](const boost::system::error_code& ec) {
+    OutputEntry* entry = findOutput(outputId);
+    if (ec || stopping_ || !entry || entry->retry != timer) return;
+    if (!entry->running) {  // an operator stopped it meanwhile
+      entry->retry.reset();
+      return;
+    }
+    if (clock_.now() >= entry->retryAt) return reconnect(outputId);
+    // host:port of the ingest URL
+    const std::string& url = entry->url.empty() ? entry->config.url : entry->url;
+    const auto scheme = url.find("://");
+    std::string host = scheme == std::string::npos ? "" : url.substr(scheme + 3);
+    host = host.substr(0, host.find_first_of("/?#"));
+    std::string port = url.rfind("rtmps", 0) == 0 ? "443" : "1935";
+    if (auto colon = host.rfind(':');
+        colon != std::string::npos && host.find(']') == std::string::npos) {
+      port = host.substr(colon + 1);
+      host = host.substr(0, colon);
+    }
+    boost::system::error_code bad;
+    const auto address = boost::asio::ip::make_address(host, bad);
+    if (bad) return knockThenReconnect(outputId);  // a name: wait for the backoff
+    auto socket = std::make_shared<boost::asio::ip::tcp::socket>(io_);
+    entry->knock = socket;
+    const boost::asio::ip::tcp::endpoint ep(address,
+                                            static_cast<unsigned short>(std::atoi(port.c_str())));
+    socket->async_connect(ep, [this, outputId, socket, timer](const boost::system::error_code& c) {
+      boost::system::error_code ignored;
+      socket->close(ignored);
+      OutputEntry* en = findOutput(outputId);
+      if (!en || en->retry != timer || stopping_) return;
+      if (!c) return reconnect(outputId);  // the server is back
+      knockThenReconnect(outputId);
+    });
+  });
+}
+
+void Ceremony::reconnect(const std::string& outputId) {
+  OutputEntry* e = findOutput(outputId);
+  if (!e || stopping_ || !mixer_) return;
+  e->retry.reset();
+  e->knock.reset();
+  mixer_->removeOutput(outputId);
+  e->running = false;
+  if (startOutputEntry(*e)) return;  // a new failure report schedules the next round
+  e->running = true;                 // still wanted
+  scheduleReconnect(outputId);
 }
 
 void Ceremony::onPrepare(const ItemStatus& item) {

@@ -3,6 +3,7 @@
 // the daemon's io_context (the one thread that owns domain state, DESIGN.md principle 1).
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
@@ -87,6 +88,11 @@ class Ceremony final : public media::ProgramMixer::Listener,
     double kbps = 0;
     std::string lastError;
     int starts = 0;  // how often it was started; every start after the first is a reconnect
+    // Reconnecting after a failure (RTMP): the attempt number and the pending retry.
+    int attempt = 0;
+    std::shared_ptr<boost::asio::steady_timer> retry;
+    std::shared_ptr<boost::asio::ip::tcp::socket> knock;
+    WallTime retryAt{};
   };
 
   bool addOutputs();
@@ -97,6 +103,10 @@ class Ceremony final : public media::ProgramMixer::Listener,
   void waitForHangup();
   void reload();
   bool startOutputEntry(OutputEntry& entry);
+  void scheduleReconnect(const std::string& outputId);
+  void knockThenReconnect(const std::string& outputId);
+  void reconnect(const std::string& outputId);
+  OutputEntry* findOutput(const std::string& outputId);
   bool startApi();
   void publishStatus();
   void publishTimeline();

@@ -302,7 +302,7 @@ json Ceremony::outputs() {
            {"last_error", e.lastError}};
     for (const auto& st : live)
       if (st.id == e.config.id) {
-        o["state"] = media::toString(st.state);
+        o["state"] = e.retry ? "reconnecting" : media::toString(st.state);
         o["destination"] = st.destination;  // already redacted
         o["bytes"] = st.bytes;
         o["bitrate_kbps"] = static_cast<long long>(e.kbps + 0.5);

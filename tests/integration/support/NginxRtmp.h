@@ -41,6 +41,18 @@ class NginxRtmp {
   }
   explicit NginxRtmp(const std::filesystem::path& dir) : NginxRtmp(dir, Options{}) {}
 
+  // The ingest goes away (SIGKILL, like a dead server or a cut line) ...
+  void kill() { process_->kill(); }
+  // ... and comes back on the same ports with the same configuration.
+  void restart() {
+    process_->kill();
+    process_ = std::make_unique<Process>(
+        std::vector<std::string>{"/usr/sbin/nginx", "-p", dir_.string() + "/", "-c",
+                                 (dir_ / "nginx.conf").string(), "-e",
+                                 (dir_ / "error.log").string()},
+        ProcessOptions{dir_ / "nginx.out", {}, {}, dir_});
+  }
+
   // Bounded poll until every port accepts connections; throws with nginx's log otherwise.
   void waitReady(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;

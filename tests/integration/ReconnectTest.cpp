@@ -1,0 +1,102 @@
+// The ingest goes away for 10 s mid-stream (nginx killed, as a dead server or a cut line)
+// and comes back: the daemon says "reconnecting", republishes within 2 s of the server's
+// return, and the recording has no gap meanwhile.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "support/FreePort.h"
+#include "support/HttpClient.h"
+#include "support/MediaProbe.h"
+#include "support/NginxRtmp.h"
+#include "support/Process.h"
+#include "support/TempDir.h"
+
+namespace ceremony::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+const fs::path kData = fs::path(CEREMONYD_SOURCE_DIR) / "tests/integration/data";
+
+std::size_t count(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;
+  return n;
+}
+
+TEST(Reconnect, AServerThatComesBackIsFedAgainWithinTwoSecondsAndTheRecordingHasNoGap) {
+  TempDir dir("reconnect");
+  NginxRtmp nginx(dir.path());
+  nginx.waitReady();
+  std::string config = readText(kData / "programme.toml");
+  const auto last = config.rfind("duration = \"6s\"");
+  config.replace(last, 15, "duration = \"600s\"");
+  writeText(dir.path() / "prog.toml", config);
+  const int port = freePort();
+  Process daemon(
+      {CEREMONYD_BINARY, "--config", (dir.path() / "prog.toml").string(), "--rehearsal=1",
+       "--listen", "127.0.0.1:" + std::to_string(port), "--rtmp", nginx.rtmpUrl("lai")},
+      {dir.path() / "daemon.log"});
+  auto context = [&] { return tailOf(daemon.log(), 30) + nginx.logs(); };
+  auto outputState = [&] {
+    const json outs = json::parse(
+        httpCall("GET", "http://127.0.0.1:" + std::to_string(port) + "/api/outputs").body, nullptr,
+        false);
+    if (outs.is_array())
+      for (const auto& o : outs)
+        if (o.value("id", "") == "rtmp-1") return o;
+    return json::object();
+  };
+  ASSERT_TRUE(nginx.waitForPublish("lai", 15s)) << context();
+  std::this_thread::sleep_for(3s);
+
+  nginx.kill();
+  const auto cut = Clock::now();
+  std::string seen;
+  while (Clock::now() - cut < 10s) {
+    const json o = outputState();
+    if (o.value("state", "") == "reconnecting") seen = "reconnecting";
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_EQ(seen, "reconnecting") << outputState() << context();
+
+  const std::size_t publishesBefore = count(nginx.errorLog(), " publish: name='lai'");
+  nginx.restart();
+  nginx.waitReady();
+  const auto back = Clock::now();
+  while (Clock::now() - back < 10s &&
+         count(nginx.errorLog(), " publish: name='lai'") == publishesBefore)
+    std::this_thread::sleep_for(20ms);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - back);
+  std::cout << "[ measured ] server back → publishing again: " << took.count() << " ms\n";
+  EXPECT_GT(count(nginx.errorLog(), " publish: name='lai'"), publishesBefore) << context();
+  EXPECT_LT(took, 2s) << context();
+  std::this_thread::sleep_for(3s);
+  const json o = outputState();
+  EXPECT_EQ(o.value("state", ""), "live") << o;
+  EXPECT_GE(o.value("reconnects", 0), 1) << o;
+  EXPECT_EQ(daemon.stop(10s), 0) << context();
+
+  // The recording went on through the outage.
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir.path() / "rec")) files.push_back(e.path());
+  ASSERT_EQ(files.size(), 1u);
+  const MediaProbe probe(dir.path());
+  const auto frames = probe.videoFrameTimes(files[0]);
+  ASSERT_GT(frames.size(), 300u);
+  double worst = 0;
+  for (std::size_t i = 1; i < frames.size(); ++i)
+    worst = std::max(worst, frames[i] - frames[i - 1]);
+  EXPECT_LT(worst, 0.1) << "the recording has a gap of " << worst << " s";
+}
+
+}  // namespace
+}  // namespace ceremony::testing
