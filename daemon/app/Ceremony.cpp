@@ -221,8 +221,10 @@ bool Ceremony::start() {
   });
   waitForHangup();
   everySecond();
-  if (const char* wd = std::getenv("WATCHDOG_USEC")) {
-    const long long usec = std::atoll(wd);
+  // sd_watchdog_enabled also checks WATCHDOG_PID: a child that inherited the environment
+  // must not ping for us.
+  if (std::uint64_t watchdogUsec = 0; sd_watchdog_enabled(0, &watchdogUsec) > 0) {
+    const long long usec = static_cast<long long>(watchdogUsec);
     if (usec > 0) {
       // Pinged from the event loop itself: a stalled loop stops the pings.
       auto ping = std::make_shared<std::function<void()>>();
