@@ -585,8 +585,8 @@ void ProgramMixer::stop() {
     outs.swap(outputs_);
   }
   for (auto& o : outs) o->stop(std::chrono::milliseconds(3000));
-  for (auto& t : finishing_)
-    if (t.joinable()) t.join();
+  for (auto& f : finishing_)
+    if (f.thread.joinable()) f.thread.join();
   finishing_.clear();
   if (pipeline_) gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
 }
@@ -773,7 +773,20 @@ bool ProgramMixer::removeOutput(const std::string& outputId) {
     out = *it;
     outputs_.erase(it);
   }
-  finishing_.emplace_back([out] { out->stop(std::chrono::milliseconds(3000)); });
+  for (auto it = finishing_.begin(); it != finishing_.end();) {
+    if (*it->done) {
+      it->thread.join();
+      it = finishing_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  finishing_.push_back({std::thread([out, done] {
+                          out->stop(std::chrono::milliseconds(3000));
+                          *done = true;
+                        }),
+                        done});
   return true;
 }
 

@@ -9,6 +9,7 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <deque>
 #include <map>
@@ -126,7 +127,13 @@ class ProgramMixer {
   std::deque<Scheduled> videoQueue_;
   std::deque<Scheduled> audioQueue_;
   std::vector<std::shared_ptr<EncodedOutput>> outputs_;
-  std::vector<std::thread> finishing_;  // outputs being stopped; joined by stop()
+  // Outputs being finished on their own threads: joined when done (at the next removal) or
+  // by stop(), so an 8-hour ceremony of reconnects does not pile threads up.
+  struct Finishing {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Finishing> finishing_;
 
   // io_context only.
   struct Countdown {

@@ -318,6 +318,10 @@ CommandResult Ceremony::startOutput(const std::string& id) {
                          [&](const OutputEntry& e) { return e.config.id == id; });
   if (it == outputs_.end())
     return CommandResult::refused(CommandError::UnknownItem, "no output «" + id + "»");
+  if (it->running && it->retry) {  // waiting to reconnect: the operator says try now
+    reconnect(id);
+    return operatorCommand("kết nối lại đầu ra «" + id + "» ngay (start)", CommandResult::done());
+  }
   if (it->running)
     return CommandResult::refused(CommandError::NotNow, "output «" + id + "» is already running");
   if (!mixer_) return CommandResult::refused(CommandError::NotNow, "the programme is not running");
