@@ -389,19 +389,28 @@ void Ceremony::knockThenReconnect(const std::string& outputId) {
     }
     boost::system::error_code bad;
     const auto address = boost::asio::ip::make_address(host, bad);
-    if (bad) return knockThenReconnect(outputId);  // a name: wait for the backoff
-    auto socket = std::make_shared<boost::asio::ip::tcp::socket>(io_);
-    entry->knock = socket;
-    const boost::asio::ip::tcp::endpoint ep(address,
-                                            static_cast<unsigned short>(std::atoi(port.c_str())));
-    socket->async_connect(ep, [this, outputId, socket, timer](const boost::system::error_code& c) {
+    // The last knock gets one tick to answer: a black-holed line must not hold up the
+    // next one (a SYN can wait two minutes for its timeout).
+    if (entry->knock) {
       boost::system::error_code ignored;
-      socket->close(ignored);
-      OutputEntry* en = findOutput(outputId);
-      if (!en || en->retry != timer || stopping_) return;
-      if (!c) return reconnect(outputId);  // the server is back
-      knockThenReconnect(outputId);
-    });
+      entry->knock->close(ignored);
+      entry->knock.reset();
+    }
+    if (!bad) {  // an address (for a host name the backoff alone decides)
+      auto socket = std::make_shared<boost::asio::ip::tcp::socket>(io_);
+      entry->knock = socket;
+      const boost::asio::ip::tcp::endpoint ep(address,
+                                              static_cast<unsigned short>(std::atoi(port.c_str())));
+      socket->async_connect(ep,
+                            [this, outputId, socket, timer](const boost::system::error_code& c) {
+                              boost::system::error_code ignored;
+                              socket->close(ignored);
+                              OutputEntry* en = findOutput(outputId);
+                              if (c || !en || en->retry != timer || stopping_) return;
+                              reconnect(outputId);  // the server is back
+                            });
+    }
+    knockThenReconnect(outputId);
   });
 }
 
