@@ -114,7 +114,7 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
       res = HttpResponse{500, "application/json; charset=utf-8", errorBody("internal error"), {}};
     }
     if (res.eventStream && res.status == 200) return startStream(res);
-    write(std::move(res), keepAlive);
+    write(std::move(res), keepAlive, req.method() == http::verb::head);
   }
 
   static std::string pathOnly(const std::string& target) {
@@ -125,7 +125,7 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
     write(HttpResponse{status, "application/json; charset=utf-8", errorBody(message), {}}, false);
   }
 
-  void write(HttpResponse r, bool keepAlive) {
+  void write(HttpResponse r, bool keepAlive, bool headOnly = false) {
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(r.status), 11);
     res->set(http::field::server, "ceremonyd");
@@ -139,6 +139,7 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
     res->keep_alive(keepAlive);
     res->body() = std::move(r.body);
     res->prepare_payload();
+    if (headOnly) res->body().clear();  // HEAD: the GET's headers (Content-Length too), no body
     stream_.expires_after(shared_->limits.writeTimeout);
     http::async_write(
         stream_, *res,
