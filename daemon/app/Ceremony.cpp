@@ -42,17 +42,22 @@ std::string recordingPath(const OutputConfig& out, const Config& config, WallTim
 
 }  // namespace
 
-std::optional<Config> loadForRun(const Options& options) {
-  LoadResult loaded = options.configPath.empty()
-                          ? parseConfigText(embeddedDemoConfig(), "<demo quang-ngai-2025-07-28>",
-                                            std::filesystem::current_path())
-                          : loadConfigFile(options.configPath);
-  for (const auto& d : loaded.diagnostics.all()) {
+// Every problem of a configuration, one log line each (warnings as warnings).
+static void logDiagnostics(const Diagnostics& diagnostics) {
+  for (const auto& d : diagnostics.all()) {
     if (d.severity == Severity::Warning)
       spdlog::warn("{}", d.format());
     else
       spdlog::error("{}", d.format());
   }
+}
+
+std::optional<Config> loadForRun(const Options& options) {
+  LoadResult loaded = options.configPath.empty()
+                          ? parseConfigText(embeddedDemoConfig(), "<demo quang-ngai-2025-07-28>",
+                                            std::filesystem::current_path())
+                          : loadConfigFile(options.configPath);
+  logDiagnostics(loaded.diagnostics);
   return std::move(loaded.config);
 }
 
@@ -206,12 +211,7 @@ bool Ceremony::start() {
   runner_ = std::make_unique<TimelineRunner>(io_, *timeline_, clock_, *this);
   runner_->start();
 
-  points_ = std::make_unique<ConnectionPoints>(io_, clock_, config_.health, options_.stateDir);
-  points_->onChange([this] {
-    notifySystemd();
-    publishPoints();
-  });
-  points_->start();
+  startPoints();
 
   // READY only once the operators can reach the daemon.
   if (!startApi()) return false;
@@ -339,6 +339,17 @@ void Ceremony::onOutputState(const std::string& outputId, media::OutputState sta
   }
   notifySystemd();
   publishStatus();
+}
+
+// The watch over the connection points of config_.health, telling systemd and the
+// dashboard of every change.
+void Ceremony::startPoints() {
+  points_ = std::make_unique<ConnectionPoints>(io_, clock_, config_.health, options_.stateDir);
+  points_->onChange([this] {
+    notifySystemd();
+    publishPoints();
+  });
+  points_->start();
 }
 
 Ceremony::OutputEntry* Ceremony::findOutput(const std::string& outputId) {
@@ -533,12 +544,7 @@ void Ceremony::reload() {
   }
   spdlog::info("SIGHUP: nạp lại {}", options_.configPath);
   LoadResult loaded = loadConfigFile(options_.configPath);
-  for (const auto& d : loaded.diagnostics.all()) {
-    if (d.severity == Severity::Warning)
-      spdlog::warn("{}", d.format());
-    else
-      spdlog::error("{}", d.format());
-  }
+  logDiagnostics(loaded.diagnostics);
   if (!loaded.config) {
     spdlog::error("Cấu hình mới có lỗi (xem trên): vẫn chạy theo cấu hình cũ");
     return done("cấu hình mới có lỗi; vẫn chạy cấu hình cũ");
@@ -574,12 +580,7 @@ void Ceremony::reload() {
   if (points_) points_->stop();
   points_.reset();
   config_.health = std::move(next.health);
-  points_ = std::make_unique<ConnectionPoints>(io_, clock_, config_.health, options_.stateDir);
-  points_->onChange([this] {
-    notifySystemd();
-    publishPoints();
-  });
-  points_->start();
+  startPoints();
   publishPoints();
   publishTimeline();
   publishStatus();

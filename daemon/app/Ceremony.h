@@ -96,6 +96,7 @@ class Ceremony final : public media::ProgramMixer::Listener,
   };
 
   bool addOutputs();
+  void startPoints();
   void loadSavedState();
   void saveState();
   void record(RecordedCommand command);
@@ -109,6 +110,7 @@ class Ceremony final : public media::ProgramMixer::Listener,
   OutputEntry* findOutput(const std::string& outputId);
   bool startApi();
   void publishStatus();
+  void refreshStatusBody();
   void publishTimeline();
   void publishPoints();
   void publishEvents();

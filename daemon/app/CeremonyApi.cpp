@@ -27,6 +27,11 @@ std::string offsetText(int minutes) {
   return buf;
 }
 
+// JSON as sent to clients; text that is not UTF-8 (a config typo) is replaced, never thrown on.
+std::string text(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 json ms(const std::optional<Millis>& m) {
   return m ? json(m->count()) : json(nullptr);
 }
@@ -437,29 +442,31 @@ std::optional<std::string> Ceremony::previewJpeg() {
 // ---- live push ---------------------------------------------------------------------------
 
 void Ceremony::publishStatus() {
-  statusBody_ = status().dump(-1, ' ', false, json::error_handler_t::replace);
-  statusBodyAt_ = std::chrono::steady_clock::now();
+  refreshStatusBody();
   feed_.publish("status", statusBody_);
+}
+
+void Ceremony::refreshStatusBody() {
+  statusBody_ = text(status());
+  statusBodyAt_ = std::chrono::steady_clock::now();
 }
 
 std::string Ceremony::statusBody() {
   // Every change publishes (and so rebuilds) the status at once; between changes only the
   // clock and countdowns move, so a copy up to 100 ms old is as good and far cheaper under
   // load (a dashboard wall, a script polling).
-  const auto now = std::chrono::steady_clock::now();
-  if (statusBody_.empty() || now - statusBodyAt_ > std::chrono::milliseconds(100)) {
-    statusBody_ = status().dump(-1, ' ', false, json::error_handler_t::replace);
-    statusBodyAt_ = now;
-  }
+  if (statusBody_.empty() ||
+      std::chrono::steady_clock::now() - statusBodyAt_ > std::chrono::milliseconds(100))
+    refreshStatusBody();
   return statusBody_;
 }
 
 void Ceremony::publishTimeline() {
-  feed_.publish("timeline", timeline().dump(-1, ' ', false, json::error_handler_t::replace));
+  feed_.publish("timeline", text(timeline()));
 }
 
 void Ceremony::publishEvents() {
-  feed_.publish("events", events(50).dump(-1, ' ', false, json::error_handler_t::replace));
+  feed_.publish("events", text(events(50)));
 }
 
 void Ceremony::publishPoints() {
@@ -470,7 +477,7 @@ void Ceremony::publishPoints() {
   pointsFlush_.async_wait([this](const boost::system::error_code& ec) {
     pointsDirty_ = false;
     if (ec || stopping_) return;
-    feed_.publish("points", points(false).dump(-1, ' ', false, json::error_handler_t::replace));
+    feed_.publish("points", text(points(false)));
     publishEvents();
     publishStatus();
   });
@@ -516,24 +523,24 @@ bool Ceremony::startApi() {
   }
 
   const std::string listen = options_.listen.empty() ? config_.api.listen : options_.listen;
-  const auto colon = listen.rfind(':');
-  std::string address = listen.substr(0, colon);
-  if (address.size() > 2 && address.front() == '[' && address.back() == ']')
-    address = address.substr(1, address.size() - 2);
-  const int port = std::stoi(listen.substr(colon + 1));
+  const auto where = parseListenAddress(listen);  // checked already where it was read
+  if (!where) {
+    spdlog::critical("API: «{}» is not ADDRESS:PORT", listen);
+    return false;
+  }
 
   api_ = std::make_unique<api::ControlApi>(*this, std::move(tokens));
   http_ = std::make_unique<api::HttpServer>(
       io_, [this](const api::HttpRequest& r) { return api_->handle(r); });
   std::string error;
-  if (!http_->listen(address, static_cast<std::uint16_t>(port), &error)) {
+  if (!http_->listen(where->host, where->port, &error)) {
     spdlog::critical("API: {}", error);
     return false;
   }
   publishTimeline();
   publishStatus();
   publishEvents();
-  feed_.publish("points", points(false).dump(-1, ' ', false, json::error_handler_t::replace));
+  feed_.publish("points", text(points(false)));
   spdlog::info("Bảng điều khiển và API: http://{}/", http_->endpoint());
   return true;
 }

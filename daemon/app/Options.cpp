@@ -1,5 +1,7 @@
 #include "app/Options.h"
 
+#include "config/Config.h"
+
 #include <charconv>
 
 namespace ceremony {
@@ -71,10 +73,7 @@ ParsedOptions parseOptions(const std::vector<std::string>& args) {
       if (auto v = value(i, "--state-dir")) o.stateDir = *v;
     } else if (is(a, "--listen")) {
       if (auto v = value(i, "--listen")) {
-        const auto colon = v->rfind(':');
-        if (colon == std::string::npos || colon == 0 || colon + 1 == v->size() ||
-            v->find_first_not_of("0123456789", colon + 1) != std::string::npos ||
-            v->size() - colon > 6 || std::stoi(v->substr(colon + 1)) > 65535)
+        if (!parseListenAddress(*v))
           out.error = "--listen needs ADDRESS:PORT, e.g. 127.0.0.1:8080, not «" + *v + "»";
         else
           o.listen = *v;

@@ -4,8 +4,10 @@
 // ConfigParser, the schema is documented in config/README.md.
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "health/HealthConfig.h"
@@ -142,6 +144,14 @@ struct ApiConfig {
   std::string operatorTokenCredential;
   Position pos;
 };
+
+// "127.0.0.1:8080", "[::1]:8080": where a server listens. Port 0 picks a free one.
+struct ListenAddress {
+  std::string host;  // without the brackets of an IPv6 address
+  std::uint16_t port = 0;
+};
+// nullopt unless `text` is ADDRESS:PORT with a port of 0–65535.
+std::optional<ListenAddress> parseListenAddress(std::string_view text);
 
 struct Config {
   std::string path;  // the file it came from ("<demo>" for the embedded one)

@@ -3,7 +3,6 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <charconv>
 #include <climits>
 #include <fstream>
 #include <iterator>
@@ -919,14 +918,7 @@ class ConfigReader {
     ApiConfig& a = config_.api;
     a.pos = f.pos();
     if (auto v = f.text("listen")) {
-      const auto colon = v->rfind(':');
-      int port = -1;
-      if (colon != std::string::npos && colon + 1 < v->size()) {
-        const std::string digits = v->substr(colon + 1);
-        auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-        if (ec != std::errc() || p != digits.data() + digits.size()) port = -1;
-      }
-      if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535)
+      if (!parseListenAddress(*v))
         ctx_.error(positionOf(*t->get("listen")),
                    "[api] listen " + inQuotes(*v) +
                        " must be an address and a port, e.g. \"127.0.0.1:8080\"");

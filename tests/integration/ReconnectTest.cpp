@@ -26,12 +26,6 @@ using Clock = std::chrono::steady_clock;
 
 const fs::path kData = fs::path(CEREMONYD_SOURCE_DIR) / "tests/integration/data";
 
-std::size_t count(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;
-  return n;
-}
-
 TEST(Reconnect, AServerThatComesBackIsFedAgainWithinTwoSecondsAndTheRecordingHasNoGap) {
   TempDir dir("reconnect");
   NginxRtmp nginx(dir.path());
@@ -68,16 +62,15 @@ TEST(Reconnect, AServerThatComesBackIsFedAgainWithinTwoSecondsAndTheRecordingHas
   }
   EXPECT_EQ(seen, "reconnecting") << outputState() << context();
 
-  const std::size_t publishesBefore = count(nginx.errorLog(), " publish: name='lai'");
+  const std::size_t publishesBefore = nginx.publishes("lai");
   nginx.restart();
   nginx.waitReady();
   const auto back = Clock::now();
-  while (Clock::now() - back < 10s &&
-         count(nginx.errorLog(), " publish: name='lai'") == publishesBefore)
+  while (Clock::now() - back < 10s && nginx.publishes("lai") == publishesBefore)
     std::this_thread::sleep_for(20ms);
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - back);
   std::cout << "[ measured ] server back → publishing again: " << took.count() << " ms\n";
-  EXPECT_GT(count(nginx.errorLog(), " publish: name='lai'"), publishesBefore) << context();
+  EXPECT_GT(nginx.publishes("lai"), publishesBefore) << context();
   EXPECT_LT(took, 2s) << context();
   std::this_thread::sleep_for(3s);
   const json o = outputState();

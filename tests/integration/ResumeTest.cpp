@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -33,12 +34,6 @@ const fs::path kData = fs::path(CEREMONYD_SOURCE_DIR) / "tests/integration/data"
 json call(const std::string& method, const std::string& url, const std::string& token,
           const std::string& body = {}) {
   return json::parse(httpCall(method, url, token, body).body, nullptr, false);
-}
-
-std::size_t count(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;
-  return n;
 }
 
 // The test programme with 20-second items (the clip still ends after its 6 s), streaming to
@@ -87,7 +82,7 @@ struct Rig {
     }
     return s;
   }
-  std::size_t publishes() const { return count(nginx.errorLog(), " publish: name='resume'"); }
+  std::size_t publishes() const { return nginx.publishes("resume"); }
 
   TempDir dir;
   NginxRtmp nginx;
@@ -189,7 +184,7 @@ TEST(Reload, SighupAppliesANewRunOfShowWithoutAGapAndKeepsTheOldOneWhenTheFileIs
 
   // A broken file: reported with its line and column, the running plan stays.
   writeText(file, config + "\n[[timeline]]\nid = \"hong\"\nstart = \"25:99\"\n");
-  const auto lines = count(config, "\n") + 4;
+  const auto lines = std::count(config.begin(), config.end(), '\n') + 4;
   daemon.signal(SIGHUP);
   const auto end = Clock::now() + 5s;
   while (Clock::now() < end && daemon.log().find("vẫn chạy theo cấu hình cũ") == std::string::npos)

@@ -156,6 +156,13 @@ bool startsWith(const std::string& line, const std::string& prefix) {
   return line.rfind(prefix, 0) == 0;
 }
 
+// What systemd sets for a Type=notify service with WatchdogSec=: its socket is dir/notify.sock.
+std::vector<std::string> systemdEnvironment(const fs::path& dir) {
+  const auto watchdogUsec = std::chrono::microseconds(kWatchdog).count();
+  return {"NOTIFY_SOCKET=" + (dir / "notify.sock").string(),
+          "WATCHDOG_USEC=" + std::to_string(watchdogUsec)};
+}
+
 TEST(Systemd, NotifiesReadyStatusWatchdogAndStopping) {
   TempDir dir("systemd");
   writeText(dir / "programme.toml", readText(kData / "programme.toml"));
@@ -176,10 +183,7 @@ TEST(Systemd, NotifiesReadyStatusWatchdogAndStopping) {
                                          "127.0.0.1:" + std::to_string(port),
                                          "--state-dir",
                                          (dir / "state").string()};
-  const auto watchdogUsec = std::chrono::microseconds(kWatchdog).count();
-  const std::vector<std::string> env = {"NOTIFY_SOCKET=" + (dir / "notify.sock").string(),
-                                        "WATCHDOG_USEC=" + std::to_string(watchdogUsec)};
-  Process daemon(argv, ProcessOptions(dir / "ceremonyd.log", {}, env));
+  Process daemon(argv, ProcessOptions(dir / "ceremonyd.log", {}, systemdEnvironment(dir.path())));
   auto context = [&] {
     return "notifications:\n" + notify.transcript() + "log:\n" + tailOf(daemon.log());
   };
@@ -269,10 +273,7 @@ TEST(Systemd, ReloadIsAnnouncedAndAStalledEventLoopStopsTheWatchdog) {
                                          "127.0.0.1:0",
                                          "--state-dir",
                                          (dir / "state").string()};
-  const auto watchdogUsec = std::chrono::microseconds(kWatchdog).count();
-  const std::vector<std::string> env = {"NOTIFY_SOCKET=" + (dir / "notify.sock").string(),
-                                        "WATCHDOG_USEC=" + std::to_string(watchdogUsec)};
-  Process daemon(argv, ProcessOptions(dir / "ceremonyd.log", {}, env));
+  Process daemon(argv, ProcessOptions(dir / "ceremonyd.log", {}, systemdEnvironment(dir.path())));
   auto context = [&] {
     return "notifications:\n" + notify.transcript() + "log:\n" + tailOf(daemon.log());
   };

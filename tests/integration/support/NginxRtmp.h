@@ -85,6 +85,13 @@ class NginxRtmp {
   // nginx logs `publish: name='x'` on the connection `*N`, and `*N disconnect` when the
   // publisher leaves; the recording is complete only then.
   bool published(const std::string& stream) const { return !publisher(stream).empty(); }
+  // How many times `stream` was published so far (a reconnect publishes again).
+  std::size_t publishes(const std::string& stream) const {
+    const std::string log = errorLog(), needle = " publish: name='" + stream + "'";
+    std::size_t n = 0;
+    for (auto p = log.find(needle); p != std::string::npos; p = log.find(needle, p + 1)) ++n;
+    return n;
+  }
   bool waitForPublish(const std::string& stream, std::chrono::milliseconds timeout) const {
     return pollLog(timeout, [&] { return published(stream); });
   }
