@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <thread>
 
 namespace ceremony::media {
@@ -91,6 +92,10 @@ void onDecodedPad(GstElement*, GstPad* pad, gpointer data) {
   if (!gst_pad_is_linked(sink.get())) gst_pad_link(pad, sink.get());
 }
 
+// The background of stand-in cards (a lost input, a clip that cannot play): plain grey,
+// unlike any slate of the ceremony.
+const std::string kCardGrey = "#3a3a3a";
+
 std::string formatCountdown(long long seconds) {
   if (seconds <= 0) return "";
   char buf[64];
@@ -103,6 +108,18 @@ std::string formatCountdown(long long seconds) {
 }
 
 }  // namespace
+
+const char* toString(InputState s) {
+  switch (s) {
+    case InputState::Running:
+      return "running";
+    case InputState::Stalled:
+      return "stalled";
+    case InputState::Retrying:
+      return "retrying";
+  }
+  return "unknown";
+}
 
 ProgramMixer::ProgramMixer(const Config& config, boost::asio::io_context& io, Listener& listener)
     : config_(config), io_(io), listener_(listener) {}
@@ -146,10 +163,10 @@ GstElement* ProgramMixer::makeSourceBin(const SourceConfig& s, std::string* erro
       if (s.kind == SourceKind::Uri) {
         decode = make("uridecodebin");
         g_object_set(decode, "uri", s.uri.c_str(), nullptr);
+        gst_bin_add(GST_BIN(bin), decode);
         auto [afirst, alast] = audioNormaliser(bin, f);
         link->audio = afirst;
         ghost(bin, alast, "src", "audio");
-        gst_bin_add(GST_BIN(bin), decode);
         ghost(bin, vlast, "src", "video");
       } else {
         // A still: decoded once, then repeated as a live stream of frames.
@@ -202,40 +219,64 @@ GstElement* ProgramMixer::makeSourceBin(const SourceConfig& s, std::string* erro
   return bin;
 }
 
-GstElement* ProgramMixer::makeSlateBin(const std::string& sceneId, const SlateConfig& slate) {
+GstElement* ProgramMixer::makeCardBin(const std::string& binName, const std::string& title,
+                                      const std::string& text, const std::string& background,
+                                      GstElement** countdown, GstElement** liveTitle) {
   const auto& f = config_.format;
-  GstElement* bin = gst_bin_new(("slate-" + sceneId).c_str());
+  GstElement* bin = gst_bin_new(binName.c_str());
   // The card is drawn once (one frame: background, title, text) and repeated live by
   // imagefreeze; only the countdown is drawn per frame, and only while it shows something.
-  // Every slate runs all the time, on air or not: drawn per frame, the pre-show card alone
+  // Every card runs all the time, on air or not: drawn per frame, the pre-show card alone
   // cost ~0.13 CPU-s/s for the whole ceremony (tests/bench/README.md, "Media").
   GstElement* bg = make("videotestsrc");
   gst_util_set_object_arg(G_OBJECT(bg), "pattern", "solid-color");
-  g_object_set(bg, "num-buffers", 1, "foreground-color", argbFromHex(slate.background), nullptr);
+  g_object_set(bg, "num-buffers", 1, "foreground-color", argbFromHex(background), nullptr);
   GstElement* caps = capsfilter(rawVideoCaps(f, true));
   GstElement* freeze = make("imagefreeze");
   g_object_set(freeze, "is-live", TRUE, nullptr);
   GstElement* rate = capsfilter(rawVideoCaps(f, true));
-  auto overlay = [&](const std::string& text, int px, const char* valign, bool bold) {
+  auto overlay = [&](const std::string& line, int px, const char* valign, bool bold) {
     GstElement* t = make("textoverlay");
     const std::string font = f.font + (bold ? " Bold " : " ") + std::to_string(px) + "px";
     // auto-resize would scale the px sizes by width/640 (twice too big at 720p): sizes here
     // are already in the programme's pixels.
-    g_object_set(t, "text", text.c_str(), "font-desc", font.c_str(), "wrap-mode", 2,
+    g_object_set(t, "text", line.c_str(), "font-desc", font.c_str(), "wrap-mode", 2,
                  "shaded-background", FALSE, "draw-shadow", TRUE, "auto-resize", FALSE, nullptr);
     gst_util_set_object_arg(G_OBJECT(t), "valignment", valign);
     gst_util_set_object_arg(G_OBJECT(t), "halignment", "center");
     gst_util_set_object_arg(G_OBJECT(t), "line-alignment", "center");
     return t;
   };
-  GstElement* title = overlay(config_.event.title, f.height / 20, "top", true);
-  g_object_set(title, "ypad", f.height / 10, "xpad", f.width / 16, nullptr);
-  GstElement* text = overlay(slate.text, f.height / 14, "center", true);
-  GstElement* countdown = overlay("", f.height / 22, "bottom", false);
-  g_object_set(countdown, "ypad", f.height / 8, nullptr);
-  gst_bin_add_many(GST_BIN(bin), bg, caps, title, text, freeze, rate, countdown, nullptr);
-  gst_element_link_many(bg, caps, title, text, freeze, rate, countdown, nullptr);
-  ghost(bin, countdown, "src", "video");
+  GstElement* top = overlay(title, f.height / 20, "top", true);
+  g_object_set(top, "ypad", f.height / 10, "xpad", f.width / 16, nullptr);
+  GstElement* middle = overlay(text, f.height / 14, "center", true);
+  GstElement* last = rate;
+  if (liveTitle) {
+    // A title set later (setting it costs nothing while silent): drawn per frame.
+    gst_bin_add_many(GST_BIN(bin), bg, caps, middle, freeze, rate, top, nullptr);
+    gst_element_link_many(bg, caps, middle, freeze, rate, top, nullptr);
+    g_object_set(top, "silent", TRUE, nullptr);
+    *liveTitle = top;
+    last = top;
+  } else {
+    gst_bin_add_many(GST_BIN(bin), bg, caps, top, middle, freeze, rate, nullptr);
+    gst_element_link_many(bg, caps, top, middle, freeze, rate, nullptr);
+  }
+  if (countdown) {
+    *countdown = overlay("", f.height / 22, "bottom", false);
+    g_object_set(*countdown, "ypad", f.height / 8, nullptr);
+    gst_bin_add(GST_BIN(bin), *countdown);
+    gst_element_link(last, *countdown);
+    last = *countdown;
+  }
+  ghost(bin, last, "src", "video");
+  return bin;
+}
+
+GstElement* ProgramMixer::makeSlateBin(const std::string& sceneId, const SlateConfig& slate) {
+  GstElement* countdown = nullptr;
+  GstElement* bin = makeCardBin("slate-" + sceneId, config_.event.title, slate.text,
+                                slate.background, &countdown, nullptr);
   slateCountdownOverlays_[sceneId] = countdown;
   return bin;
 }
@@ -494,15 +535,43 @@ bool ProgramMixer::build(std::string* error) {
   g_signal_connect(compositor_, "samples-selected", G_CALLBACK(onVideoSamplesSelected), this);
   g_signal_connect(audiomixer_, "samples-selected", G_CALLBACK(onAudioSamplesSelected), this);
 
-  // Every input and slate is a layer; a scene shows some of them.
+  // Every input and slate is a layer; a scene shows some of them. A live input also gets
+  // its "Mất tín hiệu" card, shown in its place while it has no picture.
   for (const auto& s : config_.sources) {
-    GstElement* sb = makeSourceBin(s, error);
+    const bool live = s.kind == SourceKind::Uri || s.kind == SourceKind::Launch;
+    GstElement* sb = live ? makeInterBin(s) : makeSourceBin(s, error);
     if (!sb || !addLayer(sourceKey(s.id), sb, false, error)) return false;
+    Input input;
+    input.source = &s;
+    input.status.id = s.id;
+    input.status.label = s.label.empty() ? s.id : s.label;
+    input.status.since = std::chrono::time_point_cast<Millis>(WallClock::now());
+    if (live) {
+      auto w = std::make_shared<Watch>();
+      w->id = s.id;
+      w->key = sourceKey(s.id);
+      w->timeoutUs = static_cast<gint64>(s.signalTimeout.count()) * 1000;
+      w->lastFrameUs = g_get_monotonic_time();  // a first frame is due within the timeout
+      GstElement* card = makeCardBin("standin-source-" + s.id, input.status.label, "Mất tín hiệu",
+                                     kCardGrey, nullptr, nullptr);
+      if (!addLayer(standInKey(w->key), card, false, error)) return false;
+      input.watch = w;
+      input.status.watched = true;
+      watches_.push_back(w);
+    }
+    inputs_.push_back(std::move(input));
   }
   for (const auto& sc : config_.scenes) {
     if (sc.kind != SceneKind::Slate) continue;
     if (!addLayer(slateKey(sc.id), makeSlateBin(sc.id, sc.slate), false, error)) return false;
   }
+  // One card for whichever clip cannot play (one clip is on air at a time): the item's
+  // title is set on it when its clip fails.
+  if (!addLayer(standInKey(clipKey("")),
+                makeCardBin("standin-clip", "", "Không phát được đoạn phim", kCardGrey, nullptr,
+                            &clipCardTitle_),
+                false, error))
+    return false;
   SlateConfig preShow;
   preShow.text = "Chương trình sắp bắt đầu";
   preShow.background = "#102a54";
@@ -537,7 +606,294 @@ void ProgramMixer::onBus(GstMessage* msg) {
   const std::string text = err ? err->message : "unknown";
   if (err) g_error_free(err);
   g_free(debug);
+  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+    // An error inside a clip is that clip's alone: its title card stands in.
+    GstObject* src = GST_MESSAGE_SRC(msg);
+    std::string lostKey;
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& [key, layer] : layers_)
+        if (key.rfind("clip:", 0) == 0 && (src == GST_OBJECT(layer.bin) ||
+                                           gst_object_has_as_ancestor(src, GST_OBJECT(layer.bin))))
+          lostKey = key;
+    }
+    if (lostKey.rfind("clip:", 0) == 0) return clipFailed(lostKey.substr(5), text);
+  }
   listener_.onMediaProblem(where, text);
+}
+
+void ProgramMixer::watch(GstElement* bin, const std::shared_ptr<Watch>& w) {
+  // Every frame of the input's current bin says it is alive; its end of stream says it is
+  // lost (and goes no further: the mixer never sees an input end).
+  struct Ctx {
+    ProgramMixer* self;
+    std::shared_ptr<Watch> watch;
+    unsigned generation;
+  };
+  GstPtr<GstPad> video(gst_element_get_static_pad(bin, "video"));
+  gst_pad_add_probe(
+      video.get(),
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+        auto* ctx = static_cast<Ctx*>(data);
+        Watch& w = *ctx->watch;
+        if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+          if (ctx->generation == w.generation) w.lastFrameUs = g_get_monotonic_time();
+          return GST_PAD_PROBE_OK;
+        }
+        if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_EOS)
+          return GST_PAD_PROBE_OK;
+        if (ctx->generation == w.generation)
+          ctx->self->inputLost(w, g_get_monotonic_time(), "hết luồng (end of stream)", true);
+        return GST_PAD_PROBE_DROP;
+      },
+      new Ctx{this, w, w->generation}, [](gpointer data) { delete static_cast<Ctx*>(data); });
+  if (GstPtr<GstPad> audio(gst_element_get_static_pad(bin, "audio")); audio)
+    gst_pad_add_probe(
+        audio.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        [](GstPad*, GstPadProbeInfo* info, gpointer) {
+          return GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS
+                     ? GST_PAD_PROBE_DROP
+                     : GST_PAD_PROBE_OK;
+        },
+        nullptr, nullptr);
+}
+
+// Any thread. The card is on air from the next programme frame; the io_context hears of it.
+void ProgramMixer::inputLost(Watch& w, gint64 nowUs, const std::string& reason, bool rebuild) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!lost_.count(w.key)) {
+      lost_.insert(w.key);
+      w.lostAtUs = nowUs;
+      videoDirty_ = audioDirty_ = true;
+    } else if (!rebuild) {
+      return;
+    }
+    // Frames still on their way from a bin that failed do not bring the input back.
+    if (rebuild) ++w.generation;
+  }
+  boost::asio::post(io_, [this, alive = alive_, id = w.id, reason, rebuild] {
+    if (*alive) onInputLost(id, reason, rebuild);
+  });
+}
+
+// On the compositor's thread before each frame (mutex_ held): an input whose last frame is
+// older than its timeout is lost; a lost one with a newer frame is back.
+void ProgramMixer::checkInputs() {
+  const gint64 nowUs = g_get_monotonic_time();
+  for (auto& w : watches_) {
+    const gint64 last = w->lastFrameUs;
+    const bool isLost = lost_.count(w->key) > 0;
+    if (!isLost && nowUs - last > w->timeoutUs) {
+      lost_.insert(w->key);
+      w->lostAtUs = nowUs;
+      videoDirty_ = audioDirty_ = true;
+      const std::string reason =
+          "không có hình quá " + std::to_string(w->timeoutUs / 1000) + " ms (no frames)";
+      boost::asio::post(io_, [this, alive = alive_, id = w->id, reason] {
+        if (*alive) onInputLost(id, reason, false);
+      });
+    } else if (isLost && last > w->lostAtUs) {
+      lost_.erase(w->key);
+      videoDirty_ = audioDirty_ = true;
+      boost::asio::post(io_, [this, alive = alive_, id = w->id] {
+        if (*alive) onInputBack(id);
+      });
+    }
+  }
+}
+
+void ProgramMixer::reportInput(Input& input, InputState state, const std::string& reason) {
+  input.status.state = state;
+  input.status.lastReason = reason;
+  input.status.since = std::chrono::time_point_cast<Millis>(WallClock::now());
+  listener_.onInputState(input.status);
+}
+
+void ProgramMixer::onInputLost(const std::string& id, const std::string& reason, bool rebuild) {
+  auto it = std::find_if(inputs_.begin(), inputs_.end(),
+                         [&](const Input& in) { return in.status.id == id; });
+  if (it == inputs_.end() || !it->watch) return;
+  Input& in = *it;
+  if (in.status.state == InputState::Running) ++in.status.losses;
+  const auto state = rebuild || in.status.state == InputState::Retrying ? InputState::Retrying
+                                                                        : InputState::Stalled;
+  if (in.status.state != state || in.status.lastReason != reason) reportInput(in, state, reason);
+  if (in.restart) return;  // a rebuild is already due
+  // Rebuilt after 1 s × 1.5ⁿ (at most 10 s); a stall that ends before then needs none.
+  const auto delay =
+      std::min(Millis(static_cast<long long>(1000 * std::pow(1.5, std::min(in.attempt, 10)))),
+               Millis(10000));
+  ++in.attempt;
+  in.restart = std::make_shared<boost::asio::steady_timer>(io_, delay);
+  in.restart->async_wait(
+      [this, alive = alive_, id, timer = in.restart](const boost::system::error_code& ec) {
+        if (ec || !*alive) return;
+        auto entry = std::find_if(inputs_.begin(), inputs_.end(),
+                                  [&](const Input& i) { return i.status.id == id; });
+        if (entry == inputs_.end() || entry->restart != timer) return;
+        entry->restart.reset();
+        bool stillLost = false;
+        {
+          std::lock_guard lock(mutex_);
+          stillLost = lost_.count(entry->watch->key) > 0;
+        }
+        if (stillLost) restartInput(id);
+      });
+}
+
+void ProgramMixer::onInputBack(const std::string& id) {
+  auto it = std::find_if(inputs_.begin(), inputs_.end(),
+                         [&](const Input& in) { return in.status.id == id; });
+  if (it == inputs_.end()) return;
+  it->attempt = 0;
+  if (it->restart) it->restart->cancel();
+  it->restart.reset();
+  reportInput(*it, InputState::Running, it->status.lastReason);
+}
+
+// A fresh pipeline for the input (its old one is stopped and dropped). The programme keeps
+// its card on air until the first frame; a new pipeline that fails again gets the next,
+// longer, wait. One that waits without a frame and without an error (a listener waiting
+// for its caller) is left waiting: rebuilding it would refuse a caller on the way.
+void ProgramMixer::restartInput(const std::string& id) {
+  auto it = std::find_if(inputs_.begin(), inputs_.end(),
+                         [&](const Input& in) { return in.status.id == id; });
+  if (it == inputs_.end() || !it->watch) return;
+  Input& in = *it;
+  stopInputPipeline(in);
+  ++in.status.restarts;
+  std::string error;
+  if (!startInputPipeline(in, &error)) {
+    spdlog::error("Nguồn {}: không dựng lại được: {}", id, error);
+    onInputLost(id, error, true);
+    return;
+  }
+  spdlog::info("Nguồn {}: dựng lại lần {}", id, in.status.restarts);
+  reportInput(in, InputState::Retrying, in.status.lastReason);
+}
+
+// The programme's side of a live input: the latest frame and sound its own pipeline
+// delivered, as a steady live stream (the last frame repeats if none comes; silence).
+GstElement* ProgramMixer::makeInterBin(const SourceConfig& s) {
+  const auto& f = config_.format;
+  GstElement* bin = gst_bin_new(("source-" + s.id).c_str());
+  const std::string channel = interChannel(s.id);
+  GstElement* v = make("intervideosrc");
+  g_object_set(v, "channel", channel.c_str(), "timeout", G_MAXUINT64, nullptr);
+  GstElement* vcaps = capsfilter(rawVideoCaps(f, true));
+  GstElement* a = make("interaudiosrc");
+  g_object_set(a, "channel", channel.c_str(), nullptr);
+  GstElement* acaps = capsfilter(rawAudioCaps(f));
+  gst_bin_add_many(GST_BIN(bin), v, vcaps, a, acaps, nullptr);
+  gst_element_link(v, vcaps);
+  gst_element_link(a, acaps);
+  ghost(bin, vcaps, "src", "video");
+  ghost(bin, acaps, "src", "audio");
+  return bin;
+}
+
+std::string ProgramMixer::interChannel(const std::string& sourceId) const {
+  char self[32];
+  std::snprintf(self, sizeof self, "%p", static_cast<const void*>(this));
+  return std::string("ceremonyd-") + self + "-" + sourceId;
+}
+
+// A live input runs in a pipeline of its own (decode, scale to the programme's size and
+// rate) handing frames to the programme through intervideo/interaudio: it can fail, stall
+// or be rebuilt without the programme pipeline ever changing state.
+bool ProgramMixer::startInputPipeline(Input& in, std::string* error) {
+  const auto& f = config_.format;
+  const SourceConfig& s = *in.source;
+  GstElement* bin = makeSourceBin(s, error);
+  if (!bin) return false;
+  in.pipeline.reset(GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new(("input-" + s.id).c_str()))));
+  GstBin* p = GST_BIN(in.pipeline.get());
+  // A file plays at its own pace; a live feed is handed on as it comes.
+  const bool file = s.kind == SourceKind::Uri && s.uri.rfind("file:", 0) == 0;
+  const std::string channel = interChannel(s.id);
+  GstElement* rate = make("videorate");
+  GstElement* vcaps = capsfilter(rawVideoCaps(f, true));
+  GstElement* vsink = make("intervideosink");
+  g_object_set(vsink, "channel", channel.c_str(), "sync", file, "qos", FALSE, nullptr);
+  gst_bin_add_many(p, bin, rate, vcaps, vsink, nullptr);
+  GstPtr<GstPad> video(gst_element_get_static_pad(bin, "video"));
+  GstPtr<GstPad> rateSink(gst_element_get_static_pad(rate, "sink"));
+  bool linked = gst_pad_link(video.get(), rateSink.get()) == GST_PAD_LINK_OK &&
+                gst_element_link_many(rate, vcaps, vsink, nullptr);
+  if (GstPtr<GstPad> audio(gst_element_get_static_pad(bin, "audio")); audio) {
+    GstElement* asink = make("interaudiosink");
+    g_object_set(asink, "channel", channel.c_str(), "sync", file, nullptr);
+    gst_bin_add(p, asink);
+    GstPtr<GstPad> asinkPad(gst_element_get_static_pad(asink, "sink"));
+    linked = linked && gst_pad_link(audio.get(), asinkPad.get()) == GST_PAD_LINK_OK;
+  }
+  if (!linked) {
+    *error = "cannot link input " + s.id;
+    in.pipeline.reset();
+    return false;
+  }
+  ++in.watch->generation;
+  watch(bin, in.watch);
+  struct BusCtx {
+    ProgramMixer* self;
+    std::shared_ptr<bool> alive;
+    std::shared_ptr<Watch> watch;
+    unsigned generation;
+  };
+  GstPtr<GstBus> bus(gst_element_get_bus(in.pipeline.get()));
+  gst_bus_set_sync_handler(
+      bus.get(),
+      [](GstBus*, GstMessage* msg, gpointer data) {
+        if (GST_MESSAGE_TYPE(msg) != GST_MESSAGE_ERROR) return GST_BUS_DROP;
+        auto* ctx = static_cast<BusCtx*>(data);
+        GError* err = nullptr;
+        gst_message_parse_error(msg, &err, nullptr);
+        const std::string text = err ? err->message : "unknown error";
+        if (err) g_error_free(err);
+        if (ctx->generation == ctx->watch->generation)
+          ctx->self->inputLost(*ctx->watch, g_get_monotonic_time(), text, true);
+        return GST_BUS_DROP;
+      },
+      new BusCtx{this, alive_, in.watch, in.watch->generation},
+      [](gpointer data) { delete static_cast<BusCtx*>(data); });
+  if (gst_element_set_state(in.pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    *error = "input " + s.id + " cannot start";
+    return false;  // its bus has said why; the pipeline is dropped at the next rebuild
+  }
+  return true;
+}
+
+void ProgramMixer::stopInputPipeline(Input& in) {
+  if (!in.pipeline) return;
+  if (in.watch) ++in.watch->generation;  // whatever it still says is about the past
+  gst_element_set_state(in.pipeline.get(), GST_STATE_NULL);
+  in.pipeline.reset();
+}
+
+std::vector<InputStatus> ProgramMixer::inputs() const {
+  std::vector<InputStatus> out;
+  for (const auto& in : inputs_) out.push_back(in.status);
+  return out;
+}
+
+// A clip that cannot play: its layer goes, a card with the item's title takes its place.
+void ProgramMixer::clipFailed(const std::string& itemId, const std::string& reason) {
+  const std::string key = clipKey(itemId);
+  {
+    std::lock_guard lock(mutex_);
+    if (lost_.count(key)) return;
+  }
+  removeLayer(key);
+  const auto title = clipTitles_.count(itemId) ? clipTitles_[itemId] : itemId;
+  g_object_set(clipCardTitle_, "text", escapeMarkup(title).c_str(), "silent", FALSE, nullptr);
+  {
+    std::lock_guard lock(mutex_);
+    lost_.insert(key);
+    videoDirty_ = audioDirty_ = true;
+  }
+  listener_.onClipFailed(itemId, reason);
 }
 
 bool ProgramMixer::start(std::string* error) {
@@ -559,6 +915,13 @@ bool ProgramMixer::start(std::string* error) {
       return false;
     }
     if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  // The live inputs, each in its own pipeline; a first frame is due within the timeout.
+  for (auto& in : inputs_) {
+    if (!in.watch) continue;
+    in.watch->lastFrameUs = g_get_monotonic_time();
+    std::string why;
+    if (!startInputPipeline(in, &why)) inputLost(*in.watch, g_get_monotonic_time(), why, true);
   }
   GstPtr<GstClock> clock(gst_element_get_clock(pipeline_.get()));
   const GstClockTime runningNow =
@@ -588,6 +951,10 @@ void ProgramMixer::stop() {
   for (auto& f : finishing_)
     if (f.thread.joinable()) f.thread.join();
   finishing_.clear();
+  for (auto& in : inputs_) {
+    if (in.restart) in.restart->cancel();
+    stopInputPipeline(in);
+  }
   if (pipeline_) gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
 }
 
@@ -596,25 +963,27 @@ GstClockTime ProgramMixer::runningTimeAt(WallTime at) const {
   return ms <= 0 ? 0 : static_cast<GstClockTime>(ms) * GST_MSECOND;
 }
 
-void ProgramMixer::prepare(const std::string& itemId, const SceneConfig& scene) {
+void ProgramMixer::prepare(const std::string& itemId, const std::string& title,
+                           const SceneConfig& scene) {
   if (scene.kind != SceneKind::Clip) return;
   const std::string key = clipKey(itemId);
+  clipTitles_[itemId] = title;
   {
     std::lock_guard lock(mutex_);
-    if (layers_.count(key)) return;
+    if (layers_.count(key) || lost_.count(key)) return;
   }
   std::string error;
   GstElement* bin = makeClipBin(itemId, scene.clip, &error);
-  if (!bin || !addLayer(key, bin, true, &error)) {
-    listener_.onMediaProblem(key, error);
-    return;
-  }
+  if (!bin || !addLayer(key, bin, true, &error)) return clipFailed(itemId, error);
+  // A file that is gone or not media fails on the bus (onBus) once it is opened.
+  if (!scene.clip.isTest() && !std::filesystem::is_regular_file(scene.clip.file))
+    return clipFailed(itemId, "không thấy tệp " + scene.clip.file);
   spdlog::info("Đã chuẩn bị clip cho mục «{}»", itemId);
 }
 
-void ProgramMixer::take(const std::string& itemId, const SceneConfig& scene,
-                        const LowerThird& lowerThird, WallTime at) {
-  prepare(itemId, scene);  // no-op if already prepared
+void ProgramMixer::take(const std::string& itemId, const std::string& title,
+                        const SceneConfig& scene, const LowerThird& lowerThird, WallTime at) {
+  prepare(itemId, title, scene);  // no-op if already prepared
   const GstClockTime rt = runningTimeAt(at);
   SceneLayout layout = layoutFor(scene, itemId, config_.format);
   layout.lowerThirdMarkup = lowerThirdMarkup(lowerThird, config_.format);
@@ -661,48 +1030,53 @@ void ProgramMixer::onAudioSamplesSelected(GstElement*, GstSegment* segment, GstC
 }
 
 // Runs on the compositor's thread just before it composes the frame at `rt`: the scene
-// change lands on the first frame at or after its scheduled running time.
+// change lands on the first frame at or after its scheduled running time, and so does a
+// lost input's card (or the input, back).
 void ProgramMixer::applyVideo(GstClockTime rt) {
   std::lock_guard lock(mutex_);
-  if (videoQueue_.empty() || videoQueue_.front().runningTime > rt) return;
-  Scheduled due = std::move(videoQueue_.front());
-  videoQueue_.pop_front();
+  checkInputs();
+  bool due = false;
   while (!videoQueue_.empty() && videoQueue_.front().runningTime <= rt) {
-    due = std::move(videoQueue_.front());
+    onAirVideo_ = std::move(videoQueue_.front().layout);
     videoQueue_.pop_front();
+    due = true;
   }
+  if (!due && !videoDirty_) return;
+  videoDirty_ = false;
+  const SceneLayout shown = withStandIns(onAirVideo_, lost_);
   for (auto& [key, layer] : layers_) {
-    auto it = std::find_if(due.layout.video.begin(), due.layout.video.end(),
+    auto it = std::find_if(shown.video.begin(), shown.video.end(),
                            [&](const Layer& l) { return l.key == key; });
-    if (it == due.layout.video.end()) {
+    if (it == shown.video.end()) {
       g_object_set(layer.videoPad, "alpha", 0.0, nullptr);
     } else {
       g_object_set(layer.videoPad, "alpha", 1.0, "xpos", it->x, "ypos", it->y, "width", it->width,
                    "height", it->height, "zorder", static_cast<guint>(it->zorder), nullptr);
     }
   }
-  if (due.layout.lowerThirdMarkup.empty()) {
+  if (!due) return;
+  if (shown.lowerThirdMarkup.empty()) {
     g_object_set(lowerThird_, "silent", TRUE, nullptr);
   } else {
-    g_object_set(lowerThird_, "text", due.layout.lowerThirdMarkup.c_str(), "silent", FALSE,
-                 nullptr);
+    g_object_set(lowerThird_, "text", shown.lowerThirdMarkup.c_str(), "silent", FALSE, nullptr);
   }
 }
 
 void ProgramMixer::applyAudio(GstClockTime rt) {
   std::lock_guard lock(mutex_);
-  if (audioQueue_.empty() || audioQueue_.front().runningTime > rt) return;
-  Scheduled due = std::move(audioQueue_.front());
-  audioQueue_.pop_front();
+  bool due = false;
   while (!audioQueue_.empty() && audioQueue_.front().runningTime <= rt) {
-    due = std::move(audioQueue_.front());
+    onAirAudio_ = std::move(audioQueue_.front().layout);
     audioQueue_.pop_front();
+    due = true;
   }
+  if (!due && !audioDirty_) return;
+  audioDirty_ = false;
+  const SceneLayout heard = withStandIns(onAirAudio_, lost_);
   for (auto& [key, layer] : layers_) {
     if (!layer.audioPad) continue;
-    const bool heard =
-        std::find(due.layout.audio.begin(), due.layout.audio.end(), key) != due.layout.audio.end();
-    g_object_set(layer.audioPad, "volume", heard ? 1.0 : 0.0, nullptr);
+    const bool on = std::find(heard.audio.begin(), heard.audio.end(), key) != heard.audio.end();
+    g_object_set(layer.audioPad, "volume", on ? 1.0 : 0.0, nullptr);
   }
 }
 
@@ -724,6 +1098,10 @@ void ProgramMixer::tick(WallTime now) {
     if (it->second <= now &&
         std::find(onAirLayers_.begin(), onAirLayers_.end(), it->first) == onAirLayers_.end()) {
       removeLayer(it->first);
+      {
+        std::lock_guard lock(mutex_);
+        lost_.erase(it->first);
+      }
       it = retiring_.erase(it);
     } else {
       ++it;

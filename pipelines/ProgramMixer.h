@@ -11,11 +11,13 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,12 +29,34 @@
 
 namespace ceremony::media {
 
+// A live input (uri or launch source) is watched: no frame for its signal_timeout, an
+// error or an end of stream puts its "Mất tín hiệu" card in its place (and silence for its
+// sound) from the next programme frame on; it is rebuilt after 1 s × 1.5ⁿ (at most 10 s)
+// and is back on air with its first new frame. Generated sources (test, image) cannot
+// lose their signal and are not watched.
+enum class InputState { Running, Stalled, Retrying };
+const char* toString(InputState s);
+
+struct InputStatus {
+  std::string id;
+  std::string label;
+  bool watched = false;
+  InputState state = InputState::Running;
+  int losses = 0;    // times the signal was lost
+  int restarts = 0;  // times the input was rebuilt
+  std::string lastReason;
+  WallTime since{};  // when the state last changed
+};
+
 class ProgramMixer {
  public:
   // Called on the io_context thread.
   struct Listener {
     virtual ~Listener() = default;
     virtual void onClipEnded(const std::string& itemId) = 0;
+    // A clip that cannot play (missing, undecodable): its title card is on air instead.
+    virtual void onClipFailed(const std::string& itemId, const std::string& reason) = 0;
+    virtual void onInputState(const InputStatus& input) = 0;
     virtual void onMediaProblem(const std::string& where, const std::string& message) = 0;
     virtual void onOutputState(const std::string& outputId, OutputState state,
                                const std::string& detail) = 0;
@@ -54,11 +78,12 @@ class ProgramMixer {
 
   // Prepares an item's media before its start (a clip is opened and decoded up to its
   // first frame), so the take is instant.
-  void prepare(const std::string& itemId, const SceneConfig& scene);
+  // `title` is the item's, shown on a card if the clip cannot play.
+  void prepare(const std::string& itemId, const std::string& title, const SceneConfig& scene);
   // Puts `scene` (with `lowerThird`) on air at wall time `at`, frame-accurately when
   // called ahead of `at`; immediately if `at` is past.
-  void take(const std::string& itemId, const SceneConfig& scene, const LowerThird& lowerThird,
-            WallTime at);
+  void take(const std::string& itemId, const std::string& title, const SceneConfig& scene,
+            const LowerThird& lowerThird, WallTime at);
   // Countdown target of a slate scene ("Bắt đầu sau 04:59"); text refreshed by tick().
   void setCountdown(const std::string& sceneId, WallTime target);
   // Once a second: countdowns and clean-up of clips no longer on air.
@@ -72,6 +97,8 @@ class ProgramMixer {
   // playable) on a thread of its own, so neither the caller nor the encoder waits.
   bool removeOutput(const std::string& outputId);
   std::vector<OutputStatus> outputs() const;
+  // Every configured source, in configuration order.
+  std::vector<InputStatus> inputs() const;
   // The programme's latest small JPEG (320 px wide, about one a second), for the dashboard.
   std::optional<std::string> previewJpeg();
   // What is on air now (for status displays): the scene id of the last take.
@@ -89,11 +116,48 @@ class ProgramMixer {
     GstClockTime runningTime;
     SceneLayout layout;
   };
+  // What streaming threads know of a watched input. The probes on its bin's pads carry the
+  // bin's generation: a bin being replaced cannot speak for its successor.
+  struct Watch {
+    std::string id;
+    std::string key;  // sourceKey(id)
+    gint64 timeoutUs = 1000000;
+    std::atomic<unsigned> generation{0};
+    std::atomic<gint64> lastFrameUs{0};  // monotonic, last frame of the current generation
+    gint64 lostAtUs = 0;                 // under mutex_
+  };
+  // io_context only: an input's state and its pending rebuild.
+  struct Input {
+    InputStatus status;
+    const SourceConfig* source = nullptr;
+    std::shared_ptr<Watch> watch;  // null for generated sources
+    GstPtr<GstElement> pipeline;   // a live input's own pipeline
+    int attempt = 0;
+    std::shared_ptr<boost::asio::steady_timer> restart;
+  };
 
   bool build(std::string* error);
   bool addLayer(const std::string& key, GstElement* bin, bool dynamic, std::string* error);
   GstElement* makeSourceBin(const SourceConfig& source, std::string* error);
   GstElement* makeSlateBin(const std::string& sceneId, const SlateConfig& slate);
+  // A card drawn once and repeated live: `title` at the top, `text` in the middle.
+  GstElement* makeCardBin(const std::string& binName, const std::string& title,
+                          const std::string& text, const std::string& background,
+                          GstElement** countdown, GstElement** liveTitle);
+  void watch(GstElement* bin, const std::shared_ptr<Watch>& watch);
+  // Streaming threads: a watched input lost its signal / has frames again.
+  void inputLost(Watch& w, gint64 nowUs, const std::string& reason, bool rebuild);
+  void checkInputs();  // on the compositor's thread, before each frame
+  // io_context thread.
+  void onInputLost(const std::string& id, const std::string& reason, bool rebuild);
+  void onInputBack(const std::string& id);
+  void restartInput(const std::string& id);
+  GstElement* makeInterBin(const SourceConfig& source);
+  std::string interChannel(const std::string& sourceId) const;
+  bool startInputPipeline(Input& input, std::string* error);
+  void stopInputPipeline(Input& input);
+  void reportInput(Input& input, InputState state, const std::string& reason);
+  void clipFailed(const std::string& itemId, const std::string& reason);
   GstElement* makeClipBin(const std::string& itemId, const ClipConfig& clip, std::string* error);
   void removeLayer(const std::string& key);
   GstClockTime runningTimeAt(WallTime at) const;
@@ -118,7 +182,8 @@ class ProgramMixer {
   GstElement* videoSink_ = nullptr;
   GstElement* audioSink_ = nullptr;
   GstElement* previewSink_ = nullptr;
-  std::string preview_;  // the last preview JPEG (io_context only)
+  GstElement* clipCardTitle_ = nullptr;  // the title line of the failed-clip card
+  std::string preview_;                  // the last preview JPEG (io_context only)
   WallTime wallAtZero_{};
 
   // Shared with streaming threads.
@@ -126,6 +191,12 @@ class ProgramMixer {
   std::map<std::string, LayerPads> layers_;
   std::deque<Scheduled> videoQueue_;
   std::deque<Scheduled> audioQueue_;
+  SceneLayout onAirVideo_;      // the last layouts applied, shown again with stand-ins when
+  SceneLayout onAirAudio_;      // a layer loses or regains its picture
+  std::set<std::string> lost_;  // layers with no picture: their stand-in card shows
+  bool videoDirty_ = false;
+  bool audioDirty_ = false;
+  std::vector<std::shared_ptr<Watch>> watches_;  // fixed once built
   std::vector<std::shared_ptr<EncodedOutput>> outputs_;
   // Outputs being finished on their own threads: joined when done (at the next removal) or
   // by stop(), so an 8-hour ceremony of reconnects does not pile threads up.
@@ -142,6 +213,8 @@ class ProgramMixer {
   };
   std::map<std::string, Countdown> countdowns_;
   std::map<std::string, GstElement*> slateCountdownOverlays_;
+  std::vector<Input> inputs_;
+  std::map<std::string, std::string> clipTitles_;  // item id → title, for its stand-in card
   std::string onAirScene_;
   std::vector<std::string> onAirLayers_;
   std::vector<std::pair<std::string, WallTime>> retiring_;  // dynamic layers to remove

@@ -11,6 +11,21 @@ std::string slateKey(const std::string& sceneId) {
 std::string clipKey(const std::string& itemId) {
   return "clip:" + itemId;
 }
+std::string standInKey(const std::string& layerKey) {
+  // Clips share one card (one clip is on air at a time); each live input has its own.
+  return layerKey.rfind("clip:", 0) == 0 ? "standin:clip:" : "standin:" + layerKey;
+}
+
+SceneLayout withStandIns(const SceneLayout& layout, const std::set<std::string>& lost) {
+  if (lost.empty()) return layout;
+  SceneLayout shown = layout;
+  for (auto& layer : shown.video)
+    if (lost.count(layer.key)) layer.key = standInKey(layer.key);
+  shown.audio.clear();
+  for (const auto& key : layout.audio)
+    if (!lost.count(key)) shown.audio.push_back(key);
+  return shown;
+}
 
 namespace {
 

@@ -2,6 +2,7 @@
 // What a scene looks like on the programme: which layers are visible, where, and whose
 // audio is heard. Pure arithmetic, no GStreamer, so every scene kind is unit-tested.
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,14 @@ inline const std::string kPreShow = "__pre_show";
 std::string sourceKey(const std::string& sourceId);
 std::string slateKey(const std::string& sceneId);
 std::string clipKey(const std::string& itemId);
+// The card that stands in for a layer with no picture: a live input's "Mất tín hiệu" card
+// ("standin:source:hall") or the title card of a clip that cannot play (one for all clips,
+// "standin:clip:").
+std::string standInKey(const std::string& layerKey);
+
+// `layout` as shown while the layers in `lost` have no picture: each is replaced, in its
+// place and size, by its stand-in card, and is not heard (silence takes its sound's place).
+SceneLayout withStandIns(const SceneLayout& layout, const std::set<std::string>& lost);
 
 // The layout of `scene` on a `format` programme. `itemId` names the clip layer of clip
 // scenes (each timeline item gets its own clip instance, prepared ahead).

@@ -312,6 +312,53 @@ void Ceremony::onClipEnded(const std::string& itemId) {
     record({runner_->lastCommandAt(), "clip-ended", itemId, Millis{0}});
 }
 
+// A clip that cannot play shows its item's title card; the run-of-show goes on: the item
+// ends as if its clip had, after the card has been on air for kFailedClipCard.
+void Ceremony::onClipFailed(const std::string& itemId, const std::string& reason) {
+  std::string title = itemId;
+  for (const auto& item : config_.timeline)
+    if (item.id == itemId) title = item.title;
+  spdlog::error("Clip của mục «{}» không phát được: {}", itemId, reason);
+  logEvent("clip", "Không phát được clip của mục «" + title + "»: " + reason,
+           {{"item", itemId}, {"reason", reason}});
+  failedClips_.insert(itemId);
+  if (itemId == onAirItem_) endFailedClipLater(itemId);
+}
+
+void Ceremony::endFailedClipLater(const std::string& itemId) {
+  auto timer = std::make_shared<boost::asio::steady_timer>(io_, kFailedClipCard);
+  timer->async_wait([this, itemId, timer](const boost::system::error_code& ec) {
+    if (ec || stopping_ || !runner_ || itemId != onAirItem_) return;
+    if (runner_->clipEnded(itemId).ok())
+      record({runner_->lastCommandAt(), "clip-ended", itemId, Millis{0}});
+  });
+}
+
+void Ceremony::onInputState(const media::InputStatus& input) {
+  const std::string name = input.label.empty() ? input.id : input.label;
+  switch (input.state) {
+    case media::InputState::Running:
+      spdlog::info("Nguồn {}: có tín hiệu trở lại", input.id);
+      logEvent("input", name + ": có tín hiệu trở lại",
+               {{"input", input.id}, {"state", "running"}});
+      break;
+    case media::InputState::Stalled:
+    case media::InputState::Retrying:
+      spdlog::warn("Nguồn {}: mất tín hiệu ({}): {}", input.id, media::toString(input.state),
+                   input.lastReason);
+      logEvent("input",
+               name + ": mất tín hiệu" +
+                   (input.state == media::InputState::Retrying ? ", đang kết nối lại" : "") +
+                   " — " + input.lastReason,
+               {{"input", input.id},
+                {"state", media::toString(input.state)},
+                {"reason", input.lastReason}});
+      break;
+  }
+  notifySystemd();
+  publishStatus();
+}
+
 void Ceremony::onMediaProblem(const std::string& where, const std::string& message) {
   spdlog::warn("Media: {}: {}", where, message);
   logEvent("media", where + ": " + message);
@@ -438,7 +485,8 @@ void Ceremony::reconnect(const std::string& outputId) {
 }
 
 void Ceremony::onPrepare(const ItemStatus& item) {
-  if (const SceneConfig* scene = config_.findScene(item.scene)) mixer_->prepare(item.id, *scene);
+  if (const SceneConfig* scene = config_.findScene(item.scene))
+    mixer_->prepare(item.id, item.title, *scene);
 }
 
 void Ceremony::onTake(const ItemStatus& item, WallTime at) {
@@ -456,7 +504,8 @@ void Ceremony::onTake(const ItemStatus& item, WallTime at) {
   onAirItem_ = item.id;
   onAirItemScene_ = item.scene;
   onAirLowerThird_ = item.lowerThird;
-  mixer_->take(item.id, *scene, item.lowerThird, at);
+  mixer_->take(item.id, item.title, *scene, item.lowerThird, at);
+  if (failedClips_.count(item.id)) endFailedClipLater(item.id);
 }
 
 void Ceremony::onTimelineChanged() {

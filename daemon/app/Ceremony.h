@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "api/ControlApi.h"
@@ -42,6 +43,8 @@ class Ceremony final : public media::ProgramMixer::Listener,
 
   // media::ProgramMixer::Listener
   void onClipEnded(const std::string& itemId) override;
+  void onClipFailed(const std::string& itemId, const std::string& reason) override;
+  void onInputState(const media::InputStatus& input) override;
   void onMediaProblem(const std::string& where, const std::string& message) override;
   void onOutputState(const std::string& outputId, media::OutputState state,
                      const std::string& detail) override;
@@ -122,6 +125,7 @@ class Ceremony final : public media::ProgramMixer::Listener,
   nlohmann::json itemJson(const ItemStatus& item) const;
   std::string timeText(WallTime t) const;
   void everySecond();
+  void endFailedClipLater(const std::string& itemId);
   void notifySystemd();
   std::string statusLine() const;
 
@@ -136,6 +140,8 @@ class Ceremony final : public media::ProgramMixer::Listener,
   std::vector<OutputEntry> outputs_;
   std::deque<nlohmann::json> log_;  // operator commands, outputs, media problems: newest last
   std::size_t cutCount_ = 0;
+  std::set<std::string> failedClips_;  // items whose clip cannot play
+  static constexpr Millis kFailedClipCard{10000};
   // The control API: the feed outlives the server (its connections unsubscribe on close).
   api::LiveFeed feed_;
   std::unique_ptr<api::ControlApi> api_;

@@ -129,12 +129,24 @@ json Ceremony::status() {
   }
 
   json inputs = json::array();
-  for (const auto& s : config_.sources)
-    // Input watching (stall → "Mất tín hiệu" slate) is not built yet: say so, not "ok".
-    inputs.push_back({{"id", s.id},
-                      {"label", s.label},
-                      {"kind", sourceKindName(s.kind)},
-                      {"state", "unwatched"}});
+  const auto watched = mixer_ ? mixer_->inputs() : std::vector<media::InputStatus>{};
+  for (const auto& s : config_.sources) {
+    json in{{"id", s.id}, {"label", s.label}, {"kind", sourceKindName(s.kind)}};
+    auto st = std::find_if(watched.begin(), watched.end(),
+                           [&](const media::InputStatus& i) { return i.id == s.id; });
+    if (st == watched.end()) {
+      in["state"] = "starting";
+    } else {
+      // A generated source (test pattern, still image) cannot lose its signal.
+      in["state"] = st->watched ? media::toString(st->state) : "generated";
+      in["watched"] = st->watched;
+      in["losses"] = st->losses;
+      in["restarts"] = st->restarts;
+      in["last_reason"] = st->lastReason;
+      in["since"] = timeText(st->since);
+    }
+    inputs.push_back(std::move(in));
+  }
   j["inputs"] = std::move(inputs);
 
   json pts;
@@ -224,7 +236,7 @@ CommandResult Ceremony::cut(const std::string& sceneId) {
         CommandError::BadValue,
         "scene «" + sceneId + "» is a clip: clips play as timeline items (use goto)");
   if (!mixer_) return CommandResult::refused(CommandError::NotNow, "the programme is not running");
-  mixer_->take("cut-" + std::to_string(++cutCount_), *scene, LowerThird{},
+  mixer_->take("cut-" + std::to_string(++cutCount_), sceneId, *scene, LowerThird{},
                clock_.now() + kOperatorLead);
   return operatorCommand("cắt sang cảnh «" + sceneId + "» (cut)", CommandResult::done());
 }
@@ -413,6 +425,21 @@ std::string Ceremony::metrics() {
       }
     line("ceremonyd_output_up{output=\"" + e.config.id + "\"} " + (up ? "1" : "0"));
     line("ceremonyd_output_bytes_total{output=\"" + e.config.id + "\"} " + std::to_string(bytes));
+  }
+  if (mixer_) {
+    line("# HELP ceremonyd_input_up 1 while the live input has a picture (0: its card shows).");
+    line("# TYPE ceremonyd_input_up gauge");
+    line("# HELP ceremonyd_input_losses_total Times the live input lost its signal.");
+    line("# TYPE ceremonyd_input_losses_total counter");
+    line("# HELP ceremonyd_input_restarts_total Times the live input was rebuilt.");
+    line("# TYPE ceremonyd_input_restarts_total counter");
+    for (const auto& in : mixer_->inputs()) {
+      if (!in.watched) continue;
+      const std::string label = "{input=\"" + in.id + "\"} ";
+      line("ceremonyd_input_up" + label + (in.state == media::InputState::Running ? "1" : "0"));
+      line("ceremonyd_input_losses_total" + label + std::to_string(in.losses));
+      line("ceremonyd_input_restarts_total" + label + std::to_string(in.restarts));
+    }
   }
   if (timeline_) {
     const auto tn = timeline_->status(clock_.now());

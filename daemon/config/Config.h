@@ -59,6 +59,9 @@ struct SourceConfig {
   std::string path;         // image: absolute path of a still (PNG/JPEG)
   std::string videoLaunch;  // launch: gst-launch fragment producing raw video
   std::string audioLaunch;  // launch: optional fragment producing raw audio
+  // uri/launch (live inputs): no frame for this long counts as a lost signal, and the
+  // input's "Mất tín hiệu" card takes its place until frames flow again.
+  Millis signalTimeout{1000};
   Position pos;
 };
 

@@ -288,9 +288,9 @@ struct KindKeys {
 };
 
 const std::vector<KindKeys> kSourceKinds = {{"test", {"pattern", "tone_hz"}},
-                                            {"uri", {"uri"}},
+                                            {"uri", {"uri", "signal_timeout"}},
                                             {"image", {"path"}},
-                                            {"launch", {"video", "audio"}}};
+                                            {"launch", {"video", "audio", "signal_timeout"}}};
 const std::vector<KindKeys> kSceneKinds = {{"source", {"source"}},
                                            {"slate", {"text", "countdown_to", "background"}},
                                            {"clip", {"file", "test_pattern", "test_duration"}},
@@ -740,6 +740,17 @@ class ConfigReader {
               s.videoLaunch = *v;
             if (auto v = f.text("audio")) s.audioLaunch = *v;
           }
+          if (s.kind == SourceKind::Uri || s.kind == SourceKind::Launch)
+            if (const toml::node* d = f.take("signal_timeout"))
+              if (auto v = durationOf(*d, f, "signal_timeout")) {
+                if (*v < Millis{100} || *v > Millis{60000})
+                  ctx_.error(positionOf(*d), where + " signal_timeout " + shown(*d) +
+                                                 " must be between 100ms and 60s (the time "
+                                                 "without a frame after which the input counts "
+                                                 "as lost)");
+                else
+                  s.signalTimeout = *v;
+              }
           f.reportUnread({"kind", "label"}, kSourceKinds, *kind);
           config_.sources.push_back(std::move(s));
         });

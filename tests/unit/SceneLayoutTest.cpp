@@ -69,4 +69,22 @@ TEST(SceneLayout, LowerThirdEscapesMarkupAndKeepsDiacritics) {
   EXPECT_TRUE(lowerThirdMarkup({}, f).empty());
 }
 
+TEST(SceneLayout, ALostInputIsReplacedInPlaceByItsCardAndIsNotHeard) {
+  const auto pip = layoutFor(scene(SceneKind::PictureInPicture), "item", ProgrammeFormat{});
+  const auto shown = withStandIns(pip, {"source:cam2"});
+  ASSERT_EQ(shown.video.size(), 2u);
+  EXPECT_EQ(shown.video[0].key, "source:hall");
+  EXPECT_EQ(shown.video[1].key, "standin:source:cam2");
+  EXPECT_EQ(shown.video[1].x, pip.video[1].x);
+  EXPECT_EQ(shown.video[1].width, pip.video[1].width);
+  EXPECT_EQ(shown.video[1].zorder, pip.video[1].zorder);
+  EXPECT_EQ(shown.audio, std::vector<std::string>{"source:hall"});
+
+  const auto hallLost = withStandIns(pip, {"source:hall"});
+  EXPECT_EQ(hallLost.video[0].key, "standin:source:hall");
+  EXPECT_EQ(hallLost.video[0].width, 1280);
+  EXPECT_TRUE(hallLost.audio.empty());  // silence, not the inset's sound
+  EXPECT_EQ(withStandIns(pip, {}).video[0].key, "source:hall");
+}
+
 }  // namespace ceremony::media

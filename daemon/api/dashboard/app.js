@@ -202,6 +202,7 @@
     if (s.rehearsal) setText('rehearsal', 'Diễn tập, nhanh ×' + s.rehearsal.speed);
 
     renderOutputs(s.outputs || []);
+    renderInputs(s.inputs || []);
 
     setText('phase', PHASES[s.phase] || s.phase || '');
     $('phase').dataset.phase = s.phase || '';
@@ -254,6 +255,29 @@
           el('span', { className: 'dot' }),
           el('strong', {}, o.label || o.id),
           ' ' + (OUTPUT_STATES[o.state] || o.state) + kbps
+        )
+      );
+    }
+  }
+
+  // Live inputs only (cameras, feeds): generated sources cannot lose their signal.
+  function renderInputs(inputs) {
+    const list = $('inputs');
+    list.replaceChildren();
+    for (const i of inputs.filter((x) => x.watched)) {
+      const ok = i.state === 'running';
+      const text = ok ? 'có tín hiệu' : i.state === 'retrying' ? 'mất tín hiệu, đang kết nối lại' : 'mất tín hiệu';
+      list.appendChild(
+        el(
+          'li',
+          {
+            className: 'output ' + (ok ? 'out-live' : 'out-failed'),
+            'data-input': i.id,
+            title: i.last_reason ? 'Lần mất gần nhất: ' + i.last_reason : '',
+          },
+          el('span', { className: 'dot' }),
+          el('strong', {}, i.label || i.id),
+          ' ' + text + (i.losses ? ' · mất ' + i.losses + ' lần' : '')
         )
       );
     }
@@ -548,6 +572,8 @@
     }
     if (e.kind === 'output' && e.state === 'failed') return 'alarm';
     if (e.kind === 'media') return 'warn';
+    if (e.kind === 'input') return e.state === 'running' ? 'ok' : 'alarm';
+    if (e.kind === 'clip') return 'alarm';
     return 'info';
   }
 

@@ -1,0 +1,251 @@
+// The programme never stops for a lost input: the hall feed arrives over SRT from a real
+// sender (gst-launch-1.0); when it stops, the hall's "Mất tín hiệu" card takes its place
+// within 500 ms (measured on the output's own timestamps), the hall is back within 1 s of
+// the sender's return, and the RTMP output never disconnects. A clip that is not media
+// shows its item's title card, raises an alert, and the run-of-show goes on.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "support/FreePort.h"
+#include "support/HttpClient.h"
+#include "support/MediaProbe.h"
+#include "support/NginxRtmp.h"
+#include "support/Process.h"
+#include "support/TempDir.h"
+
+namespace ceremony::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// The card's background (#3a3a3a) fills its lower quarter; nothing of the scrolling SMPTE
+// hall feed looks like that.
+bool isCard(const ColourGrid& g) {
+  for (int r = 6; r < 8; ++r)
+    for (int c = 0; c < 8; ++c) {
+      const Rgb& p = g.cells[r * 8 + c];
+      if (std::abs(p.r - 58) > 14 || std::abs(p.g - 58) > 14 || std::abs(p.b - 58) > 14)
+        return false;
+    }
+  return true;
+}
+
+double change(const ColourGrid& a, const ColourGrid& b) {
+  double worst = 0;
+  for (std::size_t i = 0; i < a.cells.size(); ++i)
+    worst =
+        std::max({worst, std::abs(a.cells[i].r - b.cells[i].r),
+                  std::abs(a.cells[i].g - b.cells[i].g), std::abs(a.cells[i].b - b.cells[i].b)});
+  return worst;
+}
+
+std::string hallConfig(int srtPort, const std::string& clipFile) {
+  return R"([event]
+title = "Thử mất tín hiệu"
+date = "2025-07-28"
+timezone = "+07:00"
+venue = "Phòng thử nghiệm"
+
+[programme]
+width = 1280
+height = 720
+fps = 30
+
+[sources.hoi_truong]
+kind = "uri"
+uri = "srt://127.0.0.1:)" +
+         std::to_string(srtPort) + R"(?mode=listener"
+label = "Camera hội trường"
+
+[scenes.hoi_truong]
+kind = "source"
+source = "hoi_truong"
+
+[scenes.phim]
+kind = "clip"
+file = ")" +
+         clipFile +
+         R"("
+
+[outputs.ghi]
+kind = "record"
+directory = "rec"
+
+[[timeline]]
+id = "phim-hong"
+title = "Phim tư liệu 80 năm"
+start = "09:00"
+duration = "4s"
+scene = "phim"
+
+[[timeline]]
+id = "truc-tiep"
+title = "Trực tiếp hội trường"
+duration = "600s"
+scene = "hoi_truong"
+)";
+}
+
+// A hall camera's encoder: scrolling SMPTE bars (every frame differs), H.264 in MPEG-TS over
+// SRT as a caller, 7 TS packets per SRT message (live SRT's payload size).
+std::vector<std::string> senderArgs(int srtPort) {
+  return {"gst-launch-1.0",
+          "-e",
+          "videotestsrc",
+          "is-live=true",
+          "pattern=smpte",
+          "horizontal-speed=20",
+          "!",
+          "video/x-raw,width=640,height=360,framerate=30/1",
+          "!",
+          "x264enc",
+          "tune=zerolatency",
+          "speed-preset=ultrafast",
+          "key-int-max=15",
+          "!",
+          "h264parse",
+          "config-interval=-1",
+          "!",
+          "mpegtsmux",
+          "name=m",
+          "alignment=7",
+          "!",
+          "srtsink",
+          "uri=srt://127.0.0.1:" + std::to_string(srtPort) + "?mode=caller",
+          "audiotestsrc",
+          "is-live=true",
+          "!",
+          "audioconvert",
+          "!",
+          "avenc_aac",
+          "!",
+          "aacparse",
+          "!",
+          "m."};
+}
+
+TEST(InputFallback, ALostHallFeedShowsItsCardWithinHalfASecondAndComesBackWithinOne) {
+  TempDir dir("input-fallback");
+  NginxRtmp nginx(dir.path());
+  nginx.waitReady();
+  // Not media at all: it exists (the config check passes) but cannot be decoded.
+  writeText(dir.path() / "phim.mp4", std::string(200000, 'x'));
+  const auto ports = freePorts(2);
+  writeText(dir.path() / "hall.toml", hallConfig(ports[1], (dir.path() / "phim.mp4").string()));
+  const std::string api = "http://127.0.0.1:" + std::to_string(ports[0]);
+  Process daemon(
+      {CEREMONYD_BINARY, "--config", (dir.path() / "hall.toml").string(), "--rehearsal=1",
+       "--listen", "127.0.0.1:" + std::to_string(ports[0]), "--rtmp", nginx.rtmpUrl("hall")},
+      {dir.path() / "daemon.log"});
+  auto context = [&] { return tailOf(daemon.log(), 40) + nginx.logs(); };
+  auto hall = [&] {
+    const json st = json::parse(httpCall("GET", api + "/api/status").body, nullptr, false);
+    if (st.is_object() && st.contains("inputs"))
+      for (const auto& in : st["inputs"])
+        if (in.value("id", "") == "hoi_truong") return in;
+    return json::object();
+  };
+  auto eventsText = [&] { return httpCall("GET", api + "/api/events").body; };
+  ASSERT_TRUE(nginx.waitForPublish("hall", 15s)) << context();
+
+  // The broken clip: an alert, and the run-of-show goes on to the hall at its planned time.
+  auto current = [&] {
+    const json st = json::parse(httpCall("GET", api + "/api/status").body, nullptr, false);
+    return st.is_object() && st["current"].is_object() ? st["current"].value("id", "") : "";
+  };
+  const auto until = Clock::now() + 15s;
+  while (Clock::now() < until && current() != "truc-tiep") std::this_thread::sleep_for(50ms);
+  ASSERT_EQ(current(), "truc-tiep") << context();
+  const std::string events = eventsText();
+  EXPECT_NE(events.find("Không phát được clip của mục «Phim tư liệu 80 năm»"), std::string::npos)
+      << events << context();
+
+  // The hall feed comes, plays, stops (the encoder is switched off) and comes back.
+  auto waitFor = [&](const std::string& state, std::chrono::milliseconds within) {
+    const auto until = Clock::now() + within;
+    while (Clock::now() < until) {
+      if (hall().value("state", "") == state) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  };
+  auto sender =
+      std::make_unique<Process>(senderArgs(ports[1]), ProcessOptions(dir.path() / "sender-1.log"));
+  ASSERT_TRUE(waitFor("running", 20s)) << hall() << context() << sender->log();
+  std::this_thread::sleep_for(3s);
+  sender->signal(SIGINT);
+  ASSERT_TRUE(waitFor("retrying", 3s)) << hall() << context();
+  sender->waitFor(5s);
+  std::this_thread::sleep_for(3s);
+
+  auto again =
+      std::make_unique<Process>(senderArgs(ports[1]), ProcessOptions(dir.path() / "sender-2.log"));
+  const auto resumed = Clock::now();
+  ASSERT_TRUE(waitFor("running", 5s)) << hall() << context() << again->log();
+  const auto back = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - resumed);
+  std::cout << "[ measured ] sender started → hall on air again: " << back.count()
+            << " ms (includes the sender's own start-up)\n";
+  EXPECT_LT(back, 1000ms) << context();
+  std::this_thread::sleep_for(3s);
+  const json h = hall();
+  EXPECT_EQ(h.value("losses", 0), 2) << h;  // no feed before the first sender, then its stop
+  EXPECT_GE(h.value("restarts", 0), 1) << h;
+  const std::string metrics = httpCall("GET", api + "/metrics").body;
+  EXPECT_NE(metrics.find("ceremonyd_input_up{input=\"hoi_truong\"} 1"), std::string::npos)
+      << metrics;
+  again->signal(SIGINT);
+  again->waitFor(5s);
+  EXPECT_EQ(nginx.publishes("hall"), 1u) << "the output reconnected: " << context();
+  EXPECT_EQ(daemon.stop(10s), 0) << context();
+
+  // What viewers saw, from the recording's own timestamps.
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir.path() / "rec")) files.push_back(e.path());
+  ASSERT_EQ(files.size(), 1u);
+  const MediaProbe probe(dir.path());
+  const auto track = probe.colourTrack(files[0]);
+  ASSERT_GT(track.size(), 300u);
+  // The broken clip's item showed the card, not black.
+  std::size_t clipCardFrames = 0;
+  for (const auto& f : track)
+    if (f.time > 2.5 && f.time < 5.5 && isCard(f.grid)) ++clipCardFrames;
+  EXPECT_GT(clipCardFrames, 60u) << "the broken clip's item did not show its card";
+  // The stop: the last frame of the moving hall picture, then (frozen copies of it, then)
+  // the card. The first hall stretch follows the cards of the clip and of the hall's wait
+  // for its first sender.
+  std::size_t firstHall = 0;
+  while (firstHall < track.size() && !isCard(track[firstHall].grid)) ++firstHall;
+  while (firstHall < track.size() && isCard(track[firstHall].grid)) ++firstHall;
+  std::size_t card = firstHall;
+  while (card < track.size() && !isCard(track[card].grid)) ++card;
+  ASSERT_LT(card, track.size()) << "the card never showed after the hall";
+  std::size_t lastMoving = card - 1;
+  while (lastMoving > firstHall && change(track[lastMoving - 1].grid, track[lastMoving].grid) < 6)
+    --lastMoving;
+  const double toCard = track[card].time - track[lastMoving].time;
+  std::cout << "[ measured ] last moving hall frame → card on the output: "
+            << std::lround(toCard * 1000) << " ms\n";
+  EXPECT_LE(toCard, 0.5);
+  // And the hall came back after the card.
+  std::size_t after = card;
+  while (after < track.size() && isCard(track[after].grid)) ++after;
+  EXPECT_LT(after + 30, track.size()) << "the hall did not come back on the recording";
+  // The programme itself never paused.
+  double worst = 0;
+  for (std::size_t i = 1; i < track.size(); ++i)
+    worst = std::max(worst, track[i].time - track[i - 1].time);
+  EXPECT_LT(worst, 0.1) << "the recording has a gap of " << worst << " s";
+}
+
+}  // namespace
+}  // namespace ceremony::testing
