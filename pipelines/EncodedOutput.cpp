@@ -1,6 +1,7 @@
 #include "pipelines/EncodedOutput.h"
 
 #include <gst/app/gstappsrc.h>
+#include <spdlog/spdlog.h>
 
 namespace ceremony::media {
 
@@ -34,6 +35,38 @@ std::string scrub(std::string text, const std::string& secret, const std::string
         text.replace(pos, key.size(), "***"), pos += 3;
   }
   return text;
+}
+
+// Seconds an RTMP server gets to answer (handshake, connect, publish) and to take the next
+// bytes: a destination that accepts the TCP connection and then never reads fails after
+// this and is reconnected with backoff instead of staying "connecting" for ever.
+constexpr guint kRtmpTimeoutSeconds = 5;
+
+// What went wrong, in the operators' words. The technical text goes to the log.
+std::string reasonFor(const GError* err, OutputKind kind) {
+  if (!err) return "Lỗi không rõ";
+  if (err->domain == GST_RESOURCE_ERROR) {
+    switch (err->code) {
+      case GST_RESOURCE_ERROR_NO_SPACE_LEFT:
+        return "Hết dung lượng đĩa";
+      case GST_RESOURCE_ERROR_OPEN_WRITE:
+      case GST_RESOURCE_ERROR_OPEN_READ_WRITE:
+        if (kind == OutputKind::Record) return "Không mở được tệp ghi hình";
+        break;
+      case GST_RESOURCE_ERROR_WRITE:
+        if (kind == OutputKind::Record) return "Không ghi được tệp ghi hình";
+        break;
+      default:
+        break;
+    }
+  }
+  // rtmp2sink wraps GIO's errors in its own text ("Failed to connect: Socket I/O timed out").
+  const std::string text = err->message ? err->message : "";
+  if (text.find("timed out") != std::string::npos)
+    return "Máy chủ không trả lời trong " + std::to_string(kRtmpTimeoutSeconds) + " s";
+  if (text.find("refused") != std::string::npos) return "Máy chủ từ chối kết nối";
+  if (kind == OutputKind::Record) return "Lỗi ghi hình";
+  return "Lỗi kết nối tới máy chủ";
 }
 
 GstElement* makeAppSrc(const char* name) {
@@ -79,7 +112,8 @@ bool EncodedOutput::start(std::string* error) {
     g_object_set(mux, "streamable", TRUE, nullptr);
     sink = gst_element_factory_make("rtmp2sink", "sink");
     // No deleteStream/FCUnpublish on stop: Facebook may end the broadcast on deleteStream.
-    g_object_set(sink, "location", location_.c_str(), "sync", FALSE, "async", FALSE, nullptr);
+    g_object_set(sink, "location", location_.c_str(), "sync", FALSE, "async", FALSE, "timeout",
+                 kRtmpTimeoutSeconds, nullptr);
     gst_util_set_object_arg(G_OBJECT(sink), "stop-commands", "none");
     // Only for rehearsals against a local server with a self-signed certificate.
     if (!config_.tlsValidation) g_object_set(sink, "tls-validation-flags", 0, nullptr);
@@ -142,12 +176,20 @@ GstBusSyncReply EncodedOutput::onBusMessage(GstBus*, GstMessage* msg, gpointer d
     case GST_MESSAGE_EOS:
       return GST_BUS_PASS;  // stop() waits for it
     case GST_MESSAGE_ERROR: {
+      // The first error is the cause; what follows (appsrc's "Internal data stream error"
+      // once the sink is gone) would only hide it.
+      if (!self->running_.exchange(false)) break;
       GError* err = nullptr;
-      gst_message_parse_error(msg, &err, nullptr);
-      std::string text = err ? err->message : "unknown error";
+      gchar* debug = nullptr;
+      gst_message_parse_error(msg, &err, &debug);
+      const std::string text = std::string(err ? err->message : "unknown error") +
+                               (debug ? std::string(" (") + debug + ")" : "");
+      spdlog::warn("Đầu ra {}: GStreamer: {}", self->config_.id,
+                   scrub(text, self->location_, self->safeLocation_));
+      const std::string reason = reasonFor(err, self->config_.kind);
       if (err) g_error_free(err);
-      self->running_ = false;
-      self->setState(OutputState::Failed, scrub(text, self->location_, self->safeLocation_));
+      g_free(debug);
+      self->setState(OutputState::Failed, reason);
       break;
     }
     default:

@@ -40,6 +40,21 @@ std::string recordingPath(const OutputConfig& out, const Config& config, WallTim
       .string();
 }
 
+// An output's state as the dashboard names it (app.js OUTPUT_STATES).
+std::string stateText(media::OutputState s) {
+  switch (s) {
+    case media::OutputState::Live:
+      return "đang phát";
+    case media::OutputState::Connecting:
+      return "đang kết nối";
+    case media::OutputState::Stopped:
+      return "đã dừng";
+    case media::OutputState::Failed:
+      return "lỗi";
+  }
+  return media::toString(s);
+}
+
 }  // namespace
 
 // Every problem of a configuration, one log line each (warnings as warnings).
@@ -144,7 +159,6 @@ bool Ceremony::startOutputEntry(OutputEntry& entry) {
   }
   entry.running = true;
   ++entry.starts;
-  entry.lastError.clear();
   entry.lastBytes = 0;
   entry.kbps = 0;
   if (out.kind == OutputKind::Record)
@@ -366,14 +380,27 @@ void Ceremony::onMediaProblem(const std::string& where, const std::string& messa
 
 void Ceremony::onOutputState(const std::string& outputId, media::OutputState state,
                              const std::string& detail) {
-  if (state == media::OutputState::Failed)
-    spdlog::error("Đầu ra {}: lỗi: {}", outputId, detail);
-  else
-    spdlog::info("Đầu ra {}: {}", outputId, media::toString(state));
-  logEvent("output", "Đầu ra " + outputId + ": " + media::toString(state),
-           {{"output", outputId}, {"state", media::toString(state)}});
+  const OutputEntry* entry = findOutput(outputId);
+  const bool recording = entry && entry->config.kind == OutputKind::Record;
+  std::string message = "Đầu ra " + outputId + ": " + stateText(state);
+  if (state == media::OutputState::Failed) {
+    message += " — " + detail;
+    // A recording is not retried (a full disk stays full); the stream goes on without it.
+    if (recording) message += "; ghi hình đã dừng, luồng phát vẫn tiếp tục";
+    spdlog::error("{}", message);
+  } else {
+    spdlog::info("{}", message);
+  }
+  nlohmann::json extra{{"output", outputId}, {"state", media::toString(state)}};
+  if (state == media::OutputState::Failed) extra["reason"] = detail;
+  logEvent("output", message, std::move(extra));
   if (OutputEntry* e = findOutput(outputId)) {
-    if (state == media::OutputState::Live) e->attempt = 0;
+    // The last error stays on show through the reconnects, until the destination is live.
+    if (state == media::OutputState::Live) {
+      e->attempt = 0;
+      e->lastError.clear();
+    }
+    if (state == media::OutputState::Failed) e->lastError = detail;
     // Only the destination's current pipeline counts: a report from one already replaced
     // (it is being finished on its own thread) must not start another round.
     bool current = false;
@@ -416,6 +443,7 @@ void Ceremony::scheduleReconnect(const std::string& outputId) {
   const auto delay = std::min(Millis(static_cast<long long>(2000 * factor)), Millis(30000));
   ++e->attempt;
   e->retryAt = clock_.now() + delay;
+  e->knockFailed = false;
   spdlog::warn("Đầu ra {}: kết nối lại lần {} sau {} ms", outputId, e->attempt, delay.count());
   e->retry = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(500));
   knockThenReconnect(outputId);
@@ -464,8 +492,12 @@ void Ceremony::knockThenReconnect(const std::string& outputId) {
                               boost::system::error_code ignored;
                               socket->close(ignored);
                               OutputEntry* en = findOutput(outputId);
-                              if (c || !en || en->retry != timer || stopping_) return;
-                              reconnect(outputId);  // the server is back
+                              if (!en || en->retry != timer || stopping_) return;
+                              if (c) {
+                                en->knockFailed = true;
+                                return;
+                              }
+                              if (en->knockFailed) reconnect(outputId);  // the server is back
                             });
     }
     knockThenReconnect(outputId);

@@ -95,6 +95,10 @@ class Ceremony final : public media::ProgramMixer::Listener,
     int attempt = 0;
     std::shared_ptr<boost::asio::steady_timer> retry;
     std::shared_ptr<boost::asio::ip::tcp::socket> knock;
+    // A knock found the port closed (or unanswered) during this wait: the server went away,
+    // so its port accepting again means it is back. A server that accepts and then never
+    // answers (the failure was a timeout) is left to the backoff.
+    bool knockFailed = false;
     WallTime retryAt{};
   };
 

@@ -166,6 +166,7 @@
   const OUTPUT_STATES = {
     live: 'đang phát',
     connecting: 'đang kết nối',
+    reconnecting: 'đang kết nối lại',
     stopped: 'đã dừng',
     failed: 'lỗi',
   };
