@@ -50,7 +50,7 @@ fps = 30
 
 [sources.hoi_truong]
 kind = "uri"
-uri = "srt://127.0.0.1:{srt}?mode=listener"
+uri = "srt://127.0.0.1:{srt}?mode=listener{srt_options}"
 label = "Camera hội trường"
 
 [scenes.hoi_truong]
@@ -146,13 +146,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("--trials", type=int, default=10)
+    ap.add_argument("--srt-options", default="",
+                    help='appended to the listener URI, e.g. "&peeridletimeo=1500"')
     args = ap.parse_args()
     build = Path(args.build).resolve()
     work = Path(tempfile.mkdtemp(prefix="ceremonyd-reaction-"))
     try:
         nginx = mb.Nginx(work)
         api_port, srt = mb.free_port(), mb.free_port()
-        (work / "hall.toml").write_text(CONFIG.format(srt=srt))
+        (work / "hall.toml").write_text(CONFIG.format(srt=srt, srt_options=args.srt_options))
         api = f"http://127.0.0.1:{api_port}"
         daemon = mb.start([str(build / "ceremonyd"), "--config", str(work / "hall.toml"),
                            "--rehearsal=1", "--fresh", "--state-dir", str(work / "state"),
