@@ -163,6 +163,15 @@ GstElement* ProgramMixer::makeSourceBin(const SourceConfig& s, std::string* erro
       if (s.kind == SourceKind::Uri) {
         decode = make("uridecodebin");
         g_object_set(decode, "uri", s.uri.c_str(), nullptr);
+        // srtsrc waits on its socket without end by default, so stopping it on a dead
+        // connection waits for SRT's 5 s peer-idle timeout: let it look up every 100 ms.
+        g_signal_connect(decode, "source-setup",
+                         G_CALLBACK(+[](GstElement*, GstElement* source, gpointer) {
+                           GstElementFactory* factory = gst_element_get_factory(source);
+                           if (factory && g_str_equal(GST_OBJECT_NAME(factory), "srtsrc"))
+                             g_object_set(source, "poll-timeout", 100, nullptr);
+                         }),
+                         nullptr);
         gst_bin_add(GST_BIN(bin), decode);
         auto [afirst, alast] = audioNormaliser(bin, f);
         link->audio = afirst;
@@ -712,10 +721,9 @@ void ProgramMixer::reportInput(Input& input, InputState state, const std::string
 }
 
 void ProgramMixer::onInputLost(const std::string& id, const std::string& reason, bool rebuild) {
-  auto it = std::find_if(inputs_.begin(), inputs_.end(),
-                         [&](const Input& in) { return in.status.id == id; });
-  if (it == inputs_.end() || !it->watch) return;
-  Input& in = *it;
+  Input* found = findInput(id);
+  if (!found || !found->watch) return;
+  Input& in = *found;
   if (in.status.state == InputState::Running) ++in.status.losses;
   const auto state = rebuild || in.status.state == InputState::Retrying ? InputState::Retrying
                                                                         : InputState::Stalled;
@@ -730,9 +738,8 @@ void ProgramMixer::onInputLost(const std::string& id, const std::string& reason,
   in.restart->async_wait(
       [this, alive = alive_, id, timer = in.restart](const boost::system::error_code& ec) {
         if (ec || !*alive) return;
-        auto entry = std::find_if(inputs_.begin(), inputs_.end(),
-                                  [&](const Input& i) { return i.status.id == id; });
-        if (entry == inputs_.end() || entry->restart != timer) return;
+        Input* entry = findInput(id);
+        if (!entry || entry->restart != timer) return;
         entry->restart.reset();
         bool stillLost = false;
         {
@@ -744,9 +751,8 @@ void ProgramMixer::onInputLost(const std::string& id, const std::string& reason,
 }
 
 void ProgramMixer::onInputBack(const std::string& id) {
-  auto it = std::find_if(inputs_.begin(), inputs_.end(),
-                         [&](const Input& in) { return in.status.id == id; });
-  if (it == inputs_.end()) return;
+  Input* it = findInput(id);
+  if (!it) return;
   it->attempt = 0;
   if (it->restart) it->restart->cancel();
   it->restart.reset();
@@ -758,20 +764,43 @@ void ProgramMixer::onInputBack(const std::string& id) {
 // longer, wait. One that waits without a frame and without an error (a listener waiting
 // for its caller) is left waiting: rebuilding it would refuse a caller on the way.
 void ProgramMixer::restartInput(const std::string& id) {
-  auto it = std::find_if(inputs_.begin(), inputs_.end(),
-                         [&](const Input& in) { return in.status.id == id; });
-  if (it == inputs_.end() || !it->watch) return;
-  Input& in = *it;
-  stopInputPipeline(in);
-  ++in.status.restarts;
+  Input* in = findInput(id);
+  if (!in || !in->watch) return;
+  auto stopped = stopInputPipeline(*in);
+  ++in->status.restarts;
+  startWhenStopped(id, stopped, std::chrono::steady_clock::now() + std::chrono::seconds(5));
+}
+
+// The new pipeline starts once the old one has let go of its port (an SRT or UDP listener
+// binds the same one), checked every 20 ms, at most 5 s.
+void ProgramMixer::startWhenStopped(const std::string& id,
+                                    const std::shared_ptr<std::atomic<bool>>& stopped,
+                                    std::chrono::steady_clock::time_point deadline) {
+  if (stopping_) return;
+  if (stopped && !*stopped && std::chrono::steady_clock::now() < deadline) {
+    auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(20));
+    timer->async_wait(
+        [this, alive = alive_, id, stopped, deadline, timer](const boost::system::error_code& ec) {
+          if (!ec && *alive) startWhenStopped(id, stopped, deadline);
+        });
+    return;
+  }
+  Input* in = findInput(id);
+  if (!in) return;
   std::string error;
-  if (!startInputPipeline(in, &error)) {
+  if (!startInputPipeline(*in, &error)) {
     spdlog::error("Nguồn {}: không dựng lại được: {}", id, error);
     onInputLost(id, error, true);
     return;
   }
-  spdlog::info("Nguồn {}: dựng lại lần {}", id, in.status.restarts);
-  reportInput(in, InputState::Retrying, in.status.lastReason);
+  spdlog::info("Nguồn {}: dựng lại lần {}", id, in->status.restarts);
+  reportInput(*in, InputState::Retrying, in->status.lastReason);
+}
+
+ProgramMixer::Input* ProgramMixer::findInput(const std::string& id) {
+  auto it = std::find_if(inputs_.begin(), inputs_.end(),
+                         [&](const Input& in) { return in.status.id == id; });
+  return it == inputs_.end() ? nullptr : &*it;
 }
 
 // The programme's side of a live input: the latest frame and sound its own pipeline
@@ -865,11 +894,32 @@ bool ProgramMixer::startInputPipeline(Input& in, std::string* error) {
   return true;
 }
 
-void ProgramMixer::stopInputPipeline(Input& in) {
-  if (!in.pipeline) return;
+// Stopped on a thread of its own: a source stuck on a dead connection can take seconds to
+// stop, and the event loop never waits for that.
+std::shared_ptr<std::atomic<bool>> ProgramMixer::stopInputPipeline(Input& in) {
+  if (!in.pipeline) return nullptr;
   if (in.watch) ++in.watch->generation;  // whatever it still says is about the past
-  gst_element_set_state(in.pipeline.get(), GST_STATE_NULL);
-  in.pipeline.reset();
+  reapFinished();
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  finishing_.push_back(
+      {std::thread(
+           [pipeline = std::shared_ptr<GstElement>(in.pipeline.release(), GstObjectUnref{}), done] {
+             gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+             *done = true;
+           }),
+       done});
+  return done;
+}
+
+void ProgramMixer::reapFinished() {
+  for (auto it = finishing_.begin(); it != finishing_.end();) {
+    if (*it->done) {
+      it->thread.join();
+      it = finishing_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 std::vector<InputStatus> ProgramMixer::inputs() const {
@@ -942,19 +992,20 @@ bool ProgramMixer::start(std::string* error) {
 }
 
 void ProgramMixer::stop() {
+  stopping_ = true;
   std::vector<std::shared_ptr<EncodedOutput>> outs;
   {
     std::lock_guard lock(mutex_);
     outs.swap(outputs_);
   }
   for (auto& o : outs) o->stop(std::chrono::milliseconds(3000));
-  for (auto& f : finishing_)
-    if (f.thread.joinable()) f.thread.join();
-  finishing_.clear();
   for (auto& in : inputs_) {
     if (in.restart) in.restart->cancel();
     stopInputPipeline(in);
   }
+  for (auto& f : finishing_)
+    if (f.thread.joinable()) f.thread.join();
+  finishing_.clear();
   if (pipeline_) gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
 }
 
@@ -1151,14 +1202,7 @@ bool ProgramMixer::removeOutput(const std::string& outputId) {
     out = *it;
     outputs_.erase(it);
   }
-  for (auto it = finishing_.begin(); it != finishing_.end();) {
-    if (*it->done) {
-      it->thread.join();
-      it = finishing_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  reapFinished();
   auto done = std::make_shared<std::atomic<bool>>(false);
   finishing_.push_back({std::thread([out, done] {
                           out->stop(std::chrono::milliseconds(3000));

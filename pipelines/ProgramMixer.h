@@ -155,7 +155,12 @@ class ProgramMixer {
   GstElement* makeInterBin(const SourceConfig& source);
   std::string interChannel(const std::string& sourceId) const;
   bool startInputPipeline(Input& input, std::string* error);
-  void stopInputPipeline(Input& input);
+  // Returns what says the old pipeline has stopped (null if there was none).
+  std::shared_ptr<std::atomic<bool>> stopInputPipeline(Input& input);
+  void startWhenStopped(const std::string& id, const std::shared_ptr<std::atomic<bool>>& stopped,
+                        std::chrono::steady_clock::time_point deadline);
+  Input* findInput(const std::string& id);
+  void reapFinished();  // joins the stop threads that are done
   void reportInput(Input& input, InputState state, const std::string& reason);
   void clipFailed(const std::string& itemId, const std::string& reason);
   GstElement* makeClipBin(const std::string& itemId, const ClipConfig& clip, std::string* error);
@@ -198,8 +203,9 @@ class ProgramMixer {
   bool audioDirty_ = false;
   std::vector<std::shared_ptr<Watch>> watches_;  // fixed once built
   std::vector<std::shared_ptr<EncodedOutput>> outputs_;
-  // Outputs being finished on their own threads: joined when done (at the next removal) or
-  // by stop(), so an 8-hour ceremony of reconnects does not pile threads up.
+  // Outputs and input pipelines being stopped on their own threads: joined when done (at
+  // the next removal) or by stop(), so an 8-hour ceremony of reconnects does not pile
+  // threads up.
   struct Finishing {
     std::thread thread;
     std::shared_ptr<std::atomic<bool>> done;
@@ -214,6 +220,7 @@ class ProgramMixer {
   std::map<std::string, Countdown> countdowns_;
   std::map<std::string, GstElement*> slateCountdownOverlays_;
   std::vector<Input> inputs_;
+  bool stopping_ = false;
   std::map<std::string, std::string> clipTitles_;  // item id → title, for its stand-in card
   std::string onAirScene_;
   std::vector<std::string> onAirLayers_;

@@ -203,8 +203,24 @@ TEST(InputFallback, ALostHallFeedShowsItsCardWithinHalfASecondAndComesBackWithin
   const std::string metrics = httpCall("GET", api + "/metrics").body;
   EXPECT_NE(metrics.find("ceremonyd_input_up{input=\"hoi_truong\"} 1"), std::string::npos)
       << metrics;
-  again->signal(SIGINT);
+  // A sender that dies without a word (the line goes quiet): its card after signal_timeout,
+  // and a new sender gets through at once (the dead connection is not waited out).
+  again->signal(SIGKILL);
   again->waitFor(5s);
+  EXPECT_TRUE(waitFor("stalled", 2s)) << hall() << context();
+  std::this_thread::sleep_for(2500ms);
+  auto third =
+      std::make_unique<Process>(senderArgs(ports[1]), ProcessOptions(dir.path() / "sender-3.log"));
+  const auto restarted = Clock::now();
+  ASSERT_TRUE(waitFor("running", 5s)) << hall() << context() << third->log();
+  const auto backAfterKill =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - restarted);
+  std::cout << "[ measured ] after a killed sender, a new one on air again: "
+            << backAfterKill.count() << " ms\n";
+  EXPECT_LT(backAfterKill, 1000ms) << context();
+  std::this_thread::sleep_for(2s);
+  third->signal(SIGINT);
+  third->waitFor(5s);
   EXPECT_EQ(nginx.publishes("hall"), 1u) << "the output reconnected: " << context();
   EXPECT_EQ(daemon.stop(10s), 0) << context();
 
