@@ -263,5 +263,82 @@ TEST(InputFallback, ALostHallFeedShowsItsCardWithinHalfASecondAndComesBackWithin
   EXPECT_LT(worst, 0.1) << "the recording has a gap of " << worst << " s";
 }
 
+// The film is there when the daemon starts (the config check wants it) and gone when its
+// item comes: the item's title card instead of black, an alert, and the next item on time.
+TEST(InputFallback, AClipFileGoneBeforeItsItemShowsTheTitleCardAndTheShowGoesOn) {
+  TempDir dir("clip-gone");
+  writeText(dir.path() / "phim.mp4", std::string(1000, 'x'));
+  writeText(dir.path() / "show.toml", R"([event]
+title = "Thử mất phim"
+date = "2025-07-28"
+timezone = "+07:00"
+venue = "Phòng thử nghiệm"
+
+[sources.xanh]
+kind = "test"
+pattern = "green"
+
+[scenes.xanh]
+kind = "source"
+source = "xanh"
+
+[scenes.phim]
+kind = "clip"
+file = "phim.mp4"
+
+[outputs.ghi]
+kind = "record"
+directory = "rec"
+
+[[timeline]]
+id = "mo-dau"
+title = "Khai mạc"
+start = "09:00"
+duration = "9s"
+scene = "xanh"
+
+[[timeline]]
+id = "phim"
+title = "Phim tư liệu 80 năm"
+duration = "4s"
+scene = "phim"
+
+[[timeline]]
+id = "ket"
+title = "Bế mạc"
+duration = "3s"
+scene = "xanh"
+)");
+  const int port = freePort();
+  const std::string api = "http://127.0.0.1:" + std::to_string(port);
+  Process daemon({CEREMONYD_BINARY, "--config", (dir.path() / "show.toml").string(),
+                  "--rehearsal=1", "--exit-when-done", "--fresh", "--state-dir",
+                  (dir.path() / "state").string(), "--listen", "127.0.0.1:" + std::to_string(port)},
+                 {dir.path() / "daemon.log"});
+  auto context = [&] { return tailOf(daemon.log(), 30); };
+  const auto until = Clock::now() + 10s;
+  while (Clock::now() < until && httpCall("GET", api + "/api/status").status != 200)
+    std::this_thread::sleep_for(50ms);
+  fs::remove(dir.path() / "phim.mp4");  // item 2 is prepared 5 s before it, ~6 s from now
+  ASSERT_TRUE(daemon.waitFor(40s).has_value()) << context();
+  EXPECT_NE(daemon.log().find("Clip của mục «phim» không phát được"), std::string::npos)
+      << context();
+  EXPECT_NE(daemon.log().find("Mục 3/3 «Bế mạc» bắt đầu"), std::string::npos) << context();
+
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir.path() / "rec")) files.push_back(e.path());
+  ASSERT_EQ(files.size(), 1u);
+  const MediaProbe probe(dir.path());
+  const auto track = probe.colourTrack(files[0]);
+  // Item 1 (green) from ~2 s to ~11 s, item 2 (the card) to ~15 s, item 3 (green) after.
+  std::size_t card = 0, green = 0;
+  for (const auto& f : track) {
+    if (f.time > 11.5 && f.time < 14.5 && isCard(f.grid)) ++card;
+    if (f.time > 15.5 && f.grid.at(0, 7).g > 100 && f.grid.at(0, 7).r < 60) ++green;
+  }
+  EXPECT_GT(card, 60u) << "the item of the missing film did not show its card";
+  EXPECT_GT(green, 30u) << "the item after it did not come";
+}
+
 }  // namespace
 }  // namespace ceremony::testing
