@@ -21,6 +21,16 @@ const char* toString(OutputState s) {
 
 namespace {
 
+// The recording's n-th segment (from 0): the first is `path` itself.
+std::string segmentPath(const std::string& path, guint fragment) {
+  if (fragment == 0) return path;
+  const auto dot = path.rfind('.');
+  const auto slash = path.rfind('/');
+  const auto cut =
+      dot == std::string::npos || (slash != std::string::npos && dot < slash) ? path.size() : dot;
+  return path.substr(0, cut) + "-" + std::to_string(fragment + 1) + path.substr(cut);
+}
+
 // Removes every trace of the secret location from a message meant for people.
 std::string scrub(std::string text, const std::string& secret, const std::string& safe) {
   if (secret.empty()) return text;
@@ -118,28 +128,49 @@ bool EncodedOutput::start(std::string* error) {
     // Only for rehearsals against a local server with a self-signed certificate.
     if (!config_.tlsValidation) g_object_set(sink, "tls-validation-flags", 0, nullptr);
   } else {
-    mux = gst_element_factory_make("matroskamux", "mux");
-    sink = gst_element_factory_make("filesink", "sink");
-    g_object_set(sink, "location", location_.c_str(), "sync", FALSE, "async", FALSE, nullptr);
+    // Matroska segments (a new file every `segment`, cut on a keyframe): each one plays on
+    // its own, the one being written too after a crash. The first keeps the recording's
+    // name, the next ones get -2, -3, … before the extension.
+    GstElement* file = gst_element_factory_make("filesink", nullptr);
+    mux = gst_element_factory_make("matroskamux", nullptr);
+    sink = gst_element_factory_make("splitmuxsink", "sink");
+    if (file && mux && sink) {
+      g_object_set(file, "sync", FALSE, "async", FALSE, nullptr);
+      g_object_set(sink, "muxer", mux, "sink", file, "max-size-time",
+                   static_cast<guint64>(config_.segment.count()) * GST_MSECOND, "async-handling",
+                   TRUE, nullptr);
+      g_signal_connect(
+          sink, "format-location",
+          G_CALLBACK(+[](GstElement*, guint fragment, gpointer data) -> gchar* {
+            return g_strdup(
+                segmentPath(static_cast<EncodedOutput*>(data)->location_, fragment).c_str());
+          }),
+          this);
+    }
+    mux = nullptr;  // inside the splitmuxsink now
   }
-  if (!videoSrc_ || !audioSrc_ || !vq || !aq || !mux || !sink) {
+  const bool flv = config_.kind == OutputKind::Rtmp;
+  if (!videoSrc_ || !audioSrc_ || !vq || !aq || (flv && !mux) || !sink) {
     *error = "cannot create the elements of output " + config_.id;
     return false;
   }
-  gst_bin_add_many(GST_BIN(pipeline_.get()), videoSrc_, audioSrc_, vq, aq, mux, sink, nullptr);
-  // flvmux names its request pads video/audio, matroskamux video_%u/audio_%u.
-  const bool flv = config_.kind == OutputKind::Rtmp;
-  auto linkToMux = [&](GstElement* queue, const char* templ) {
-    GstPad* muxPad = gst_element_request_pad_simple(mux, templ);
-    if (!muxPad) return false;
+  gst_bin_add_many(GST_BIN(pipeline_.get()), videoSrc_, audioSrc_, vq, aq, sink, nullptr);
+  if (mux) gst_bin_add(GST_BIN(pipeline_.get()), mux);
+  // flvmux names its request pads video/audio, splitmuxsink video/audio_%u.
+  GstElement* target = flv ? mux : sink;
+  GstPtr<GstPad> videoIn;
+  auto linkTo = [&](GstElement* queue, const char* templ, bool video) {
+    GstPad* pad = gst_element_request_pad_simple(target, templ);
+    if (!pad) return false;
     GstPtr<GstPad> qpad(gst_element_get_static_pad(queue, "src"));
-    const bool ok = gst_pad_link(qpad.get(), muxPad) == GST_PAD_LINK_OK;
-    gst_object_unref(muxPad);
+    const bool ok = gst_pad_link(qpad.get(), pad) == GST_PAD_LINK_OK;
+    if (video) videoIn.reset(GST_PAD(gst_object_ref(pad)));
+    gst_object_unref(pad);
     return ok;
   };
   const bool linked = gst_element_link(videoSrc_, vq) && gst_element_link(audioSrc_, aq) &&
-                      linkToMux(vq, flv ? "video" : "video_%u") &&
-                      linkToMux(aq, flv ? "audio" : "audio_%u") && gst_element_link(mux, sink);
+                      linkTo(vq, "video", true) && linkTo(aq, flv ? "audio" : "audio_%u", false) &&
+                      (!flv || gst_element_link(mux, sink));
   if (!linked) {
     *error = "cannot link output " + config_.id;
     return false;
@@ -147,10 +178,9 @@ bool EncodedOutput::start(std::string* error) {
   sink_ = sink;
   // A recording is live once data reaches the file; an RTMP destination once the server
   // has taken bytes (poll()).
-  GstPtr<GstPad> sinkPad(gst_element_get_static_pad(sink, "sink"));
   if (config_.kind == OutputKind::Record)
     gst_pad_add_probe(
-        sinkPad.get(), GST_PAD_PROBE_TYPE_BUFFER,
+        videoIn.get(), GST_PAD_PROBE_TYPE_BUFFER,
         [](GstPad*, GstPadProbeInfo*, gpointer data) {
           auto* self = static_cast<EncodedOutput*>(data);
           if (self->running_) self->setState(OutputState::Live, self->safeLocation_);

@@ -114,6 +114,7 @@ struct OutputConfig {
   bool keyRequired = true;    // false for --rtmp URLs and local test servers
   bool tlsValidation = true;  // rtmps: check the server certificate (off only for rehearsals)
   std::string directory;      // record: where recordings go
+  Millis segment{600000};     // record: a new file this often (cut on a keyframe)
   bool enabled = true;
   Position pos;
 };

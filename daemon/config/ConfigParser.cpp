@@ -298,7 +298,7 @@ const std::vector<KindKeys> kSceneKinds = {{"source", {"source"}},
                                            {"side_by_side", {"left", "right"}}};
 const std::vector<KindKeys> kOutputKinds = {
     {"rtmp", {"url", "key_file", "key_credential", "tls_validation", "key_required"}},
-    {"record", {"directory"}}};
+    {"record", {"directory", "segment"}}};
 
 std::vector<std::string_view> kindNames(const std::vector<KindKeys>& kinds) {
   std::vector<std::string_view> out;
@@ -972,43 +972,52 @@ class ConfigReader {
 
   // -------------------------------------------------------------------------------------
   void readOutputs(const toml::node* n) {
-    forEachEntry(n, "outputs",
-                 [&](const toml::key& key, const toml::table& t, const std::string& where) {
-                   Fields f(ctx_, t, where);
-                   OutputConfig o;
-                   o.id = std::string(key.str());
-                   o.pos = f.pos();
-                   ++declaredOutputs_;
-                   if (auto v = f.text("label")) o.label = *v;
-                   if (auto v = f.boolean("enabled")) o.enabled = *v;
-                   auto kind = readKind(f, key, "output", kOutputKinds);
-                   if (!kind) return;
-                   if (*kind == "rtmp") {
-                     o.kind = OutputKind::Rtmp;
-                     readRtmp(f, t, o);
-                   } else {
-                     o.kind = OutputKind::Record;
-                     o.directory = "recordings";
-                     if (auto v = f.text("directory")) {
-                       if (v->empty())
-                         ctx_.error(positionOf(*t.get("directory")), where + " directory is empty");
-                       else
-                         o.directory = *v;
-                     }
-                     fs::path dir = ctx_.resolve(o.directory);
-                     std::error_code ec;
-                     auto st = fs::status(dir, ec);
-                     if (st.type() != fs::file_type::not_found &&
-                         st.type() != fs::file_type::directory && !ec)
-                       ctx_.error(t.get("directory") ? positionOf(*t.get("directory")) : f.pos(),
-                                  where + " directory " + inQuotes(o.directory) +
-                                      " exists but is not a folder (looked at " +
-                                      inQuotes(dir.string()) + ")");
-                     o.directory = dir.string();
-                   }
-                   f.reportUnread({"kind", "label", "enabled"}, kOutputKinds, *kind);
-                   config_.outputs.push_back(std::move(o));
-                 });
+    forEachEntry(
+        n, "outputs", [&](const toml::key& key, const toml::table& t, const std::string& where) {
+          Fields f(ctx_, t, where);
+          OutputConfig o;
+          o.id = std::string(key.str());
+          o.pos = f.pos();
+          ++declaredOutputs_;
+          if (auto v = f.text("label")) o.label = *v;
+          if (auto v = f.boolean("enabled")) o.enabled = *v;
+          auto kind = readKind(f, key, "output", kOutputKinds);
+          if (!kind) return;
+          if (*kind == "rtmp") {
+            o.kind = OutputKind::Rtmp;
+            readRtmp(f, t, o);
+          } else {
+            o.kind = OutputKind::Record;
+            o.directory = "recordings";
+            if (auto v = f.text("directory")) {
+              if (v->empty())
+                ctx_.error(positionOf(*t.get("directory")), where + " directory is empty");
+              else
+                o.directory = *v;
+            }
+            fs::path dir = ctx_.resolve(o.directory);
+            std::error_code ec;
+            auto st = fs::status(dir, ec);
+            if (st.type() != fs::file_type::not_found && st.type() != fs::file_type::directory &&
+                !ec)
+              ctx_.error(t.get("directory") ? positionOf(*t.get("directory")) : f.pos(),
+                         where + " directory " + inQuotes(o.directory) +
+                             " exists but is not a folder (looked at " + inQuotes(dir.string()) +
+                             ")");
+            o.directory = dir.string();
+            if (const toml::node* d = f.take("segment"))
+              if (auto v = durationOf(*d, f, "segment")) {
+                if (*v < Millis{10000})
+                  ctx_.error(positionOf(*d), where + " segment " + shown(*d) +
+                                                 " is too short; a recording file of at least 10s "
+                                                 "(e.g. \"10m\")");
+                else
+                  o.segment = *v;
+              }
+          }
+          f.reportUnread({"kind", "label", "enabled"}, kOutputKinds, *kind);
+          config_.outputs.push_back(std::move(o));
+        });
   }
 
   static bool isLoopbackHost(std::string_view url) {

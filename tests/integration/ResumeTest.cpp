@@ -148,7 +148,9 @@ TEST(Resume, AfterSigkillTheDaemonComesBackAtTheSameItemWithTheAdjustmentsAndStr
   const MediaProbe probe(rig.dir.path());
   const auto killed = probe.videoFrameTimes(oldRecordings[0]);
   ASSERT_FALSE(killed.empty()) << "the recording cut by SIGKILL has no frames";
-  EXPECT_GT(killed.back(), 3.0);
+  // ~3.9 s were recorded before the kill; the segmenter (splitmuxsink) writes a GOP once it
+  // is whole, so the last one (up to 2 s) is lost with the process.
+  EXPECT_GT(killed.back(), 1.5);
   // SIGTERM finalised the new one: it decodes to its end.
   const auto check = probe.readsToEnd(all.back() == oldRecordings[0] ? all.front() : all.back());
   EXPECT_TRUE(check.ok) << check.describe();
