@@ -316,6 +316,31 @@ TEST_F(ConfigParser, UriSchemeMustBeAMediaScheme) {
   EXPECT_TRUE(ok.config) << dump(ok);
 }
 
+TEST_F(ConfigParser, SignalTimeoutOfALiveInput) {
+  const std::string cam = "[sources.cam2]\nkind = \"uri\"\nuri = \"srt://0.0.0.0:9000\"\n";
+  LoadResult bad = parse(withBase(cam + "signal_timeout = \"50ms\"\n") + kOneItem);
+  EXPECT_DIAGNOSTIC(bad, "must be between 100ms and 60s", Severity::Error, kBaseLines + 4, 18);
+  LoadResult ok = parse(withBase(cam + "signal_timeout = \"300ms\"\n") + kOneItem);
+  ASSERT_TRUE(ok.config) << dump(ok);
+  EXPECT_EQ(ok.config->sources.at(1).signalTimeout, Millis{300});
+  EXPECT_EQ(ok.config->sources.at(0).signalTimeout, Millis{1000});  // the default
+  // A generated source cannot lose its signal: the key is named as another kind's.
+  LoadResult test =
+      parse(withBase("[sources.cam3]\nkind = \"test\"\nsignal_timeout = 2\n") + kOneItem);
+  EXPECT_DIAGNOSTIC(test, "signal_timeout does nothing for kind \"test\"", Severity::Warning,
+                    kBaseLines + 3, 1);
+}
+
+TEST_F(ConfigParser, RecordingSegmentLength) {
+  const std::string rec = "[outputs.rec2]\nkind = \"record\"\ndirectory = \"rec2\"\n";
+  LoadResult bad = parse(withBase(rec + "segment = \"5s\"\n") + kOneItem);
+  EXPECT_DIAGNOSTIC(bad, "segment \"5s\" is too short", Severity::Error, kBaseLines + 4, 11);
+  LoadResult ok = parse(withBase(rec + "segment = \"15m\"\n") + kOneItem);
+  ASSERT_TRUE(ok.config) << dump(ok);
+  EXPECT_EQ(ok.config->outputs.at(1).segment, Millis{15 * 60 * 1000});
+  EXPECT_EQ(ok.config->outputs.at(0).segment, Millis{10 * 60 * 1000});  // the default
+}
+
 TEST_F(ConfigParser, BadTime) {
   LoadResult r = parse(withBase("[[timeline]]\nid = \"a\"\nstart = \"25:00\"\nscene = \"hall\"\n"));
   EXPECT_DIAGNOSTIC(r, "start \"25:00\" is not a time", Severity::Error, kBaseLines + 3, 9);
