@@ -551,7 +551,7 @@ bool ProgramMixer::build(std::string* error) {
     GstElement* sb = live ? makeInterBin(s) : makeSourceBin(s, error);
     if (!sb || !addLayer(sourceKey(s.id), sb, false, error)) return false;
     Input input;
-    input.source = &s;
+    input.source = s;
     input.status.id = s.id;
     input.status.label = s.label.empty() ? s.id : s.label;
     input.status.since = std::chrono::time_point_cast<Millis>(WallClock::now());
@@ -834,7 +834,7 @@ std::string ProgramMixer::interChannel(const std::string& sourceId) const {
 // or be rebuilt without the programme pipeline ever changing state.
 bool ProgramMixer::startInputPipeline(Input& in, std::string* error) {
   const auto& f = config_.format;
-  const SourceConfig& s = *in.source;
+  const SourceConfig& s = in.source;
   GstElement* bin = makeSourceBin(s, error);
   if (!bin) return false;
   in.pipeline.reset(GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new(("input-" + s.id).c_str()))));

@@ -129,7 +129,7 @@ class ProgramMixer {
   // io_context only: an input's state and its pending rebuild.
   struct Input {
     InputStatus status;
-    const SourceConfig* source = nullptr;
+    SourceConfig source;           // a copy: what the input is rebuilt from
     std::shared_ptr<Watch> watch;  // null for generated sources
     GstPtr<GstElement> pipeline;   // a live input's own pipeline
     int attempt = 0;
