@@ -51,6 +51,19 @@ void ghost(GstElement* bin, GstElement* inner, const char* padName, const char* 
   gst_element_add_pad(bin, gst_ghost_pad_new(ghostName, target.get()));
 }
 
+// A raw video and a raw audio source, each held to the programme's format, as the bin's
+// "video" and "audio" pads (test sources, generated clips, the live inputs' side).
+void addVideoAndAudio(GstElement* bin, GstElement* video, GstElement* audio,
+                      const ProgrammeFormat& f) {
+  GstElement* vcaps = capsfilter(rawVideoCaps(f, true));
+  GstElement* acaps = capsfilter(rawAudioCaps(f));
+  gst_bin_add_many(GST_BIN(bin), video, vcaps, audio, acaps, nullptr);
+  gst_element_link(video, vcaps);
+  gst_element_link(audio, acaps);
+  ghost(bin, vcaps, "src", "video");
+  ghost(bin, acaps, "src", "audio");
+}
+
 // Raw video of any size/format → the programme's size (keeping the aspect ratio). The frame
 // rate stays the source's own (a 25 fps camera or clip): the mixer resamples it in time.
 // Returns {first, last} of the chain, added to `bin`.
@@ -142,17 +155,11 @@ GstElement* ProgramMixer::makeSourceBin(const SourceConfig& s, std::string* erro
       GstElement* v = make("videotestsrc");
       gst_util_set_object_arg(G_OBJECT(v), "pattern", s.pattern.c_str());
       g_object_set(v, "is-live", TRUE, nullptr);
-      GstElement* vcaps = capsfilter(rawVideoCaps(f, true));
       GstElement* a = make("audiotestsrc");
       g_object_set(a, "is-live", TRUE, "freq", s.toneHz, "volume", 0.2, "samplesperbuffer",
                    f.audioRate / 50, nullptr);
       if (s.toneHz <= 0) gst_util_set_object_arg(G_OBJECT(a), "wave", "silence");
-      GstElement* acaps = capsfilter(rawAudioCaps(f));
-      gst_bin_add_many(GST_BIN(bin), v, vcaps, a, acaps, nullptr);
-      gst_element_link(v, vcaps);
-      gst_element_link(a, acaps);
-      ghost(bin, vcaps, "src", "video");
-      ghost(bin, acaps, "src", "audio");
+      addVideoAndAudio(bin, v, a, f);
       return bin;
     }
     case SourceKind::Uri:
@@ -304,16 +311,10 @@ GstElement* ProgramMixer::makeClipBin(const std::string& itemId, const ClipConfi
     gst_util_set_object_arg(G_OBJECT(v), "pattern",
                             clip.testPattern.empty() ? "ball" : clip.testPattern.c_str());
     g_object_set(v, "num-buffers", frames, nullptr);
-    GstElement* vcaps = capsfilter(rawVideoCaps(f, true));
     GstElement* a = make("audiotestsrc");
     g_object_set(a, "num-buffers", audioBuffers, "samplesperbuffer", samplesPerBuffer, "freq",
                  660.0, "volume", 0.2, nullptr);
-    GstElement* acaps = capsfilter(rawAudioCaps(f));
-    gst_bin_add_many(GST_BIN(bin), v, vcaps, a, acaps, nullptr);
-    gst_element_link(v, vcaps);
-    gst_element_link(a, acaps);
-    ghost(bin, vcaps, "src", "video");
-    ghost(bin, acaps, "src", "audio");
+    addVideoAndAudio(bin, v, a, f);
     return bin;
   }
   gchar* uri = gst_filename_to_uri(clip.file.c_str(), nullptr);
@@ -806,20 +807,13 @@ ProgramMixer::Input* ProgramMixer::findInput(const std::string& id) {
 // The programme's side of a live input: the latest frame and sound its own pipeline
 // delivered, as a steady live stream (the last frame repeats if none comes; silence).
 GstElement* ProgramMixer::makeInterBin(const SourceConfig& s) {
-  const auto& f = config_.format;
   GstElement* bin = gst_bin_new(("source-" + s.id).c_str());
   const std::string channel = interChannel(s.id);
   GstElement* v = make("intervideosrc");
   g_object_set(v, "channel", channel.c_str(), "timeout", G_MAXUINT64, nullptr);
-  GstElement* vcaps = capsfilter(rawVideoCaps(f, true));
   GstElement* a = make("interaudiosrc");
   g_object_set(a, "channel", channel.c_str(), nullptr);
-  GstElement* acaps = capsfilter(rawAudioCaps(f));
-  gst_bin_add_many(GST_BIN(bin), v, vcaps, a, acaps, nullptr);
-  gst_element_link(v, vcaps);
-  gst_element_link(a, acaps);
-  ghost(bin, vcaps, "src", "video");
-  ghost(bin, acaps, "src", "audio");
+  addVideoAndAudio(bin, v, a, config_.format);
   return bin;
 }
 
