@@ -15,6 +15,10 @@ rotating from round to round:
             (it competes for the same cores)
   whoami    the same wrk against GET /api/whoami: the same HTTP, routing and token path with
             a tiny answer, so status - whoami is what building the status JSON costs
+  nginx     the same wrk against a plain nginx (HTTP only, one worker, no access log)
+            serving the bytes /api/status answered at the start of the round as a static
+            file, while the same daemon streams: the peer a C event loop reaches on this
+            machine at this moment, so ceremonyd's figures are also given as ratios to it
   sse       200 clients on GET /api/stream?token=... (an asyncio client in a separate
             process, this script with --sse-client, reading continuously; its CPU is not
             the daemon's and is reported apart): the daemon's CPU-s/s, and how often each
@@ -55,7 +59,8 @@ import media_bench as mb  # noqa: E402  (nginx-rtmp, process and /proc helpers)
 
 FPS = 30
 FRAME_MS = 1000 / FPS
-PHASES = ("baseline", "status", "whoami", "sse")
+PHASES = ("baseline", "status", "whoami", "nginx", "sse")
+WRK_PHASES = ("status", "whoami", "nginx")
 
 # The programme: 720p30 as Facebook wants it, with motion in it (the ball moves, the inset
 # too), a lower third, one item long enough for the whole run. No connection points: the
@@ -265,6 +270,49 @@ def readline_within(p, timeout):
 # ---------------------------------------------------------------- measurements
 
 
+class StaticNginx:
+    """The peer for the wrk phases: a plain nginx on loopback serving one static file
+    (status.json), one worker as the daemon has one API thread, no access log, keep-alive
+    without a request limit (wrk keeps its 100 connections)."""
+
+    def __init__(self, work):
+        self.dir = Path(work) / "nginx-http"
+        (self.dir / "www").mkdir(parents=True)
+        (self.dir / "tmp").mkdir()
+        self.port = mb.free_port()
+        d = str(self.dir)
+        (self.dir / "nginx.conf").write_text(f"""daemon off;
+master_process off;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {d}/tmp;
+  proxy_temp_path {d}/tmp;
+  fastcgi_temp_path {d}/tmp;
+  uwsgi_temp_path {d}/tmp;
+  scgi_temp_path {d}/tmp;
+  keepalive_requests 100000000;
+  server {{
+    listen 127.0.0.1:{self.port};
+    root {d}/www;
+    default_type "application/json; charset=utf-8";
+  }}
+}}
+""")
+        self.proc = mb.start([mb.NGINX, "-p", d + "/", "-c", d + "/nginx.conf", "-e",
+                              d + "/error.log"], self.dir / "nginx.out", cwd=d)
+        if not mb.wait_until(lambda: mb.accepts(self.port) or self.proc.poll() is not None, 10) \
+                or self.proc.poll() is not None:
+            raise RuntimeError("the static nginx did not start:\n" +
+                               mb.tail(self.dir / "error.log"))
+
+    def serve(self, body):
+        (self.dir / "www" / "status.json").write_bytes(body)
+
+
 class Window:
     """CPU of the daemon (whole tree, and its main thread = the io_context that answers the
     API), of the machine, the wall time, and the stream time nginx had recorded."""
@@ -430,7 +478,7 @@ def frame_check(ts, t0, t1):
 # ---------------------------------------------------------------- one round
 
 
-def one_round(args, nginx, work, r, order):
+def one_round(args, nginx, peer, work, r, order):
     run_dir = work / f"r{r}"
     run_dir.mkdir()
     stream = f"api_r{r}"
@@ -464,6 +512,7 @@ def one_round(args, nginx, work, r, order):
         if st != 200:
             raise RuntimeError(f"GET /api/status answered {st}: {body[:200]!r}")
         result["status_bytes"] = len(body)
+        peer.serve(body)
         result["status_live"] = json.loads(body).get("live")
         progress = mb.FlvProgress(nginx.recording(stream))
         win = Window(d.pid, progress)
@@ -473,6 +522,10 @@ def one_round(args, nginx, work, r, order):
                                    mb.tail(daemon_log))
             if phase == "baseline":
                 res = baseline(args, win)
+            elif phase == "nginx":
+                c0 = mb.cpu_seconds(peer.proc.pid)
+                res = run_wrk(args, peer.port, token, run_dir, win, "/status.json", phase)
+                res["peer_cpu"] = (mb.cpu_seconds(peer.proc.pid) - c0) / res["wall"]
             elif phase in ("status", "whoami"):
                 perf = None
                 if args.perf and r == 1:
@@ -485,7 +538,8 @@ def one_round(args, nginx, work, r, order):
             else:
                 res = run_sse(args, port, viewer, run_dir, win)
             res["others_cpu"] = max(0.0, res.get("machine_cpu", 0) - res.get("daemon_cpu", 0) -
-                                    res.get("wrk_cpu", 0) - res.get("client_cpu", 0))
+                                    res.get("wrk_cpu", 0) - res.get("client_cpu", 0) -
+                                    res.get("peer_cpu", 0))
             result["phases"][phase] = res
             time.sleep(args.gap)  # connections closed, wrk/clients gone, queues drained
     finally:
@@ -512,11 +566,11 @@ def fmt_phase(phase, p):
               f"gaps>2 intervals {f.get('long_gaps')}, {p.get('speed', 0):.3f}x real time")
     s = (f"{phase:<8} daemon {p['daemon_cpu']:.3f} CPU-s/s (main thread "
          f"{p['main_thread_cpu']:.3f}), others {p['others_cpu']:.2f}; {frames}")
-    if phase in ("status", "whoami"):
+    if phase in WRK_PHASES:
         s += (f"\n{'':<10}{p['rps']:.0f} req/s, p50 {p['p50']:.2f} ms, p90 {p['p90']:.2f} ms, "
               f"p99 {p['p99']:.2f} ms, max {p.get('max', float('nan')):.1f} ms, "
               f"errors {p['socket_errors']}, non-2xx {p['non_2xx']}; wrk {p['wrk_cpu']:.3f} "
-              f"CPU-s/s")
+              f"CPU-s/s" + (f", nginx {p['peer_cpu']:.3f} CPU-s/s" if "peer_cpu" in p else ""))
     if phase == "sse":
         s += (f"\n{'':<10}{p['connected']}/{p['clients']} clients, status msgs/s per client "
               f"median {p['status_rate_median']:.2f} (min {p['status_rate_min']:.2f}), longest "
@@ -534,6 +588,7 @@ def summary(args, results):
     ok = lambda ph: [r["phases"][ph] for r in results  # noqa: E731
                      if ph in r["phases"] and not r["phases"][ph].get("why")]
     base, wrk, who, sse = ok("baseline"), ok("status"), ok("whoami"), ok("sse")
+    peer = ok("nginx")
     log(f"\n   medians over {len(results)} round(s) of {args.seconds} s per phase "
         f"(2-core shared machine: medians, spread in brackets):")
 
@@ -559,7 +614,8 @@ def summary(args, results):
              for r in results if "daemon_cpu" in r["phases"].get("sse", {})
              and "daemon_cpu" in r["phases"].get("baseline", {})]
         out["sse_over_baseline"] = med(d)
-    for phase, path, ps in (("status", "/api/status", wrk), ("whoami", "/api/whoami", who)):
+    for phase, path, ps in (("status", "/api/status", wrk), ("whoami", "/api/whoami", who),
+                            ("nginx", "/status.json from nginx", peer)):
         if not ps:
             continue
         rps = med(p["rps"] for p in ps)
@@ -579,6 +635,12 @@ def summary(args, results):
         log(f"             closed loop: {args.connections} connections / {rps:.0f} req/s = "
             f"{1000 * args.connections / rps:.2f} ms mean latency "
             f"(wrk's mean {med(p.get('mean') for p in ps):.2f} ms)")
+        if phase == "nginx":
+            o["peer_cpu"] = med(p["peer_cpu"] for p in ps)
+            log(f"             nginx {o['peer_cpu']:.3f} CPU-s/s = "
+                f"{1e6 * o['peer_cpu'] / rps:.1f} us per request; the daemon (streaming, no "
+                f"API load) {dc:.3f}; wrk {o['wrk_cpu']:.3f}; the rest {o['others']:.2f}")
+            continue
         log(f"             daemon {dc:.3f} CPU-s/s ({spread([p['daemon_cpu'] for p in ps])}), "
             f"its main (API) thread {o['main_thread_cpu']:.3f}; wrk itself "
             f"{o['wrk_cpu']:.3f}; the rest of the machine {o['others']:.2f}")
@@ -590,6 +652,22 @@ def summary(args, results):
             log(f"             the API costs {api:.3f} CPU-s/s over the baseline = "
                 f"{us:.1f} us of daemon CPU per request "
                 f"({spread([1e6 * a / q for a, q in per], '{:.1f}')})")
+    # ceremonyd against the peer, per round (same daemon streaming, same minute), then medians.
+    for phase in ("status", "whoami"):
+        pairs = [(r["phases"][phase], r["phases"]["nginx"]) for r in results
+                 if not r["phases"].get(phase, {}).get("why") and
+                 not r["phases"].get("nginx", {}).get("why") and
+                 r["phases"].get(phase, {}).get("rps") and r["phases"].get("nginx", {}).get("rps")]
+        if not pairs:
+            continue
+        rr = [a["rps"] / b["rps"] for a, b in pairs]
+        r99 = [a["p99"] / b["p99"] for a, b in pairs]
+        r50 = [a["p50"] / b["p50"] for a, b in pairs]
+        out.setdefault(phase, {}).update(rps_vs_nginx=med(rr), p99_vs_nginx=med(r99),
+                                         p50_vs_nginx=med(r50))
+        log(f"   {phase:<9} ÷ nginx: throughput {med(rr):.2f}× ({spread(rr, '{:.2f}')}), "
+            f"p50 {med(r50):.2f}× ({spread(r50, '{:.2f}')}), "
+            f"p99 {med(r99):.2f}× ({spread(r99, '{:.2f}')})")
     if sse:
         dc = med(p["daemon_cpu"] for p in sse)
         out["sse"] = {"daemon_cpu": dc,
@@ -665,15 +743,16 @@ def main():
     failed = False
     try:
         nginx = mb.Nginx(work)
+        peer = StaticNginx(work)
         log(f"   {os.cpu_count()} CPUs; {args.rounds} round(s): {args.warmup} s warm-up, then "
             f"baseline / wrk -t{args.wrk_threads} -c{args.connections} on /api/status and "
-            f"/api/whoami / {args.clients} SSE clients, {args.seconds} s each (order rotating); work dir {work}")
+            f"/api/whoami and on nginx's static copy / {args.clients} SSE clients, {args.seconds} s each (order rotating); work dir {work}")
         results = []
         for r in range(1, args.rounds + 1):
             shift = (r - 1) % len(PHASES)
             order = list(PHASES[shift:] + PHASES[:shift])
             try:
-                res = one_round(args, nginx, work, r, order)
+                res = one_round(args, nginx, peer, work, r, order)
             except Exception as e:  # a round that cannot run is reported, the rest go on
                 log(f"   round {r} FAILED: {e}")
                 failed = True
@@ -685,6 +764,7 @@ def main():
             for ph in order:
                 log("      " + fmt_phase(ph, res["phases"][ph]))
         mb.stop(nginx.proc)
+        mb.stop(peer.proc)
         if not results:
             failed = True
         else:
