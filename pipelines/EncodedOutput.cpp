@@ -113,8 +113,7 @@ bool EncodedOutput::start(std::string* error) {
   pipeline_.reset(GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new(config_.id.c_str()))));
   videoSrc_ = makeAppSrc("video");
   audioSrc_ = makeAppSrc("audio");
-  GstElement* vq = gst_element_factory_make("queue", nullptr);
-  GstElement* aq = gst_element_factory_make("queue", nullptr);
+  // No queue after the appsrcs: each already has its own queue (max-bytes) and thread.
   GstElement* mux = nullptr;
   GstElement* sink = nullptr;
   if (config_.kind == OutputKind::Rtmp) {
@@ -150,26 +149,26 @@ bool EncodedOutput::start(std::string* error) {
     mux = nullptr;  // inside the splitmuxsink now
   }
   const bool flv = config_.kind == OutputKind::Rtmp;
-  if (!videoSrc_ || !audioSrc_ || !vq || !aq || (flv && !mux) || !sink) {
+  if (!videoSrc_ || !audioSrc_ || (flv && !mux) || !sink) {
     *error = "cannot create the elements of output " + config_.id;
     return false;
   }
-  gst_bin_add_many(GST_BIN(pipeline_.get()), videoSrc_, audioSrc_, vq, aq, sink, nullptr);
+  gst_bin_add_many(GST_BIN(pipeline_.get()), videoSrc_, audioSrc_, sink, nullptr);
   if (mux) gst_bin_add(GST_BIN(pipeline_.get()), mux);
   // flvmux names its request pads video/audio, splitmuxsink video/audio_%u.
   GstElement* target = flv ? mux : sink;
   GstPtr<GstPad> videoIn;
-  auto linkTo = [&](GstElement* queue, const char* templ, bool video) {
+  auto linkTo = [&](GstElement* src, const char* templ, bool video) {
     GstPad* pad = gst_element_request_pad_simple(target, templ);
     if (!pad) return false;
-    GstPtr<GstPad> qpad(gst_element_get_static_pad(queue, "src"));
+    GstPtr<GstPad> qpad(gst_element_get_static_pad(src, "src"));
     const bool ok = gst_pad_link(qpad.get(), pad) == GST_PAD_LINK_OK;
     if (video) videoIn.reset(GST_PAD(gst_object_ref(pad)));
     gst_object_unref(pad);
     return ok;
   };
-  const bool linked = gst_element_link(videoSrc_, vq) && gst_element_link(audioSrc_, aq) &&
-                      linkTo(vq, "video", true) && linkTo(aq, flv ? "audio" : "audio_%u", false) &&
+  const bool linked = linkTo(videoSrc_, "video", true) &&
+                      linkTo(audioSrc_, flv ? "audio" : "audio_%u", false) &&
                       (!flv || gst_element_link(mux, sink));
   if (!linked) {
     *error = "cannot link output " + config_.id;

@@ -27,6 +27,9 @@ GstCaps* rawVideoCaps(const ProgrammeFormat& f, bool withFormat, bool withRate =
   return caps;
 }
 
+// Frames a second of the generated cards (slates, stand-ins): see makeCardBin.
+constexpr int kCardFps = 5;
+
 GstCaps* rawAudioCaps(const ProgrammeFormat& f) {
   return gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "F32LE", "layout",
                              G_TYPE_STRING, "interleaved", "rate", G_TYPE_INT, f.audioRate,
@@ -250,7 +253,12 @@ GstElement* ProgramMixer::makeCardBin(const std::string& binName, const std::str
   GstElement* caps = capsfilter(rawVideoCaps(f, true));
   GstElement* freeze = make("imagefreeze");
   g_object_set(freeze, "is-live", TRUE, nullptr);
-  GstElement* rate = capsfilter(rawVideoCaps(f, true));
+  // A still needs no 30 frames a second: the compositor repeats each frame until the next.
+  // kCardFps frames a second keep the countdown (and a title set later) within 1/kCardFps s
+  // and save each card's thread and the compositor ~25 wake-ups a second.
+  GstCaps* cardCaps = rawVideoCaps(f, true);
+  gst_caps_set_simple(cardCaps, "framerate", GST_TYPE_FRACTION, kCardFps, 1, nullptr);
+  GstElement* rate = capsfilter(cardCaps);
   auto overlay = [&](const std::string& line, int px, const char* valign, bool bold) {
     GstElement* t = make("textoverlay");
     const std::string font = f.font + (bold ? " Bold " : " ") + std::to_string(px) + "px";
@@ -490,6 +498,10 @@ bool ProgramMixer::build(std::string* error) {
   GstElement* silenceCaps = capsfilter(rawAudioCaps(f));
   audiomixer_ = gst_element_factory_make_full("audiomixer", "name", "audio-mixer", "force-live",
                                               TRUE, "emit-signals", TRUE, nullptr);
+  // 20 ms of sound per buffer, as every source gives (10 ms by default: twice the wake-ups
+  // for the mixer, the AAC encoder and every queue after them).
+  g_object_set(audiomixer_, "output-buffer-duration", static_cast<guint64>(20 * GST_MSECOND),
+               nullptr);
   GstElement* mixedAudioCaps = capsfilter(rawAudioCaps(f));
   GstElement* aconvert = make("audioconvert");
   GstElement* aac = make("avenc_aac", "audio-encoder");
@@ -511,7 +523,9 @@ bool ProgramMixer::build(std::string* error) {
                    h264parse, avcCaps, vtee, vsinkq, videoSink_, nullptr);
   if (pq && prate && pscale && pjpeg && previewSink_) {
     gst_bin_add_many(bin, pq, prate, pscale, pcaps, pjpeg, previewSink_, nullptr);
-    if (!gst_element_link_many(ptee, pq, prate, pscale, pcaps, pjpeg, previewSink_, nullptr))
+    // The rate first: it drops 29 frames of 30 in the encoder's thread, so the preview's
+    // queue and thread wake once a second, not 30 times.
+    if (!gst_element_link_many(ptee, prate, pq, pscale, pcaps, pjpeg, previewSink_, nullptr))
       spdlog::warn("Không tạo được ảnh xem trước chương trình (preview)");
   } else {
     previewSink_ = nullptr;  // a missing element costs the preview, never the programme
