@@ -225,8 +225,7 @@ TEST(InputFallback, ALostHallFeedShowsItsCardWithinHalfASecondAndComesBackWithin
   EXPECT_EQ(daemon.stop(10s), 0) << context();
 
   // What viewers saw, from the recording's own timestamps.
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir.path() / "rec")) files.push_back(e.path());
+  const auto files = recordingFiles(dir.path() / "rec");
   ASSERT_EQ(files.size(), 1u);
   const MediaProbe probe(dir.path());
   const auto track = probe.colourTrack(files[0]);
@@ -258,9 +257,9 @@ TEST(InputFallback, ALostHallFeedShowsItsCardWithinHalfASecondAndComesBackWithin
   EXPECT_LT(after + 30, track.size()) << "the hall did not come back on the recording";
   // The programme itself never paused through the losses and returns (from 1 s on: its
   // first frames, while every pipeline starts, once came 100 ms apart).
-  double worst = 0;
-  for (std::size_t i = 1; i < track.size(); ++i)
-    if (track[i - 1].time >= 1.0) worst = std::max(worst, track[i].time - track[i - 1].time);
+  std::vector<double> times;
+  for (const auto& f : track) times.push_back(f.time);
+  const double worst = largestGap(times, 1.0);
   EXPECT_LT(worst, 0.1) << "the recording has a gap of " << worst << " s";
 }
 
@@ -326,8 +325,7 @@ scene = "xanh"
       << context();
   EXPECT_NE(daemon.log().find("Mục 3/3 «Bế mạc» bắt đầu"), std::string::npos) << context();
 
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir.path() / "rec")) files.push_back(e.path());
+  const auto files = recordingFiles(dir.path() / "rec");
   ASSERT_EQ(files.size(), 1u);
   const MediaProbe probe(dir.path());
   const auto track = probe.colourTrack(files[0]);

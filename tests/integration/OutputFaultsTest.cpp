@@ -51,12 +51,26 @@ std::string longProgramme(const fs::path& recordDir) {
   return config;
 }
 
-// The largest gap between consecutive frames, in seconds.
-double largestGap(const std::vector<double>& frames) {
-  double worst = 0;
-  for (std::size_t i = 1; i < frames.size(); ++i)
-    worst = std::max(worst, frames[i] - frames[i - 1]);
-  return worst;
+// What the ingest received of stream `name`, read once its publish has ended: how many
+// frames, over how long, and the longest pause between two of them (printed as measured).
+// No frames if the publish never ended.
+struct Received {
+  std::size_t frames = 0;
+  double span = 0;  // s
+  double gap = 0;   // s
+};
+
+Received received(const NginxRtmp& nginx, const fs::path& dir, const std::string& name) {
+  Received r;
+  if (!nginx.waitForPublishEnd(name, 10s)) return r;
+  const auto frames = MediaProbe(dir).videoFrameTimes(nginx.recordedFile(name));
+  r.frames = frames.size();
+  if (frames.size() < 2) return r;
+  r.span = frames.back() - frames.front();
+  r.gap = largestGap(frames);
+  std::cout << "[ measured ] stream: " << r.span << " s, " << r.frames << " frames, largest gap "
+            << r.gap * 1000 << " ms\n";
+  return r;
 }
 
 // The daemon's API, timed: a call that takes long means its event loop was held up.
@@ -198,22 +212,17 @@ TEST(OutputFaults, AFullDiskStopsTheRecordingWithAnAlertAndTheStreamGoesOnWithou
   EXPECT_EQ(daemon.stop(10s), 0) << context();
 
   // What reached the ingest: no gap across the moment the disk filled.
-  ASSERT_TRUE(nginx.waitForPublishEnd("lai", 10s)) << context();
-  const MediaProbe probe(dir.path());
-  const auto frames = probe.videoFrameTimes(nginx.recordedFile("lai"));
-  ASSERT_GT(frames.size(), 2u);
-  const double span = frames.back() - frames.front();
-  const double gap = largestGap(frames);
-  std::cout << "[ measured ] stream: " << span << " s, " << frames.size() << " frames, largest gap "
-            << gap * 1000 << " ms\n";
-  EXPECT_GT(span, seconds(Clock::now() - start) - 5) << "the stream is shorter than the run";
-  EXPECT_LE(gap, 0.1) << "the stream has a gap of " << gap << " s";
+  const Received got = received(nginx, dir.path(), "lai");
+  ASSERT_GT(got.frames, 2u) << "the ingest got no stream" << context();
+  EXPECT_GT(got.span, seconds(Clock::now() - start) - 5) << "the stream is shorter than the run";
+  EXPECT_LE(got.gap, 0.1) << "the stream has a gap of " << got.gap << " s";
 
   // What was written before the disk filled still plays (a copy outside the tmpfs stays
   // with a kept test directory).
   ASSERT_EQ(filesAtAlert.size(), 1u);
   const fs::path copy = dir.path() / filesAtAlert[0].filename();
   fs::copy_file(filesAtAlert[0], copy);
+  const MediaProbe probe(dir.path());
   const auto recorded = probe.videoFrameTimes(copy);
   const DecodeCheck decode = probe.readsToEnd(copy);
   std::cout << "[ measured ] recording: " << fs::file_size(copy) << " bytes, " << recorded.size()
@@ -331,16 +340,10 @@ TEST(OutputFaults, ADestinationThatNeverReadsLeavesTheOtherStreamWithoutAGap) {
   EXPECT_EQ(daemon.stop(10s), 0) << context();
   std::cout << "[ measured ] daemon stopped in " << seconds(Clock::now() - stopAt) << " s\n";
 
-  ASSERT_TRUE(nginx.waitForPublishEnd("lai", 10s)) << context();
-  const MediaProbe probe(dir.path());
-  const auto frames = probe.videoFrameTimes(nginx.recordedFile("lai"));
-  ASSERT_GT(frames.size(), 2u);
-  const double span = frames.back() - frames.front();
-  const double gap = largestGap(frames);
-  std::cout << "[ measured ] stream: " << span << " s, " << frames.size() << " frames, largest gap "
-            << gap * 1000 << " ms\n";
-  EXPECT_GE(span, 15.0);
-  EXPECT_LE(gap, 0.1) << "the stream has a gap of " << gap << " s";
+  const Received got = received(nginx, dir.path(), "lai");
+  ASSERT_GT(got.frames, 2u) << "the ingest got no stream" << context();
+  EXPECT_GE(got.span, 15.0);
+  EXPECT_LE(got.gap, 0.1) << "the stream has a gap of " << got.gap << " s";
 }
 
 // A relay in front of nginx that, on stall(), stops reading from the daemon (and
@@ -481,16 +484,10 @@ TEST(OutputFaults, ADestinationThatStopsReadingMidStreamLeavesTheOtherStreamWith
   EXPECT_EQ(daemon.stop(10s), 0) << context();
   std::cout << "[ measured ] daemon stopped in " << seconds(Clock::now() - stopAt) << " s\n";
 
-  ASSERT_TRUE(nginx.waitForPublishEnd("lai", 10s)) << context();
-  const MediaProbe probe(dir.path());
-  const auto frames = probe.videoFrameTimes(nginx.recordedFile("lai"));
-  ASSERT_GT(frames.size(), 2u);
-  const double span = frames.back() - frames.front();
-  const double gap = largestGap(frames);
-  std::cout << "[ measured ] stream: " << span << " s, " << frames.size() << " frames, largest gap "
-            << gap * 1000 << " ms\n";
-  EXPECT_GE(span, seconds(Clock::now() - stalled));
-  EXPECT_LE(gap, 0.1) << "the stream has a gap of " << gap << " s";
+  const Received got = received(nginx, dir.path(), "lai");
+  ASSERT_GT(got.frames, 2u) << "the ingest got no stream" << context();
+  EXPECT_GE(got.span, seconds(Clock::now() - stalled));
+  EXPECT_LE(got.gap, 0.1) << "the stream has a gap of " << got.gap << " s";
 }
 
 }  // namespace

@@ -79,15 +79,12 @@ TEST(Reconnect, AServerThatComesBackIsFedAgainWithinTwoSecondsAndTheRecordingHas
   EXPECT_EQ(daemon.stop(10s), 0) << context();
 
   // The recording went on through the outage.
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir.path() / "rec")) files.push_back(e.path());
+  const auto files = recordingFiles(dir.path() / "rec");
   ASSERT_EQ(files.size(), 1u);
   const MediaProbe probe(dir.path());
   const auto frames = probe.videoFrameTimes(files[0]);
   ASSERT_GT(frames.size(), 300u);
-  double worst = 0;
-  for (std::size_t i = 1; i < frames.size(); ++i)
-    worst = std::max(worst, frames[i] - frames[i - 1]);
+  const double worst = largestGap(frames);
   EXPECT_LT(worst, 0.1) << "the recording has a gap of " << worst << " s";
 }
 

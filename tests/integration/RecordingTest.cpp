@@ -30,13 +30,7 @@ TEST(Recording, ComesInSegmentsThatEachPlayAndFollowOnWithoutAGap) {
                  {dir.path() / "daemon.log"});
   ASSERT_EQ(daemon.waitFor(90s), 0) << tailOf(daemon.log(), 30);
 
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir.path() / "rec")) files.push_back(e.path());
-  std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) {
-    return a.stem().string().size() != b.stem().string().size()
-               ? a.stem().string().size() < b.stem().string().size()
-               : a < b;
-  });
+  const auto files = recordingFiles(dir.path() / "rec");
   // About 32 s of programme (the pre-show, then five 6 s items): four files of ≤ ~10 s.
   ASSERT_GE(files.size(), 3u);
   ASSERT_LE(files.size(), 4u);

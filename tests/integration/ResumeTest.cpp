@@ -205,9 +205,7 @@ TEST(Reload, SighupAppliesANewRunOfShowWithoutAGapAndKeepsTheOldOneWhenTheFileIs
   const MediaProbe probe(rig.dir.path());
   const auto frames = probe.videoFrameTimes(rig.nginx.recordedFile("resume"));
   ASSERT_GT(frames.size(), 200u);
-  double worst = 0;
-  for (std::size_t i = 1; i < frames.size(); ++i)
-    worst = std::max(worst, frames[i] - frames[i - 1]);
+  const double worst = largestGap(frames);
   std::cout << "[ measured ] largest gap between frames across two reloads: " << worst * 1000
             << " ms over " << frames.back() << " s\n";
   EXPECT_LT(worst, 0.1);

@@ -304,6 +304,29 @@ inline std::vector<double> intervals(const std::vector<double>& times) {
   return gaps;
 }
 
+// The longest pause between consecutive times at or after `from` (0 with fewer than two):
+// a stream or recording that never stopped has one frame interval here.
+inline double largestGap(const std::vector<double>& times,
+                         double from = -std::numeric_limits<double>::infinity()) {
+  double worst = 0;
+  for (std::size_t i = 1; i < times.size(); ++i)
+    if (times[i - 1] >= from) worst = std::max(worst, times[i] - times[i - 1]);
+  return worst;
+}
+
+// The files of a recording directory in the order they were written: X.mkv, X-2.mkv, …,
+// X-10.mkv (by name length first, so -10 comes after -9).
+inline std::vector<std::filesystem::path> recordingFiles(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) files.push_back(e.path());
+  std::sort(files.begin(), files.end(),
+            [](const std::filesystem::path& a, const std::filesystem::path& b) {
+              const auto la = a.stem().string().size(), lb = b.stem().string().size();
+              return la != lb ? la < lb : a < b;
+            });
+  return files;
+}
+
 inline std::string listOf(const std::vector<double>& values, int precision = 3) {
   std::string text;
   char number[32];
