@@ -161,8 +161,8 @@ bool EncodedOutput::start(std::string* error) {
   auto linkTo = [&](GstElement* src, const char* templ, bool video) {
     GstPad* pad = gst_element_request_pad_simple(target, templ);
     if (!pad) return false;
-    GstPtr<GstPad> qpad(gst_element_get_static_pad(src, "src"));
-    const bool ok = gst_pad_link(qpad.get(), pad) == GST_PAD_LINK_OK;
+    GstPtr<GstPad> srcPad(gst_element_get_static_pad(src, "src"));
+    const bool ok = gst_pad_link(srcPad.get(), pad) == GST_PAD_LINK_OK;
     if (video) videoIn.reset(GST_PAD(gst_object_ref(pad)));
     gst_object_unref(pad);
     return ok;

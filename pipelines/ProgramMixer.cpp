@@ -523,7 +523,7 @@ bool ProgramMixer::build(std::string* error) {
                    h264parse, avcCaps, vtee, vsinkq, videoSink_, nullptr);
   if (pq && prate && pscale && pjpeg && previewSink_) {
     gst_bin_add_many(bin, pq, prate, pscale, pcaps, pjpeg, previewSink_, nullptr);
-    // The rate first: it drops 29 frames of 30 in the encoder's thread, so the preview's
+    // The rate first: it drops 29 frames of 30 in the mixer's thread, so the preview's
     // queue and thread wake once a second, not 30 times.
     if (!gst_element_link_many(ptee, prate, pq, pscale, pcaps, pjpeg, previewSink_, nullptr))
       spdlog::warn("Không tạo được ảnh xem trước chương trình (preview)");
