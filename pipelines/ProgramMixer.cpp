@@ -1171,14 +1171,24 @@ void ProgramMixer::tick(WallTime now) {
 bool ProgramMixer::addOutput(const OutputConfig& output, const std::string& location,
                              const std::string& safeLocation, std::string* error) {
   auto alive = alive_;
+  auto token = std::make_shared<const char>('\0');
+  std::weak_ptr<const char> mine = token;
   auto out = std::make_shared<EncodedOutput>(
       output, location, safeLocation,
-      [this, alive](const std::string& id, OutputState state, const std::string& detail) {
-        boost::asio::post(io_, [this, alive, id, state, detail] {
-          if (*alive) listener_.onOutputState(id, state, detail);
+      [this, alive, mine](const std::string& id, OutputState state, const std::string& detail) {
+        boost::asio::post(io_, [this, alive, mine, id, state, detail] {
+          if (!*alive) return;
+          // The old pipeline of a reconnected destination says "stopped" as it is finished:
+          // the destination did not stop, so nobody is told.
+          if (mine.expired() && outputTokens_.count(id)) return;
+          listener_.onOutputState(id, state, detail);
         });
       });
-  if (!out->start(error)) return false;
+  outputTokens_[output.id] = token;  // a pipeline before it, if any, is no longer current
+  if (!out->start(error)) {
+    if (outputTokens_[output.id] == token) outputTokens_.erase(output.id);
+    return false;
+  }
   std::lock_guard lock(mutex_);
   outputs_.push_back(std::move(out));
   return true;
@@ -1210,6 +1220,7 @@ bool ProgramMixer::removeOutput(const std::string& outputId) {
     out = *it;
     outputs_.erase(it);
   }
+  outputTokens_.erase(outputId);  // its last reports (stopped) still reach the listener
   reapFinished();
   auto done = std::make_shared<std::atomic<bool>>(false);
   finishing_.push_back({std::thread([out, done] {

@@ -203,6 +203,10 @@ class ProgramMixer {
   bool audioDirty_ = false;
   std::vector<std::shared_ptr<Watch>> watches_;  // fixed once built
   std::vector<std::shared_ptr<EncodedOutput>> outputs_;
+  // io_context only: one token per destination's current pipeline. A pipeline whose token
+  // is gone while a newer one of the same destination runs (a reconnect) has nothing left to
+  // report: its end is not the destination's.
+  std::map<std::string, std::shared_ptr<const char>> outputTokens_;
   // Outputs and input pipelines being stopped on their own threads: joined when done (at
   // the next removal) or by stop(), so an 8-hour ceremony of reconnects does not pile
   // threads up.

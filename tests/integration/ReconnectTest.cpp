@@ -73,6 +73,19 @@ TEST(Reconnect, AServerThatComesBackIsFedAgainWithinTwoSecondsAndTheRecordingHas
   EXPECT_GT(nginx.publishes("lai"), publishesBefore) << context();
   EXPECT_LT(took, 2s) << context();
   std::this_thread::sleep_for(3s);
+  // The events tell the outage and the return, never a stop: the old pipeline of the
+  // destination is finished as the new one starts, and its end is not the destination's.
+  const json events =
+      json::parse(httpCall("GET", "http://127.0.0.1:" + std::to_string(port) + "/api/events").body,
+                  nullptr, false);
+  std::string told;  // oldest first, to the second
+  if (events.is_object())
+    for (const auto& e : events.value("events", json::array()))
+      if (e.value("kind", "") == "output" && e.value("output", "") == "rtmp-1")
+        told = e.value("state", "") + " " + told;
+  std::cout << "[ measured ] the destination's events, oldest first: " << told << "\n";
+  EXPECT_NE(told.find("failed"), std::string::npos) << told;
+  EXPECT_EQ(told.find("stopped"), std::string::npos) << told;
   const json o = outputState();
   EXPECT_EQ(o.value("state", ""), "live") << o;
   EXPECT_GE(o.value("reconnects", 0), 1) << o;
