@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <utility>
 
 #include "app/RunState.h"
 #include "config/ConfigParser.h"
@@ -350,6 +351,11 @@ void Ceremony::endFailedClipLater(const std::string& itemId) {
 
 void Ceremony::onInputState(const media::InputStatus& input) {
   const std::string name = input.label.empty() ? input.id : input.label;
+  const std::string told = std::string(media::toString(input.state)) + ": " + input.lastReason;
+  if (std::exchange(inputTold_[input.id], told) == told) {  // the same again: status only
+    publishStatus();
+    return;
+  }
   switch (input.state) {
     case media::InputState::Running:
       spdlog::info("Nguồn {}: có tín hiệu trở lại", input.id);

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -145,6 +146,9 @@ class Ceremony final : public media::ProgramMixer::Listener,
   std::deque<nlohmann::json> log_;  // operator commands, outputs, media problems: newest last
   std::size_t cutCount_ = 0;
   std::set<std::string> failedClips_;  // items whose clip cannot play
+  // What the event log last said of each input ("retrying: <reason>"): a camera that stays
+  // dead is retried every few seconds, and each try that fails alike is not news.
+  std::map<std::string, std::string> inputTold_;
   static constexpr Millis kFailedClipCard{10000};
   // The control API: the feed outlives the server (its connections unsubscribe on close).
   api::LiveFeed feed_;

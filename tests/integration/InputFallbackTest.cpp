@@ -339,5 +339,60 @@ scene = "xanh"
   EXPECT_GT(green, 30u) << "the item after it did not come";
 }
 
+// A camera that stays dead (nothing listens on its RTSP port) is retried with backoff for as
+// long as it takes, and the alerts say so once, not at every try.
+TEST(InputFallback, ACameraThatStaysDeadIsRetriedAndAnnouncedOnce) {
+  TempDir dir("input-dead");
+  const auto ports = freePorts(2);  // the API's, and the dead camera's: nothing listens there
+  writeText(dir.path() / "show.toml", R"([event]
+title = "Thử máy quay hỏng"
+date = "2025-07-28"
+timezone = "+07:00"
+venue = "Phòng thử nghiệm"
+
+[sources.may_quay]
+kind = "uri"
+uri = "rtsp://127.0.0.1:)" + std::to_string(ports[1]) +
+                                          R"(/camera"
+label = "Máy quay phụ"
+
+[scenes.may_quay]
+kind = "source"
+source = "may_quay"
+
+[[timeline]]
+id = "truc-tiep"
+title = "Trực tiếp"
+start = "09:00"
+duration = "600s"
+scene = "may_quay"
+)");
+  const std::string base = "http://127.0.0.1:" + std::to_string(ports[0]);
+  Process daemon({CEREMONYD_BINARY, "--config", (dir.path() / "show.toml").string(),
+                  "--rehearsal=1", "--listen", "127.0.0.1:" + std::to_string(ports[0])},
+                 {dir.path() / "daemon.log"});
+  // Tries 1, 1.5, 2.25 s apart: the third within about 5 s of the first loss.
+  json input = json::object();
+  for (const auto start = Clock::now(); Clock::now() - start < 20s;) {
+    const json status = json::parse(httpCall("GET", base + "/api/status").body, nullptr, false);
+    if (status.is_object())
+      for (const auto& i : status.value("inputs", json::array()))
+        if (i.value("id", "") == "may_quay") input = i;
+    if (input.value("restarts", 0) >= 3) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_GE(input.value("restarts", 0), 3) << input << tailOf(daemon.log(), 30);
+  EXPECT_EQ(input.value("state", ""), "retrying") << input;
+  const json events = json::parse(httpCall("GET", base + "/api/events").body, nullptr, false);
+  ASSERT_TRUE(events.is_object());
+  std::size_t told = 0;
+  for (const auto& e : events.value("events", json::array()))
+    if (e.value("kind", "") == "input" && e.value("input", "") == "may_quay") ++told;
+  std::cout << "[ measured ] " << input.value("restarts", 0) << " tries, " << told
+            << " alert(s) about the camera\n";
+  EXPECT_EQ(told, 1u) << events.dump(1);
+  EXPECT_EQ(daemon.stop(10s), 0) << tailOf(daemon.log(), 30);
+}
+
 }  // namespace
 }  // namespace ceremony::testing
