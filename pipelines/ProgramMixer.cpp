@@ -1186,7 +1186,7 @@ bool ProgramMixer::addOutput(const OutputConfig& output, const std::string& loca
       });
   outputTokens_[output.id] = token;  // a pipeline before it, if any, is no longer current
   if (!out->start(error)) {
-    if (outputTokens_[output.id] == token) outputTokens_.erase(output.id);
+    outputTokens_.erase(output.id);  // its failure report still reaches the listener
     return false;
   }
   std::lock_guard lock(mutex_);

@@ -407,13 +407,10 @@ void Ceremony::onOutputState(const std::string& outputId, media::OutputState sta
       e->lastError.clear();
     }
     if (state == media::OutputState::Failed) e->lastError = detail;
-    // Only the destination's current pipeline counts: a report from one already replaced
-    // (it is being finished on its own thread) must not start another round.
-    bool current = false;
-    if (mixer_)
-      for (const auto& st : mixer_->outputs())
-        if (st.id == outputId && st.state == media::OutputState::Failed) current = true;
-    if (state == media::OutputState::Failed && current && e->running && !stopping_ &&
+    // Only the destination's current pipeline reports here: ProgramMixer drops what one
+    // already replaced (being finished on its own thread) still says, so a failure is this
+    // destination's and starts a round, unless one is already due.
+    if (state == media::OutputState::Failed && e->running && !stopping_ &&
         e->config.kind == OutputKind::Rtmp && !e->retry)
       scheduleReconnect(outputId);
   }
