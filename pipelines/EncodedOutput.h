@@ -13,6 +13,7 @@
 #include <string>
 
 #include "config/Config.h"
+#include "pipelines/EncodedSink.h"
 #include "pipelines/GstPtr.h"
 
 namespace ceremony::media {
@@ -30,7 +31,7 @@ struct OutputStatus {
   std::string lastError;
 };
 
-class EncodedOutput {
+class EncodedOutput final : public EncodedSink {
  public:
   // Called on a GStreamer thread; the owner posts it to its event loop.
   using Report = std::function<void(const std::string& outputId, OutputState state,
@@ -39,7 +40,7 @@ class EncodedOutput {
   // `location` is the full RTMP URL (with the key: kept here only, never logged) or the
   // recording file path.
   EncodedOutput(OutputConfig config, std::string location, std::string safeLocation, Report report);
-  ~EncodedOutput();
+  ~EncodedOutput() override;
   EncodedOutput(const EncodedOutput&) = delete;
   EncodedOutput& operator=(const EncodedOutput&) = delete;
 
@@ -48,8 +49,8 @@ class EncodedOutput {
   void stop(std::chrono::milliseconds timeout);
 
   // From the programme's streaming threads. Never blocks. Drops until the first keyframe.
-  void pushVideo(GstSample* sample);
-  void pushAudio(GstSample* sample);
+  void pushVideo(GstSample* sample) override;
+  void pushAudio(GstSample* sample) override;
 
   // On the owner's thread, about once a second: an RTMP destination is live once the
   // server takes bytes.

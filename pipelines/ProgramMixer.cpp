@@ -1,6 +1,7 @@
 #include "pipelines/ProgramMixer.h"
 
 #include <gst/app/gstappsink.h>
+#include <gst/video/video.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -469,6 +470,7 @@ bool ProgramMixer::build(std::string* error) {
   g_object_set(vqueue, "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time",
                static_cast<guint64>(0), nullptr);
   GstElement* x264 = make("x264enc", "video-encoder");
+  videoEncoder_ = x264;
   const int keyint = static_cast<int>(std::lround(f.keyframeIntervalSeconds * f.fps));
   // CBR with a fixed GOP and no scene-cut keyframes: Facebook wants a keyframe every 2 s.
   const std::string options =
@@ -550,6 +552,8 @@ bool ProgramMixer::build(std::string* error) {
     std::lock_guard lock(self->mutex_);
     for (auto& out : self->outputs_)
       video ? out->pushVideo(sample.get()) : out->pushAudio(sample.get());
+    for (auto& sink : self->sinks_)
+      video ? sink->pushVideo(sample.get()) : sink->pushAudio(sample.get());
     return GST_FLOW_OK;
   };
   for (GstElement* sink : {videoSink_, audioSink_}) {
@@ -1236,6 +1240,31 @@ std::vector<OutputStatus> ProgramMixer::outputs() const {
   std::vector<OutputStatus> out;
   for (const auto& o : outputs_) out.push_back(o->status());
   return out;
+}
+
+void ProgramMixer::addSink(std::shared_ptr<EncodedSink> sink) {
+  std::lock_guard lock(mutex_);
+  sinks_.push_back(std::move(sink));
+}
+
+void ProgramMixer::requestKeyframe() {
+  const gint64 now = g_get_monotonic_time();
+  gint64 last = lastKeyframeRequestUs_;
+  if (now - last < 500000 || !lastKeyframeRequestUs_.compare_exchange_strong(last, now)) return;
+  if (!videoEncoder_) return;
+  GstPtr<GstPad> pad(gst_element_get_static_pad(videoEncoder_, "src"));
+  if (pad)
+    gst_pad_send_event(pad.get(),
+                       gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
+GstPtr<GstClock> ProgramMixer::clock() const {
+  if (!pipeline_) return nullptr;
+  return GstPtr<GstClock>(gst_pipeline_get_pipeline_clock(GST_PIPELINE(pipeline_.get())));
+}
+
+GstClockTime ProgramMixer::baseTime() const {
+  return pipeline_ ? gst_element_get_base_time(pipeline_.get()) : 0;
 }
 
 }  // namespace ceremony::media

@@ -97,6 +97,14 @@ class ProgramMixer {
   // playable) on a thread of its own, so neither the caller nor the encoder waits.
   bool removeOutput(const std::string& outputId);
   std::vector<OutputStatus> outputs() const;
+  // Another consumer of the one encode (the video bridge): from now on it gets every sample.
+  void addSink(std::shared_ptr<EncodedSink> sink);
+  // From any thread: the next video frame is a keyframe (a bridge viewer joined or lost its
+  // picture). At most one every 500 ms, so many viewers cannot turn the stream into keyframes.
+  void requestKeyframe();
+  // The programme's clock and base time, for pipelines that stamp in its running time.
+  GstPtr<GstClock> clock() const;
+  GstClockTime baseTime() const;
   // Every configured source, in configuration order.
   std::vector<InputStatus> inputs() const;
   // The programme's latest small JPEG (320 px wide, about one a second), for the dashboard.
@@ -203,6 +211,9 @@ class ProgramMixer {
   bool audioDirty_ = false;
   std::vector<std::shared_ptr<Watch>> watches_;  // fixed once built
   std::vector<std::shared_ptr<EncodedOutput>> outputs_;
+  std::vector<std::shared_ptr<EncodedSink>> sinks_;  // the bridge
+  GstElement* videoEncoder_ = nullptr;               // owned by pipeline_
+  std::atomic<gint64> lastKeyframeRequestUs_{0};
   // io_context only: one token per destination's current pipeline. A pipeline whose token
   // is gone while a newer one of the same destination runs (a reconnect) has nothing left to
   // report: its end is not the destination's.

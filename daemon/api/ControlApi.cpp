@@ -203,6 +203,9 @@ HttpResponse ControlApi::route(const HttpRequest& req) {
     return r;
   }
 
+  // ---- the video bridge: a point's page and its WHEP endpoint, with the point's token ----
+  if (s[0] == "diem-cau" || s[0] == "whep") return bridgeRoute(req, t);
+
   // ---- who is asking ----
   std::string token = bearer(req.authorization);
   if (token.empty())
@@ -370,6 +373,21 @@ HttpResponse ControlApi::route(const HttpRequest& req) {
     return error(404, "no such resource: " + t.path);
   }
 
+  if (what == "bridge") {
+    if (s.size() == 2) return read([&] { return jsonResponse(200, backend_.bridgeSessions()); });
+    if (s.size() == 3 && s[2] == "links") {
+      if (!get) return methodNotAllowed("GET");
+      // The links carry the points' tokens: only for those who may change the ceremony.
+      if (auto denied = needOperator()) return *denied;
+      auto links = backend_.bridgeLinks();
+      if (!links) return error(404, "the video bridge is off ([bridge] in the configuration)");
+      return jsonResponse(200, *links);
+    }
+    if (s.size() == 4 && s[3] == "end")
+      return change([&](const json&) { return fromCommand(backend_.endBridgeSession(s[2])); });
+    return error(404, "no such resource: " + t.path);
+  }
+
   if (what == "outputs") {
     if (s.size() == 2) return read([&] { return jsonResponse(200, backend_.outputs()); });
     if (s.size() == 4 && s[3] == "start")
@@ -380,6 +398,97 @@ HttpResponse ControlApi::route(const HttpRequest& req) {
   }
 
   return error(404, "no such resource: " + t.path);
+}
+
+namespace {
+
+// What a commune's staff see when their link is wrong: a page, not JSON.
+HttpResponse pointPageError(int status, const std::string& message) {
+  const std::string body =
+      "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Điểm cầu</title>"
+      "<style>body{font:20px sans-serif;background:#111;color:#eee;display:flex;height:100vh;"
+      "margin:0;align-items:center;justify-content:center;text-align:center}</style></head>"
+      "<body><p>" +
+      message + "</p></body></html>";
+  HttpResponse r{status, "text/html; charset=utf-8", body, {}};
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  return r;
+}
+
+}  // namespace
+
+HttpResponse ControlApi::bridgeRoute(const HttpRequest& req, const Target& t) {
+  const auto& s = t.segments;
+  const std::string& m = req.method;
+  if (!backend_.bridgeEnabled()) {
+    if (s[0] == "diem-cau")
+      return pointPageError(404, "Cầu truyền hình chưa được bật ở tỉnh. Xin liên hệ tổ kỹ thuật.");
+    return error(404, "the video bridge is off ([bridge] in the configuration)");
+  }
+  // ---- GET /diem-cau/<point>?token=… : the page a commune opens ----
+  if (s[0] == "diem-cau") {
+    if (s.size() != 2) return pointPageError(404, "Không có trang này.");
+    if (m != "GET" && m != "HEAD") return methodNotAllowed("GET");
+    const std::string token = t.param("token").value_or("");
+    // The same answer for an unknown point and a wrong token: a link reveals nothing.
+    if (token.empty() || !backend_.pointTokenValid(s[1], token))
+      return pointPageError(401,
+                            "Liên kết không đúng hoặc đã cũ. Xin liên hệ tổ kỹ thuật của tỉnh để "
+                            "nhận liên kết mới.");
+    auto asset = dashboardAsset("diem-cau.html");
+    if (!asset) return error(500, "the point page is missing from this build");
+    HttpResponse r{200, asset->contentType, std::string(asset->body), {}};
+    r.headers.emplace_back("Referrer-Policy", "no-referrer");
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
+  }
+  // ---- /whep/<point>[/<session>] : WHEP with the point's token as the bearer ----
+  if (s.size() < 2 || s.size() > 3) return error(404, "no such resource: " + t.path);
+  const std::string& point = s[1];
+  const std::string token = bearer(req.authorization);
+  if (token.empty() || !backend_.pointTokenValid(point, token))
+    return error(401, token.empty() ? "a token is needed: Authorization: Bearer <the point's token>"
+                                    : "the token is not valid for this point");
+  if (s.size() == 3) {
+    if (m != "DELETE") return methodNotAllowed("DELETE");
+    if (!backend_.whepEnd(point, s[2])) return error(404, "no such session of this point");
+    return HttpResponse{200, "text/plain; charset=utf-8", "", {}};
+  }
+  if (m != "POST") return methodNotAllowed("POST");
+  if (req.contentType.rfind("application/sdp", 0) != 0)
+    return error(415, "a WHEP offer is sent as Content-Type: application/sdp");
+  struct Pending {
+    HttpReply reply;
+    std::optional<HttpResponse> early;
+    std::string location;
+  };
+  auto pending = std::make_shared<Pending>();
+  auto answer = [pending](int status, std::string body) {
+    HttpResponse r = status == 201 ? HttpResponse{201, "application/sdp", std::move(body), {}}
+                                   : error(status, body);
+    if (status == 201) r.headers.emplace_back("Location", pending->location);
+    if (pending->reply) {
+      auto reply = std::move(pending->reply);
+      reply(std::move(r));
+    } else {
+      pending->early = std::move(r);
+    }
+  };
+  WhepStart start = backend_.whepOffer(point, req.body, req.remote, answer);
+  if (start.status != 0) return error(start.status, start.error);
+  pending->location = "/whep/" + point + "/" + start.sessionId;
+  HttpResponse later;
+  later.status = 201;
+  later.deferred = [pending](HttpReply reply) {
+    if (pending->early) {
+      auto r = std::move(*pending->early);
+      pending->early.reset();
+      reply(std::move(r));
+    } else {
+      pending->reply = std::move(reply);
+    }
+  };
+  return later;
 }
 
 }  // namespace ceremony::api

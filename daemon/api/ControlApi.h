@@ -11,6 +11,7 @@
 // own token. Tokens are compared in constant time and never appear in a response or log.
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,15 @@
 namespace ceremony::api {
 
 enum class HeartbeatOutcome { Accepted, UnknownPoint, BadToken };
+
+// A WHEP offer's fate: refused at once (`status` 4xx/5xx and a sentence), or a session whose
+// SDP answer comes later through the callback given with the offer.
+struct WhepStart {
+  int status = 0;  // 0: accepted, answer to follow
+  std::string error;
+  std::string sessionId;
+};
+using WhepAnswer = std::function<void(int status, std::string body)>;
 
 class Backend {
  public:
@@ -53,7 +63,30 @@ class Backend {
   // The programme's latest small JPEG, if the preview runs.
   virtual std::optional<std::string> previewJpeg() = 0;
   virtual LiveFeed& feed() = 0;
+
+  // ---- the video bridge (off unless [bridge] is configured) ----
+  virtual bool bridgeEnabled() { return false; }
+  // The point's own token (its bridge or heartbeat token_file), compared in constant time.
+  virtual bool pointTokenValid(const std::string& /*pointId*/, const std::string& /*token*/) {
+    return false;
+  }
+  virtual WhepStart whepOffer(const std::string& /*pointId*/, const std::string& /*sdp*/,
+                              const std::string& /*remote*/, WhepAnswer /*answer*/) {
+    return {404, "the video bridge is off", {}};
+  }
+  // Ends the point's session (WHEP DELETE); false if it has no such session.
+  virtual bool whepEnd(const std::string& /*pointId*/, const std::string& /*sessionId*/) {
+    return false;
+  }
+  virtual nlohmann::json bridgeSessions() { return nlohmann::json::array(); }
+  // Every point's viewing link, token included: operators only, who send them out.
+  virtual std::optional<nlohmann::json> bridgeLinks() { return std::nullopt; }
+  virtual CommandResult endBridgeSession(const std::string& sessionId) {
+    return {CommandError::UnknownItem, "no bridge session «" + sessionId + "»"};
+  }
 };
+
+struct Target;
 
 struct ApiTokens {
   std::string viewer;     // empty: reads need no token
@@ -74,6 +107,7 @@ class ControlApi {
  private:
   enum class Role { None, Viewer, Operator };
   HttpResponse route(const HttpRequest& request);
+  HttpResponse bridgeRoute(const HttpRequest& request, const Target& target);
   Role roleOf(const std::string& token) const;
 
   Backend& backend_;

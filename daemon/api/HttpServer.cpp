@@ -104,6 +104,11 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
     if (auto it = req.find(http::field::content_type); it != req.end())
       r.contentType = std::string(it->value());
     r.body = req.body();
+    {
+      beast::error_code ignored;
+      const auto peer = stream_.socket().remote_endpoint(ignored);
+      if (!ignored) r.remote = peer.address().to_string();
+    }
     const bool keepAlive = req.keep_alive();
 
     HttpResponse res;
@@ -114,6 +119,15 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
       res = HttpResponse{500, "application/json; charset=utf-8", errorBody("internal error"), {}};
     }
     if (res.eventStream && res.status == 200) return startStream(res);
+    if (res.deferred) {
+      // Nothing is read meanwhile: the reply comes before the next request is parsed.
+      stream_.expires_never();
+      auto later = std::move(res.deferred);
+      later([self = shared_from_this(), keepAlive](HttpResponse r) {
+        if (!self->closed_) self->write(std::move(r), keepAlive);
+      });
+      return;
+    }
     write(std::move(res), keepAlive, req.method() == http::verb::head);
   }
 

@@ -25,7 +25,14 @@ struct HttpRequest {
   std::string authorization;
   std::string contentType;
   std::string body;
+  std::string remote = {};  // the client's address ("127.0.0.1"), for the bridge's sessions
 };
+
+struct HttpResponse;
+// A response given later (a WebRTC answer once its ICE candidates are gathered): the handler
+// returns an HttpResponse whose `deferred` is set, and calls the Reply it is handed exactly
+// once, on the io_context thread. A reply after the client left is dropped.
+using HttpReply = std::function<void(HttpResponse)>;
 
 struct HttpResponse {
   int status = 200;
@@ -34,6 +41,7 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. Allow, Cache-Control
   // The connection becomes a Server-Sent Events stream of `feed` (status must be 200).
   LiveFeed* eventStream = nullptr;
+  std::function<void(HttpReply)> deferred = nullptr;
 };
 
 struct HttpLimits {

@@ -87,7 +87,11 @@ Ceremony::Ceremony(Config config, Options options, boost::asio::io_context& io)
       ticker_(io),
       watchdog_(io) {}
 
-Ceremony::~Ceremony() = default;
+Ceremony::~Ceremony() {
+  // The programme pushes into the bridge: it goes first.
+  mixer_.reset();
+  bridge_.reset();
+}
 
 bool Ceremony::addOutputs() {
   for (const auto& out : config_.outputs) {
@@ -227,6 +231,7 @@ bool Ceremony::start() {
   runner_->start();
 
   startPoints();
+  startBridge();
 
   // READY only once the operators can reach the daemon.
   if (!startApi()) return false;
@@ -262,6 +267,7 @@ bool Ceremony::start() {
 void Ceremony::everySecond() {
   if (stopping_) return;
   mixer_->tick(clock_.now());
+  if (bridge_) bridge_->poll();
   for (const auto& st : mixer_->outputs())
     for (auto& e : outputs_)
       if (e.config.id == st.id) {
@@ -318,6 +324,7 @@ void Ceremony::shutdown(const std::string& why) {
   pointsFlush_.cancel();
   if (http_) http_->stop();
   if (mixer_) mixer_->stop();
+  if (bridge_) bridge_->stop();
   io_.stop();
 }
 

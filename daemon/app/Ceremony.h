@@ -23,6 +23,7 @@
 #include "config/Config.h"
 #include "core/Clock.h"
 #include "pipelines/ProgramMixer.h"
+#include "pipelines/bridge/WebRtcBridge.h"
 #include "timeline/Rehearsal.h"
 #include "timeline/Timeline.h"
 #include "timeline/TimelineRunner.h"
@@ -30,6 +31,7 @@
 namespace ceremony {
 
 class Ceremony final : public media::ProgramMixer::Listener,
+                       public media::WebRtcBridge::Listener,
                        public TimelineRunner::Listener,
                        public api::Backend {
  public:
@@ -49,6 +51,11 @@ class Ceremony final : public media::ProgramMixer::Listener,
   void onMediaProblem(const std::string& where, const std::string& message) override;
   void onOutputState(const std::string& outputId, media::OutputState state,
                      const std::string& detail) override;
+
+  // media::WebRtcBridge::Listener (daemon/app/CeremonyBridge.cpp)
+  void onViewerConnected(const std::string& sessionId) override;
+  void onViewerGone(const std::string& sessionId, const std::string& reason) override;
+  void onViewerStats(const media::ViewerStats& stats) override;
 
   // TimelineRunner::Listener
   void onPrepare(const ItemStatus& item) override;
@@ -78,6 +85,15 @@ class Ceremony final : public media::ProgramMixer::Listener,
   std::string metrics() override;
   std::optional<std::string> previewJpeg() override;
   api::LiveFeed& feed() override { return feed_; }
+  bool bridgeEnabled() override { return bridge_ != nullptr; }
+  bool pointTokenValid(const std::string& pointId, const std::string& token) override;
+  api::WhepStart whepOffer(const std::string& pointId, const std::string& sdp,
+                           const std::string& remote, api::WhepAnswer answer) override;
+  bool whepEnd(const std::string& pointId, const std::string& sessionId) override;
+  nlohmann::json bridgeSessions() override;
+  CommandResult endBridgeSession(const std::string& sessionId) override;
+  // Every point's link (with its token): for the operators who send them out.
+  std::optional<nlohmann::json> bridgeLinks() override;
 
   // Where the API listens ("127.0.0.1:8080"); empty before start().
   std::string apiEndpoint() const { return http_ ? http_->endpoint() : std::string(); }
@@ -103,6 +119,10 @@ class Ceremony final : public media::ProgramMixer::Listener,
     WallTime retryAt{};
   };
 
+  bool startBridge();
+  // The point's bridge session as /api/points shows it (null when it has none).
+  nlohmann::json bridgeJson(const std::string& pointId) const;
+  void bridgeMetrics(std::string& out) const;
   bool addOutputs();
   void startPoints();
   void loadSavedState();
@@ -142,6 +162,9 @@ class Ceremony final : public media::ProgramMixer::Listener,
   std::unique_ptr<Timeline> timeline_;
   std::unique_ptr<TimelineRunner> runner_;
   std::unique_ptr<ConnectionPoints> points_;
+  // The video bridge and, by session, what the API said when each viewer came.
+  std::unique_ptr<media::WebRtcBridge> bridge_;
+  health::BridgeSignals* bridgeSignals();
   std::vector<OutputEntry> outputs_;
   std::deque<nlohmann::json> log_;  // operator commands, outputs, media problems: newest last
   std::size_t cutCount_ = 0;

@@ -267,6 +267,7 @@ json Ceremony::points(bool notUpOnly) {
   for (auto& p : j["points"]) {
     if (notUpOnly && p["state"] == "up") continue;
     p.erase("history");  // GET /api/points/{id} has it
+    if (bridge_) p["bridge"] = bridgeJson(p.value("id", ""));
     kept.push_back(std::move(p));
   }
   j["points"] = std::move(kept);
@@ -277,7 +278,9 @@ std::optional<json> Ceremony::point(const std::string& id) {
   if (!points_) return std::nullopt;
   auto p = points_->monitor().point(id);
   if (!p) return std::nullopt;
-  return points_->monitor().toJson(*p);
+  json j = points_->monitor().toJson(*p);
+  if (bridge_) j["bridge"] = bridgeJson(id);
+  return j;
 }
 
 CommandResult Ceremony::maintenance(const std::string& id, bool on, const std::string& reason) {
@@ -455,6 +458,7 @@ std::string Ceremony::metrics() {
     line("ceremonyd_api_requests_total{class=\"4xx\"} " + std::to_string(c.clientErrors));
     line("ceremonyd_api_requests_total{class=\"5xx\"} " + std::to_string(c.serverErrors));
   }
+  bridgeMetrics(out);
   line("# HELP ceremonyd_live_clients Dashboard clients on the live stream.");
   line("# TYPE ceremonyd_live_clients gauge");
   line("ceremonyd_live_clients " + std::to_string(feed_.subscribers()));

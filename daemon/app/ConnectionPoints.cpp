@@ -39,23 +39,38 @@ ConnectionPoints::ConnectionPoints(boost::asio::io_context& io, const Clock& clo
       clock_(clock),
       curl_(io),
       heartbeats_(clock),
+      bridge_(clock),
       kinds_(health::ProbeKinds::builtin()),
       log_(openLog(config, stateDir)),
       monitor_(config, clock.now(), log_.get()),
       webhook_(io, curl_, health::WebhookSettings::from(config.settings)),
-      context_{io, curl_, heartbeats_, clock},
+      context_{io, curl_, heartbeats_, clock, &bridge_},
       ticker_(io) {
   monitor_.addListener(this);
   // A point that reports in (behind NAT) proves itself with its own token.
   for (const auto& point : monitor_.config().points)
     for (const auto& probe : point.probes)
-      if (probe.kind == "heartbeat") {
+      if (probe.kind == "heartbeat" || probe.kind == "bridge") {
         const std::string token = probe.tokenFile.empty() ? "" : readToken(probe.tokenFile);
-        if (token.empty())
-          spdlog::warn("Điểm cầu {}: không có mã (token) cho heartbeat", point.id);
-        else
-          heartbeats_.expect(point.id, token);
+        if (token.empty()) {
+          spdlog::warn("Điểm cầu {}: không có mã (token) cho {}", point.id, probe.kind);
+          continue;
+        }
+        if (probe.kind == "heartbeat") heartbeats_.expect(point.id, token);
+        tokens_.emplace(point.id, token);
       }
+}
+
+bool ConnectionPoints::tokenValid(const std::string& pointId, const std::string& token) const {
+  auto it = tokens_.find(pointId);
+  // An unknown point still costs a comparison: the time says nothing of which ids exist.
+  const std::string& expected = it == tokens_.end() ? std::string() : it->second;
+  const bool same = health::sameSecret(expected.empty() ? std::string(32, '\0') : expected, token);
+  return it != tokens_.end() && !expected.empty() && same;
+}
+
+std::vector<std::pair<std::string, std::string>> ConnectionPoints::pointTokens() const {
+  return {tokens_.begin(), tokens_.end()};
 }
 
 ConnectionPoints::~ConnectionPoints() {

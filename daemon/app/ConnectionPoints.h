@@ -6,8 +6,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/Clock.h"
 #include "health/CurlMulti.h"
@@ -34,6 +37,14 @@ class ConnectionPoints final : public health::HealthMonitor::Listener {
   health::HealthMonitor& monitor() { return monitor_; }
   const health::HealthMonitor& monitor() const { return monitor_; }
   health::HeartbeatTracker& heartbeats() { return heartbeats_; }
+  // What the video bridge reports of each point's viewing sessions (the `bridge` probes').
+  health::BridgeSignals& bridge() { return bridge_; }
+  const health::BridgeSignals& bridge() const { return bridge_; }
+  // The point's own token (from its bridge or heartbeat probe's token_file), compared in
+  // constant time; false for an unknown point or one without a token.
+  bool tokenValid(const std::string& pointId, const std::string& token) const;
+  // Every point with a token, for the links sent out to the communes (operators only).
+  std::vector<std::pair<std::string, std::string>> pointTokens() const;
 
   // Called after every state change (for systemd STATUS and the dashboard).
   void onChange(std::function<void()> f) { changed_ = std::move(f); }
@@ -49,6 +60,8 @@ class ConnectionPoints final : public health::HealthMonitor::Listener {
   const Clock& clock_;
   health::CurlMulti curl_;
   health::HeartbeatTracker heartbeats_;
+  health::BridgeSignals bridge_;
+  std::map<std::string, std::string> tokens_;  // point id → its token; never logged
   health::ProbeKinds kinds_;
   std::unique_ptr<health::EventLog> log_;
   health::HealthMonitor monitor_;

@@ -149,6 +149,15 @@ struct ApiConfig {
   Position pos;
 };
 
+// The video bridge (pipelines/bridge/): connection points watch the programme over WebRTC
+// (WHEP) at /diem-cau/<point-id>, from the same encode that goes to Facebook.
+struct BridgeConfig {
+  bool enabled = false;
+  int maxViewers = 150;       // a viewer past this gets 503
+  int audioBitrateKbps = 64;  // the one Opus encode of the programme's sound
+  Position pos;
+};
+
 // "127.0.0.1:8080", "[::1]:8080": where a server listens. Port 0 picks a free one.
 struct ListenAddress {
   std::string host;  // without the brackets of an IPv6 address
@@ -167,6 +176,7 @@ struct Config {
   std::vector<ItemConfig> timeline;
   health::HealthConfig health;
   ApiConfig api;
+  BridgeConfig bridge;
 
   const SourceConfig* findSource(const std::string& id) const;
   const SceneConfig* findScene(const std::string& id) const;

@@ -237,9 +237,9 @@ std::string percentEncodePath(const std::string& path) {
 // ---------------------------------------------------------------------------------------
 // Vocabularies
 
-const std::vector<std::string_view> kTopLevel = {"event",   "programme", "sources", "scenes",
-                                                 "outputs", "timeline",  "health",  "points",
-                                                 "api",     "points_csv"};
+const std::vector<std::string_view> kTopLevel = {"event",   "programme",  "sources", "scenes",
+                                                 "outputs", "timeline",   "health",  "points",
+                                                 "api",     "points_csv", "bridge"};
 
 const std::vector<std::string_view> kTestPatterns = {"smpte",
                                                      "snow",
@@ -466,6 +466,7 @@ class ConfigReader {
     readTimeline(root.get("timeline"));
     planTimeline();
     readApi(root.get("api"));
+    readBridge(root.get("bridge"));
   }
 
  private:
@@ -968,6 +969,23 @@ class ConfigReader {
                                                 "operator_token_file (or *_credential)");
     f.reportUnread({"listen", "viewer_token_file", "viewer_token_credential", "operator_token_file",
                     "operator_token_credential"});
+  }
+
+  // -------------------------------------------------------------------------------------
+  void readBridge(const toml::node* n) {
+    if (!n) return;
+    const toml::table* t = expectTable(n, "[bridge]", "[bridge] with enabled = true");
+    if (!t) return;
+    Fields f(ctx_, *t, "[bridge]");
+    BridgeConfig& b = config_.bridge;
+    b.pos = f.pos();
+    b.enabled = true;  // a [bridge] table turns it on unless it says otherwise
+    if (auto v = f.boolean("enabled")) b.enabled = *v;
+    if (auto v = f.integer("max_viewers", 1, 1000)) b.maxViewers = int(*v);
+    if (auto v = f.integer("audio_bitrate_kbps", 16, 256)) b.audioBitrateKbps = int(*v);
+    // [programme] h264_profile is main or high, both of which browsers decode over WebRTC:
+    // the bridge sends the programme's own encode.
+    f.reportUnread({"enabled", "max_viewers", "audio_bitrate_kbps"});
   }
 
   // -------------------------------------------------------------------------------------

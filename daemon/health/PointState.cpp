@@ -59,9 +59,9 @@ int ProbeTrack::trailing(bool (*pred)(Outcome)) const {
 
 bool ProbeTrack::add(const ProbeResult& r) {
   const auto& s = *settings_;
-  const Outcome outcome = !r.ok                           ? Outcome::Bad
-                          : r.latency > s.degradedLatency ? Outcome::Slow
-                                                          : Outcome::Good;
+  const Outcome outcome = !r.ok                                     ? Outcome::Bad
+                          : r.slow || r.latency > s.degradedLatency ? Outcome::Slow
+                                                                    : Outcome::Good;
   window_.push_back(outcome);
   // The window must hold m results too, or "m consecutive good" could never be seen.
   const auto size = static_cast<std::size_t>(std::max({s.downWindow, s.upSuccesses, 1}));
@@ -107,7 +107,9 @@ bool ProbeTrack::add(const ProbeResult& r) {
       reason_ = lastFailure_;
       break;
     case PointStatus::Degraded:
-      if (outcome == Outcome::Slow)
+      if (outcome == Outcome::Slow && !r.slowReason.empty())
+        reason_ = "đường truyền kém: " + r.slowReason;
+      else if (outcome == Outcome::Slow)
         reason_ = "phản hồi chậm: " + std::to_string(r.latency.count()) + " ms (ngưỡng " +
                   std::to_string(s.degradedLatency.count()) + " ms)";
       else if (bad > 0)

@@ -20,6 +20,10 @@ struct ProbeResult {
   // "no heartbeat for 30 s", "connection refused".
   std::string reason;
   int httpStatus = 0;
+  // A success that still counts as poor (a bridge viewer losing packets): judged like a slow
+  // answer, with `slowReason` ("loss 12.0 %") as what the operators read.
+  bool slow = false;
+  std::string slowReason;
 };
 
 }  // namespace ceremony::health

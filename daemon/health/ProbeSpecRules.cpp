@@ -60,6 +60,14 @@ std::string checkHeartbeat(const ProbeSpec& s) {
   return {};
 }
 
+std::string checkBridge(const ProbeSpec& s) {
+  if (s.tokenFile.empty())
+    return "phép thử bridge cần token_file: mã riêng của điểm cầu, có trong liên kết xem "
+           "(missing token_file)";
+  if (s.heartbeatTimeout.count() <= 0) return "heartbeat_timeout phải lớn hơn 0 (must be positive)";
+  return {};
+}
+
 std::string urlTarget(std::string_view t, ProbeSpec& s) {
   s.url = std::string(t);
   return {};
@@ -94,6 +102,7 @@ constexpr std::array kRules{
     ProbeSpecRule{"https", checkHttps, urlTarget},
     ProbeSpecRule{"tcp", checkTcp, hostPortTarget},
     ProbeSpecRule{"heartbeat", checkHeartbeat, heartbeatTarget},
+    ProbeSpecRule{"bridge", checkBridge, heartbeatTarget},
 };
 
 const ProbeKinds& registry() {

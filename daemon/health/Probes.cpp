@@ -257,6 +257,49 @@ class HeartbeatProbe final : public Probe {
   std::shared_ptr<bool> alive_;
 };
 
+// ---- bridge -------------------------------------------------------------------------
+
+class BridgeProbe final : public Probe {
+ public:
+  BridgeProbe(const PointConfig& point, const ProbeSpec& spec, ProbeContext& context)
+      : point_(point), spec_(spec), context_(context), alive_(std::make_shared<bool>(true)) {
+    if (context_.bridge) context_.bridge->expect(point_.id);
+  }
+  ~BridgeProbe() override { *alive_ = false; }
+
+  void run(Done done) override {
+    std::optional<ProbeResult> verdict = judge();
+    asio::post(context_.io,
+               [alive = alive_, verdict = std::move(verdict), done = std::move(done)]() mutable {
+                 if (*alive) done(std::move(verdict));
+               });
+  }
+
+ private:
+  std::optional<ProbeResult> judge() const {
+    ProbeResult r = resultFor(point_, spec_, context_.clock);
+    if (!context_.bridge) {
+      r.reason = "the video bridge is off ([bridge] enabled = false)";
+      return r;
+    }
+    const BridgeVerdict v = judgeBridge(*context_.bridge, point_.id, spec_.heartbeatTimeout, {});
+    if (!v.judged) return std::nullopt;
+    r.ok = v.ok;
+    r.latency = v.latency;
+    r.slow = v.degraded;
+    if (v.ok)
+      r.slowReason = v.reason;
+    else
+      r.reason = v.reason;
+    return r;
+  }
+
+  PointConfig point_;
+  ProbeSpec spec_;
+  ProbeContext& context_;
+  std::shared_ptr<bool> alive_;
+};
+
 }  // namespace
 
 std::string httpVerdict(const ProbeSpec& spec, const HttpResponse& response) {
@@ -331,6 +374,9 @@ ProbeKinds ProbeKinds::builtin() {
   });
   kinds.add("heartbeat", [](const PointConfig& p, const ProbeSpec& s, ProbeContext& c) {
     return std::unique_ptr<Probe>(std::make_unique<HeartbeatProbe>(p, s, c));
+  });
+  kinds.add("bridge", [](const PointConfig& p, const ProbeSpec& s, ProbeContext& c) {
+    return std::unique_ptr<Probe>(std::make_unique<BridgeProbe>(p, s, c));
   });
   return kinds;
 }

@@ -15,6 +15,11 @@
 //    calls HeartbeatTracker::onHeartbeat(id, token) and answers 204 for Accepted,
 //    404 for UnknownPoint and 401 for BadToken. The probe fails with
 //    "no heartbeat for N s" once nothing arrived for heartbeatTimeout.
+//  - bridge: the point watches the ceremony over the video bridge with its own token
+//    (token_file). Judged from BridgeSignals: a connected session whose viewer's receiver
+//    reports keep coming is up; loss or round trip over the thresholds counts as slow
+//    (degraded after a few); no session, or no report for a few seconds, fails. Before the
+//    first session the point has heartbeatTimeout of grace.
 
 #include <boost/asio/io_context.hpp>
 #include <functional>
@@ -26,6 +31,7 @@
 #include <vector>
 
 #include "core/Clock.h"
+#include "health/BridgeSignals.h"
 #include "health/CurlMulti.h"
 #include "health/HealthConfig.h"
 #include "health/ProbeResult.h"
@@ -69,6 +75,7 @@ struct ProbeContext {
   CurlMulti& curl;
   HeartbeatTracker& heartbeats;
   const Clock& clock;
+  BridgeSignals* bridge = nullptr;  // null: no video bridge in this daemon
 };
 
 // One probe of one point, run once per round. The scheduler never calls run() while the
@@ -89,7 +96,7 @@ using ProbeFactory =
 
 class ProbeKinds {
  public:
-  // http, https, tcp, heartbeat.
+  // http, https, tcp, heartbeat, bridge.
   static ProbeKinds builtin();
 
   void add(std::string kind, ProbeFactory factory);
