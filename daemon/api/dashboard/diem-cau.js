@@ -8,7 +8,11 @@
   const state = document.getElementById("state");
   const sound = document.getElementById("sound");
   // What a test or a technician can read: window.bridge.state, .pc, .session.
-  const bridge = (window.bridge = { state: "connecting", pc: null, session: null, attempts: 0 });
+  // firstFrameMs: from the page's start to the first frame shown (the join time).
+  const bridge = (window.bridge = { state: "connecting", pc: null, session: null, attempts: 0,
+                                    firstFrameMs: null });
+  if (video.requestVideoFrameCallback)
+    video.requestVideoFrameCallback(() => { bridge.firstFrameMs = Math.round(performance.now()); });
 
   function show(kind, text) {
     bridge.state = kind;

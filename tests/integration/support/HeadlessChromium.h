@@ -256,21 +256,35 @@ class DevToolsPage {
 class HeadlessChromium {
  public:
   // `profile`: an empty directory for the browser's profile; `logDir`: where its output goes.
+  // `extraArgs`: more switches, e.g. --autoplay-policy=no-user-gesture-required for a point.
   HeadlessChromium(const std::filesystem::path& profile, const std::filesystem::path& logDir,
-                   int width = 1600, int height = 1000)
+                   int width = 1600, int height = 1000, std::vector<std::string> extraArgs = {})
       : width_(width), height_(height) {
     const std::filesystem::path binary = "/usr/bin/chromium";
     if (!std::filesystem::exists(binary))
       throw std::runtime_error("/usr/bin/chromium missing: install the Debian package chromium");
+    std::vector<std::string> argv{
+        binary.string(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--disable-default-apps",
+        "--disable-dev-shm-usage",
+        "--mute-audio",
+        "--user-data-dir=" + profile.string(),
+        "--remote-debugging-port=0",
+        "--window-size=" + std::to_string(width) + "," + std::to_string(height)};
+    argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
+    argv.push_back("about:blank");
     process_ = std::make_unique<Process>(
-        std::vector<std::string>{
-            binary.string(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-extensions",
-            "--disable-default-apps", "--disable-dev-shm-usage", "--mute-audio",
-            "--user-data-dir=" + profile.string(), "--remote-debugging-port=0",
-            "--window-size=" + std::to_string(width) + "," + std::to_string(height), "about:blank"},
-        ProcessOptions{logDir / "chromium.out", logDir / "chromium.err"});
+        argv, ProcessOptions{logDir / "chromium.out", logDir / "chromium.err"});
     // "DevTools listening on ws://127.0.0.1:PORT/devtools/browser/ID"
     const std::string marker = "DevTools listening on ws://127.0.0.1:";
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);

@@ -1,0 +1,340 @@
+// The video bridge with a real point: headless Chromium opens a connection point's link, as a
+// commune's PC would, and plays the programme over WebRTC (WHEP) from the daemon's one encode.
+// What the test asserts is what the commune and the province would notice:
+//   - a wrong token gets 401 and no media; a malformed offer 400; a viewer past the cap 503;
+//   - within 5 s the point's browser decodes ~30 frames a second at the programme's size, and
+//     audio packets arrive;
+//   - an operator's cut to the red scene is on the point's screen within 1 s;
+//   - the point is up on /api/points with its round trip, and /metrics counts the viewer;
+//   - viewers joining and leaving repeatedly cost the programme no frame (the recording has no
+//     gap) and the RTMP destination (nginx-rtmp, Facebook's stand-in) no reconnect;
+//   - when the browser dies (no goodbye), the point goes down within the promised time;
+//   - the points' tokens appear nowhere in the daemon's log or event list.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "HealthPeers.h"
+#include "support/HeadlessChromium.h"
+#include "support/MediaProbe.h"
+#include "support/NginxRtmp.h"
+
+namespace ceremony::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using Steady = std::chrono::steady_clock;
+
+std::string randomToken() {
+  std::random_device rd;
+  static const char* alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+  std::string t;
+  for (int i = 0; i < 32; ++i) t += alphabet[rd() % 57];
+  return t;
+}
+
+std::int64_t wallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string js(const std::string& s) {
+  return json(s).dump();
+}
+
+// WHEP from page JavaScript: opens `count` more sessions of `point` and keeps them in
+// window.extra; resolves to their HTTP statuses.
+std::string openExtra(const std::string& point, const std::string& token, int count) {
+  return R"((async () => {
+    window.extra = window.extra || [];
+    const statuses = [];
+    for (let i = 0; i < )" +
+         std::to_string(count) + R"(; ++i) {
+      const pc = new RTCPeerConnection();
+      pc.addTransceiver('video', {direction: 'recvonly'});
+      pc.addTransceiver('audio', {direction: 'recvonly'});
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise(r => { if (pc.iceGatheringState === 'complete') r();
+        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
+        setTimeout(r, 1500); });
+      const res = await fetch('/whep/' + )" +
+         js(point) + R"(, {method: 'POST', headers: {'Content-Type': 'application/sdp',
+        Authorization: 'Bearer ' + )" +
+         js(token) + R"(}, body: pc.localDescription.sdp});
+      statuses.push(res.status);
+      if (res.status === 201) {
+        await pc.setRemoteDescription({type: 'answer', sdp: await res.text()});
+        window.extra.push({pc, location: res.headers.get('Location')});
+      } else pc.close();
+    }
+    return statuses;
+  })())";
+}
+
+std::string closeExtra(const std::string& token) {
+  return R"((async () => {
+    const all = window.extra || []; window.extra = [];
+    for (const e of all) { e.pc.close();
+      await fetch(e.location, {method: 'DELETE', headers: {Authorization: 'Bearer ' + )" +
+         js(token) + R"(}}); }
+    return all.length; })())";
+}
+
+TEST(BridgeTest, ChromiumAtAPointPlaysTheProgrammeAndItsLinkIsItsHealth) {
+  TempDir dir("bridge");
+  NginxRtmp nginx(dir.path(), {});
+  nginx.waitReady();
+  const std::string nghiaHanh = randomToken(), baTo = randomToken();
+  writeText(dir / "nghia-hanh.token", nghiaHanh + "\n");
+  writeText(dir / "ba-to.token", baTo + "\n");
+  writeText(dir / "ceremony.toml", R"([event]
+title = "Kiểm thử cầu truyền hình"
+date = "2025-07-28"
+timezone = "+07:00"
+venue = "Phòng thử nghiệm"
+
+[programme]
+width = 1280
+height = 720
+fps = 30
+video_bitrate_kbps = 2500
+keyframe_interval_s = 2
+
+[sources.xanh]
+kind = "test"
+pattern = "green"
+tone_hz = 440
+
+[sources.do]
+kind = "test"
+pattern = "red"
+tone_hz = 660
+
+[scenes.xanh]
+kind = "source"
+source = "xanh"
+
+[scenes.do]
+kind = "source"
+source = "do"
+
+[outputs.ghi]
+kind = "record"
+directory = "rec"
+
+[bridge]
+max_viewers = 3
+
+[health]
+interval = "500ms"
+jitter = "100ms"
+alert_hold = "0s"
+
+[[points]]
+id = "nghia-hanh"
+name = "Xã Nghĩa Hành"
+kind = "xã"
+contact_phone = "0900 000 101"
+probes = [{ kind = "bridge", token_file = "nghia-hanh.token", heartbeat_timeout = "60s" }]
+
+[[points]]
+id = "ba-to"
+name = "Xã Ba Tơ"
+kind = "xã"
+contact_phone = "0900 000 102"
+probes = [{ kind = "bridge", token_file = "ba-to.token", heartbeat_timeout = "60s" }]
+
+[[timeline]]
+id = "mo-dau"
+title = "Khai mạc"
+start = "09:00"
+duration = "10m"
+scene = "xanh"
+)");
+  const std::string operatorToken = randomToken();
+  writeText(dir / "operator.token", operatorToken + "\n");
+  const int port = freePorts(1)[0];
+  Process daemon({CEREMONYD_BINARY, "--config", (dir / "ceremony.toml").string(), "--rehearsal=1",
+                  "--listen", "127.0.0.1:" + std::to_string(port), "--operator-token-file",
+                  (dir / "operator.token").string(), "--state-dir", (dir / "state").string(),
+                  "--rtmp", nginx.rtmpUrl("bridge")},
+                 ProcessOptions{dir / "ceremonyd.log", {}, {}, dir.path()});
+  auto context = [&] { return tailOf(daemon.log(), 40); };
+  const auto upBy = Steady::now() + 20s;
+  while (!acceptsConnections(port)) {
+    ASSERT_TRUE(daemon.running()) << context();
+    ASSERT_LT(Steady::now(), upBy) << context();
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(nginx.waitForPublish("bridge", 15s)) << context();
+  auto api = [&](const std::string& target) {
+    const auto a = httpRequest(port, "GET", target, operatorToken);
+    if (a.status != 200) throw std::runtime_error(target + ": HTTP " + std::to_string(a.status));
+    return json::parse(a.body);
+  };
+
+  // --- bad input: nothing reaches the bridge ---------------------------------------------
+  EXPECT_EQ(httpRequest(port, "GET", "/diem-cau/nghia-hanh?token=" + baTo).status, 401)
+      << "another point's token opened the page";
+  EXPECT_EQ(httpRequest(port, "GET", "/diem-cau/khong-co?token=" + nghiaHanh).status, 401);
+  EXPECT_EQ(httpRequest(port, "POST", "/whep/nghia-hanh", "wrong-token", "v=0\r\n").status, 401);
+  const auto garbage = httpRequest(port, "POST", "/whep/nghia-hanh", nghiaHanh, "hello");
+  EXPECT_EQ(garbage.status, 415) << garbage.body;  // httpRequest sends no application/sdp
+  EXPECT_EQ(api("/api/bridge").size(), 0u);
+
+  // --- the point opens its link ------------------------------------------------------------
+  struct RemovedAtEnd {
+    std::filesystem::path path;
+    ~RemovedAtEnd() {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  } profile{dir / "chromium-profile"};
+  std::filesystem::create_directories(profile.path);
+  auto chromium = std::make_unique<HeadlessChromium>(
+      profile.path, dir.path(), 1280, 720,
+      std::vector<std::string>{"--autoplay-policy=no-user-gesture-required"});
+  auto page = chromium->page();
+  const std::string link =
+      "http://127.0.0.1:" + std::to_string(port) + "/diem-cau/nghia-hanh?token=" + nghiaHanh;
+  const auto opened = Steady::now();
+  page->navigate(link);
+  const std::string videoStats = R"((async () => {
+      const pc = window.bridge && window.bridge.pc; if (!pc) return null;
+      const out = {t: performance.now()};
+      (await pc.getStats()).forEach(r => { if (r.type !== 'inbound-rtp') return;
+        if (r.kind === 'video') { out.frames = r.framesDecoded || 0; out.width = r.frameWidth;
+                                  out.height = r.frameHeight; }
+        if (r.kind === 'audio') out.audioPackets = r.packetsReceived || 0; });
+      return out; })())";
+  ASSERT_TRUE(page->waitFor("window.bridge && window.bridge.state === 'playing'", 5s))
+      << page->evaluate("window.bridge && window.bridge.state") << "\n"
+      << context();
+  const double joinSeconds = std::chrono::duration<double>(Steady::now() - opened).count();
+  const json first = page->evaluate(videoStats);
+  std::this_thread::sleep_for(2s);
+  const json second = page->evaluate(videoStats);
+  const double fps = (second.value("frames", 0.0) - first.value("frames", 0.0)) /
+                     ((second.value("t", 0.0) - first.value("t", 0.0)) / 1000.0);
+  std::cout << "[ bridge   ] link opened → playing in " << joinSeconds << " s (first frame at "
+            << page->evaluate("window.bridge.firstFrameMs") << " ms of the page), decoding " << fps
+            << " fps\n";
+  EXPECT_NEAR(fps, 30.0, 4.0) << first << second;
+  EXPECT_EQ(second.value("width", 0), 1280);
+  EXPECT_EQ(second.value("height", 0), 720);
+  EXPECT_GT(second.value("audioPackets", 0), first.value("audioPackets", 0)) << "no sound";
+
+  // --- the point is up, with its round trip --------------------------------------------------
+  json point;
+  const auto upDeadline = Steady::now() + 5s;
+  for (;;) {
+    point = api("/api/points/nghia-hanh");
+    if (point.value("state", "") == "up") break;
+    ASSERT_LT(Steady::now(), upDeadline) << point.dump(1) << context();
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(point["bridge"].is_object()) << point.dump(1);
+  EXPECT_TRUE(point["bridge"].value("connected", false));
+  EXPECT_EQ(point["bridge"].value("transport", ""), "webrtc");
+  EXPECT_EQ(point["bridge"].value("peer", ""), "127.0.0.1");
+  EXPECT_TRUE(point["bridge"].contains("rtt_ms")) << point["bridge"];
+  EXPECT_GT(point["bridge"].value("kbps", 0), 1000) << point["bridge"];
+  EXPECT_EQ(api("/api/bridge").size(), 1u);
+  const std::string metrics = httpRequest(port, "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("ceremonyd_bridge_viewers 1"), std::string::npos);
+  EXPECT_NE(metrics.find("ceremonyd_bridge_rtt_seconds{point=\"nghia-hanh\"}"), std::string::npos);
+
+  // --- an operator cuts to red: the commune sees it within 1 s -------------------------------
+  page->evaluate(R"((() => {
+      const v = document.getElementById('programme');
+      const c = document.createElement('canvas'); c.width = 16; c.height = 9;
+      const g = c.getContext('2d', {willReadFrequently: true});
+      window.redAt = null;
+      window.sampler = setInterval(() => {
+        g.drawImage(v, 0, 0, 16, 9);
+        const [r, gr, b] = g.getImageData(8, 4, 1, 1).data;
+        if (window.redAt === null && r > 180 && gr < 70 && b < 70) window.redAt = Date.now();
+      }, 20);
+      return true; })())");
+  ASSERT_FALSE(page->evaluate("window.redAt").is_number()) << "red before the cut";
+  const std::int64_t cutAt = wallMs();
+  const auto cut =
+      httpRequest(port, "POST", "/api/program/cut", operatorToken, R"({"scene":"do"})");
+  ASSERT_EQ(cut.status, 200) << cut.body;
+  ASSERT_TRUE(page->waitFor("window.redAt !== null", 3s)) << "the cut never reached the point";
+  const double cutSeconds = (page->evaluate("window.redAt").get<double>() - cutAt) / 1000.0;
+  std::cout << "[ bridge   ] operator's cut → red on the point's screen in " << cutSeconds
+            << " s\n";
+  EXPECT_LT(cutSeconds, 1.0);
+
+  // --- viewers join and leave repeatedly; one past the cap is refused --------------------------
+  const auto churnFrom = Steady::now();
+  for (int round = 0; round < 4; ++round) {
+    const json statuses = page->evaluate(openExtra("ba-to", baTo, 2), 20s);
+    EXPECT_EQ(statuses, json::array({201, 201})) << "round " << round;
+    std::this_thread::sleep_for(1s);
+    EXPECT_EQ(api("/api/bridge").size(), 3u) << "round " << round;
+    if (round == 0) {
+      const json over = page->evaluate(openExtra("ba-to", baTo, 1), 20s);
+      EXPECT_EQ(over, json::array({503})) << "a viewer past max_viewers = 3";
+    }
+    EXPECT_EQ(page->evaluate(closeExtra(baTo), 10s), 2);
+  }
+  const double churnSeconds = std::chrono::duration<double>(Steady::now() - churnFrom).count();
+  EXPECT_EQ(api("/api/bridge").size(), 1u) << "the extra viewers are still there";
+  EXPECT_TRUE(page->evaluate("window.bridge.state === 'playing'").get<bool>())
+      << "the point's own picture stopped while others came and went";
+
+  // --- the browser dies without a goodbye: the point goes down ---------------------------------
+  const auto killed = Steady::now();
+  chromium->process().kill();
+  page.reset();
+  chromium.reset();
+  // No RTCP for 5 s ends the session's good reports; 3 failed probes at 500 ms make it down.
+  const auto downDeadline = killed + 10s;
+  for (;;) {
+    point = api("/api/points/nghia-hanh");
+    if (point.value("state", "") == "down") break;
+    ASSERT_LT(Steady::now(), downDeadline) << point.dump(1) << context();
+    std::this_thread::sleep_for(100ms);
+  }
+  const double downSeconds = std::chrono::duration<double>(Steady::now() - killed).count();
+  std::cout << "[ bridge   ] browser killed → point down in " << downSeconds << " s ("
+            << point.value("reason", "") << ")\n";
+  EXPECT_NE(point.value("reason", "").find("receiver report"), std::string::npos) << point;
+
+  // --- the programme lost nothing; no secret leaked ------------------------------------------
+  const json outputs = api("/api/outputs");
+  ASSERT_TRUE(outputs.is_array()) << outputs;
+  for (const auto& o : outputs)
+    if (o.value("kind", "") == "rtmp") {
+      EXPECT_EQ(o.value("reconnects", -1), 0) << o;
+    }
+  const std::string events = httpRequest(port, "GET", "/api/events?limit=1000", operatorToken).body;
+  daemon.signal(SIGTERM);
+  ASSERT_TRUE(daemon.waitFor(20s).has_value()) << context();
+  for (const auto& token : {nghiaHanh, baTo}) {
+    EXPECT_EQ(daemon.log().find(token), std::string::npos) << "a point's token in the log";
+    EXPECT_EQ(events.find(token), std::string::npos) << "a point's token in the events";
+  }
+  MediaProbe probe(dir.path());
+  const auto files = recordingFiles(dir / "rec");
+  ASSERT_FALSE(files.empty());
+  const auto times = probe.videoFrameTimes(files.front());
+  ASSERT_GT(times.size(), 300u);
+  const double gap = largestGap(times, 1.0);
+  std::cout << "[ bridge   ] " << times.size() << " programme frames recorded, largest gap " << gap
+            << " s (viewers churned for " << churnSeconds << " s)\n";
+  EXPECT_LT(gap, 0.1) << "the programme dropped frames while viewers came and went";
+}
+
+}  // namespace
+}  // namespace ceremony::testing
