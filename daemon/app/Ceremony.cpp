@@ -230,8 +230,8 @@ bool Ceremony::start() {
   runner_ = std::make_unique<TimelineRunner>(io_, *timeline_, clock_, *this);
   runner_->start();
 
-  startPoints();
   startBridge();
+  startPoints();
 
   // READY only once the operators can reach the daemon.
   if (!startApi()) return false;
@@ -428,7 +428,8 @@ void Ceremony::onOutputState(const std::string& outputId, media::OutputState sta
 // The watch over the connection points of config_.health, telling systemd and the
 // dashboard of every change.
 void Ceremony::startPoints() {
-  points_ = std::make_unique<ConnectionPoints>(io_, clock_, config_.health, options_.stateDir);
+  points_ = std::make_unique<ConnectionPoints>(io_, clock_, config_.health, options_.stateDir,
+                                               bridge_ != nullptr);
   points_->onChange([this] {
     notifySystemd();
     publishPoints();
@@ -668,10 +669,17 @@ void Ceremony::reload() {
   runner_ = std::make_unique<TimelineRunner>(io_, *timeline_, clock_, *this);
   runner_->start();
 
-  if (points_) points_->stop();
+  // The bridge's viewers stay connected through a reload: their sessions move to the new
+  // watch, and any of a point no longer configured (or whose token changed) is ended.
+  std::vector<health::BridgeSession> sessions;
+  if (points_) {
+    sessions = points_->bridge().sessions();
+    points_->stop();
+  }
   points_.reset();
   config_.health = std::move(next.health);
   startPoints();
+  keepBridgeSessions(sessions);
   publishPoints();
   publishTimeline();
   publishStatus();

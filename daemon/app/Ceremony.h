@@ -120,6 +120,8 @@ class Ceremony final : public media::ProgramMixer::Listener,
   };
 
   bool startBridge();
+  // After a reload: the sessions of points still configured go on; the others are ended.
+  void keepBridgeSessions(const std::vector<health::BridgeSession>& sessions);
   // The point's bridge session as /api/points shows it (null when it has none).
   nlohmann::json bridgeJson(const std::string& pointId) const;
   void bridgeMetrics(std::string& out) const;

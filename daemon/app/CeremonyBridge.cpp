@@ -38,6 +38,18 @@ bool Ceremony::startBridge() {
   return true;
 }
 
+void Ceremony::keepBridgeSessions(const std::vector<health::BridgeSession>& sessions) {
+  auto* signals = bridgeSignals();
+  for (const auto& s : sessions) {
+    const bool known = signals && points_->monitor().point(s.pointId).has_value();
+    if (known) {
+      signals->update(s);
+    } else if (bridge_) {
+      bridge_->removeViewer(s.id, "the point is no longer in the configuration");
+    }
+  }
+}
+
 bool Ceremony::pointTokenValid(const std::string& pointId, const std::string& token) {
   return points_ && points_->tokenValid(pointId, token);
 }

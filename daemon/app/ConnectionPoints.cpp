@@ -34,7 +34,8 @@ std::string readToken(const std::string& file) {
 }  // namespace
 
 ConnectionPoints::ConnectionPoints(boost::asio::io_context& io, const Clock& clock,
-                                   const health::HealthConfig& config, const std::string& stateDir)
+                                   const health::HealthConfig& config, const std::string& stateDir,
+                                   bool bridge)
     : io_(io),
       clock_(clock),
       curl_(io),
@@ -44,7 +45,7 @@ ConnectionPoints::ConnectionPoints(boost::asio::io_context& io, const Clock& clo
       log_(openLog(config, stateDir)),
       monitor_(config, clock.now(), log_.get()),
       webhook_(io, curl_, health::WebhookSettings::from(config.settings)),
-      context_{io, curl_, heartbeats_, clock, &bridge_},
+      context_{io, curl_, heartbeats_, clock, bridge ? &bridge_ : nullptr},
       ticker_(io) {
   monitor_.addListener(this);
   // A point that reports in (behind NAT) proves itself with its own token.

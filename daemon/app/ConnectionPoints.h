@@ -25,9 +25,11 @@ namespace ceremony {
 
 class ConnectionPoints final : public health::HealthMonitor::Listener {
  public:
-  // `stateDir` holds the event log unless [health] event_log names one.
+  // `stateDir` holds the event log unless [health] event_log names one. Without the video
+  // bridge (`bridge` false), a point's bridge probe fails saying so.
   ConnectionPoints(boost::asio::io_context& io, const Clock& clock,
-                   const health::HealthConfig& config, const std::string& stateDir);
+                   const health::HealthConfig& config, const std::string& stateDir,
+                   bool bridge = false);
   ~ConnectionPoints() override;
 
   void start();

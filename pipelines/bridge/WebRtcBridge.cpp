@@ -371,6 +371,10 @@ bool WebRtcBridge::start(GstClock* clock, GstClockTime baseTime, std::string* er
   videoRtp_ = gst_element_factory_make("appsink", "bridge-video-rtp");
   audioRtp_ = gst_element_factory_make("appsink", "bridge-audio-rtp");
   GstElement* webrtcCheck = gst_element_factory_make("webrtcbin", nullptr);
+  // The DTLS certificate every viewer's session uses is made once per process, when the first
+  // DTLS decoder is created: made now, it does not slow the first commune to connect.
+  if (GstElement* dtls = gst_element_factory_make("dtlsdec", nullptr))
+    gst_object_unref(gst_object_ref_sink(dtls));
   const bool haveAll = videoIn_ && audioIn_ && pay && aacparse && aacdec && aconv && ares && opus &&
                        opay && videoRtp_ && audioRtp_ && webrtcCheck;
   if (webrtcCheck) gst_object_unref(gst_object_ref_sink(webrtcCheck));
@@ -596,15 +600,32 @@ std::optional<std::string> WebRtcBridge::addViewer(const std::string& offerSdp, 
   g_signal_emit_by_name(v->webrtc, "set-remote-description", offer, promise);
   gst_webrtc_session_description_free(offer);  // frees sdp too
 
-  // Candidates on loopback and a LAN come in milliseconds; past 2 s answer with what is there
-  // (the viewer's own candidates let the checks succeed through peer-reflexive ones).
-  v->deadline = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(2000));
+  // Host candidates come in milliseconds, but libnice calls gathering complete only after
+  // every interface and TCP candidate (about 0.5 s). The viewer's own candidates, in its
+  // offer, are enough for the checks to succeed (ours are learnt as peer-reflexive), so the
+  // answer goes out once it has a host candidate, checked every 20 ms, and at 2 s whatever.
+  v->deadline = std::make_shared<asio::steady_timer>(io_);
+  answerWhenReady(v, Steady::now() + std::chrono::milliseconds(2000));
+  viewers_[v->id] = v;
+  publish();
+  return v->id;
+}
+
+void WebRtcBridge::answerWhenReady(const std::shared_ptr<Viewer>& v, Steady::time_point until) {
+  v->deadline->expires_after(std::chrono::milliseconds(20));
   v->deadline->async_wait(
-      [this, weak = WeakViewer(v), alive = alive_](boost::system::error_code ec) {
+      [this, weak = WeakViewer(v), alive = alive_, until](boost::system::error_code ec) {
         if (ec || !*alive) return;
         auto viewer = weak.lock();
-        if (!viewer || viewer->answered.exchange(true)) return;
+        if (!viewer || viewer->answered) return;
         std::string sdpText = localDescription(viewer->webrtc);
+        const bool ready = sdpText.find("a=candidate:") != std::string::npos;
+        if (!ready && Steady::now() < until) return answerWhenReady(viewer, until);
+        if (viewer->answered.exchange(true)) return;
+        spdlog::debug("Cầu truyền hình: trả lời phiên {} sau {} ms", viewer->id,
+                      std::chrono::duration_cast<std::chrono::milliseconds>(
+                          Steady::now() - (until - std::chrono::milliseconds(2000)))
+                          .count());
         auto a = std::move(viewer->answer);
         if (sdpText.empty()) {
           if (a) a(500, "the bridge could not produce an answer in time");
@@ -613,9 +634,6 @@ std::optional<std::string> WebRtcBridge::addViewer(const std::string& offerSdp, 
         }
         if (a) a(201, std::move(sdpText));
       });
-  viewers_[v->id] = v;
-  publish();
-  return v->id;
 }
 
 bool WebRtcBridge::removeViewer(const std::string& sessionId, const std::string& reason) {

@@ -98,6 +98,9 @@ class WebRtcBridge final : public EncodedSink {
 
  private:
   using ViewerList = std::vector<std::shared_ptr<Viewer>>;
+  using Steady = std::chrono::steady_clock;
+  // Sends the SDP answer once it holds a candidate (or at `until`, whatever it holds).
+  void answerWhenReady(const std::shared_ptr<Viewer>& v, Steady::time_point until);
   void publish();  // a new snapshot of viewers_ for the streaming threads
   std::shared_ptr<const ViewerList> snapshot() const;
   static GstFlowReturn onRtpSample(GstElement* sink, gpointer self);

@@ -225,8 +225,8 @@ scene = "xanh"
   const double fps = (second.value("frames", 0.0) - first.value("frames", 0.0)) /
                      ((second.value("t", 0.0) - first.value("t", 0.0)) / 1000.0);
   std::cout << "[ bridge   ] link opened → playing in " << joinSeconds << " s (first frame at "
-            << page->evaluate("window.bridge.firstFrameMs") << " ms of the page), decoding " << fps
-            << " fps\n";
+            << page->evaluate("window.bridge.firstFrameMs") << " ms of the page; "
+            << page->evaluate("window.bridge.timings") << "), decoding " << fps << " fps\n";
   EXPECT_NEAR(fps, 30.0, 4.0) << first << second;
   EXPECT_EQ(second.value("width", 0), 1280);
   EXPECT_EQ(second.value("height", 0), 720);

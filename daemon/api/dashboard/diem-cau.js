@@ -10,7 +10,8 @@
   // What a test or a technician can read: window.bridge.state, .pc, .session.
   // firstFrameMs: from the page's start to the first frame shown (the join time).
   const bridge = (window.bridge = { state: "connecting", pc: null, session: null, attempts: 0,
-                                    firstFrameMs: null });
+                                    firstFrameMs: null, timings: {} });
+  const mark = (what) => { if (!(what in bridge.timings)) bridge.timings[what] = Math.round(performance.now()); };
   if (video.requestVideoFrameCallback)
     video.requestVideoFrameCallback(() => { bridge.firstFrameMs = Math.round(performance.now()); });
 
@@ -73,13 +74,16 @@
     };
     pc.onconnectionstatechange = () => {
       if (bridge.pc !== pc) return;
+      if (pc.connectionState === "connected") mark("connected");
       if (pc.connectionState === "failed" || pc.connectionState === "closed") retry();
       if (pc.connectionState === "disconnected")
         setTimeout(() => { if (bridge.pc === pc && pc.connectionState === "disconnected") retry(); }, 4000);
     };
     try {
       await pc.setLocalDescription(await pc.createOffer());
+      mark("offer");
       await gathered(pc);
+      mark("gathered");
       const res = await fetch("/whep/" + encodeURIComponent(point), {
         method: "POST",
         headers: { "Content-Type": "application/sdp", Authorization: "Bearer " + token },
@@ -90,6 +94,7 @@
         return;
       }
       if (res.status !== 201) throw new Error("HTTP " + res.status);
+      mark("answered");
       bridge.session = res.headers.get("Location");
       await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
     } catch (e) {
