@@ -1,6 +1,7 @@
 #pragma once
 // A Backend that records what the API asked of it: for ControlApi's unit tests and fuzzing.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,41 @@ class RecordingBackend final : public api::Backend {
   std::string metrics() override { return "probe_success 1\n"; }
   std::optional<std::string> previewJpeg() override { return std::nullopt; }
   api::LiveFeed& feed() override { return feed_; }
+
+  // ---- the video bridge: off unless a test turns it on ----
+  bool bridgeOn = false;
+  api::WhepStart whepStart{0, {}, "w1"};  // what the next offer gets
+  api::WhepAnswer pendingAnswer;          // the answer callback of the last accepted offer
+  std::string lastOffer;
+
+  bool bridgeEnabled() override { return bridgeOn; }
+  // Point p1's token is "p1-secret"; no other point watches over the bridge.
+  bool pointTokenValid(const std::string& pointId, const std::string& token) override {
+    return pointId == "p1" && token == "p1-secret";
+  }
+  api::WhepStart whepOffer(const std::string& pointId, const std::string& sdp,
+                           const std::string& remote, api::WhepAnswer answer) override {
+    calls.push_back("whep " + pointId + " from " + remote);
+    lastOffer = sdp;
+    if (whepStart.status == 0) pendingAnswer = std::move(answer);
+    return whepStart;
+  }
+  bool whepEnd(const std::string& pointId, const std::string& sessionId) override {
+    calls.push_back("whep end " + pointId + " " + sessionId);
+    return pointId == "p1" && sessionId == "w1";
+  }
+  nlohmann::json bridgeSessions() override {
+    return nlohmann::json::array({{{"session", "w1"}, {"point", "p1"}}});
+  }
+  std::optional<nlohmann::json> bridgeLinks() override {
+    if (!bridgeOn) return std::nullopt;
+    return nlohmann::json::array({{{"id", "p1"}, {"path", "/diem-cau/p1?token=p1-secret"}}});
+  }
+  CommandResult endBridgeSession(const std::string& sessionId) override {
+    if (sessionId != "w1")
+      return CommandResult::refused(CommandError::UnknownItem, "no bridge session " + sessionId);
+    return did("end " + sessionId);
+  }
 
  private:
   CommandResult did(std::string what) {

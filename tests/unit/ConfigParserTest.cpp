@@ -678,5 +678,117 @@ TEST_F(ConfigParser, KeylessOutputOnlyForLocalServers) {
                     kBaseLines + 9, 16);
 }
 
+// ---------------------------------------------------------------------------------------
+// [bridge]: connection points watch the programme over WebRTC
+
+// kBase + kOneItem end on line 16: what these tests add begins on line 17.
+constexpr int kItemLines = kBaseLines + 5;
+
+TEST_F(ConfigParser, WithoutABridgeTableTheBridgeIsOff) {
+  LoadResult r = parse(withBase(kOneItem));
+  ASSERT_TRUE(r.config) << dump(r);
+  EXPECT_FALSE(r.config->bridge.enabled);
+}
+
+TEST_F(ConfigParser, ABridgeTableTurnsItOnWithTheDefaults) {
+  LoadResult r = parse(withBase(kOneItem) + "[bridge]\n");
+  ASSERT_TRUE(r.config) << dump(r);
+  EXPECT_TRUE(r.diagnostics.all().empty()) << dump(r);
+  const BridgeConfig& b = r.config->bridge;
+  EXPECT_TRUE(b.enabled);
+  EXPECT_EQ(b.maxViewers, 150);
+  EXPECT_EQ(b.audioBitrateKbps, 64);
+  EXPECT_EQ(b.pos.line, kItemLines + 1);
+}
+
+TEST_F(ConfigParser, BridgeKeysAreRead) {
+  LoadResult r = parse(withBase(kOneItem) +
+                       "[bridge]\nenabled = false\nmax_viewers = 1000\naudio_bitrate_kbps = 16\n");
+  ASSERT_TRUE(r.config) << dump(r);
+  EXPECT_TRUE(r.diagnostics.all().empty()) << dump(r);
+  EXPECT_FALSE(r.config->bridge.enabled);
+  EXPECT_EQ(r.config->bridge.maxViewers, 1000);
+  EXPECT_EQ(r.config->bridge.audioBitrateKbps, 16);
+  r = parse(withBase(kOneItem) + "[bridge]\nmax_viewers = 1\naudio_bitrate_kbps = 256\n");
+  ASSERT_TRUE(r.config) << dump(r);
+  EXPECT_EQ(r.config->bridge.maxViewers, 1);
+  EXPECT_EQ(r.config->bridge.audioBitrateKbps, 256);
+}
+
+TEST_F(ConfigParser, BridgeMaxViewersOutOfRangeIsAnErrorAtTheValue) {
+  LoadResult r = parse(withBase(kOneItem) + "[bridge]\nmax_viewers = 0\n");
+  EXPECT_DIAGNOSTIC(r, "[bridge] max_viewers must be between 1 and 1000, not 0", Severity::Error,
+                    kItemLines + 2, 15);
+  EXPECT_FALSE(r.config);
+  EXPECT_EQ(r.diagnostics.exitCode(), 1);
+  r = parse(withBase(kOneItem) + "[bridge]\nenabled = true\nmax_viewers = 1001\n");
+  EXPECT_DIAGNOSTIC(r, "[bridge] max_viewers must be between 1 and 1000, not 1001", Severity::Error,
+                    kItemLines + 3, 15);
+  r = parse(withBase(kOneItem) + "[bridge]\nmax_viewers = \"many\"\n");
+  EXPECT_DIAGNOSTIC(r, "max_viewers must be a whole number", Severity::Error, kItemLines + 2, 15);
+}
+
+TEST_F(ConfigParser, BridgeAudioBitrateOutOfRangeIsAnError) {
+  LoadResult r = parse(withBase(kOneItem) + "[bridge]\naudio_bitrate_kbps = 8\n");
+  EXPECT_DIAGNOSTIC(r, "[bridge] audio_bitrate_kbps must be between 16 and 256, not 8",
+                    Severity::Error, kItemLines + 2, 22);
+  r = parse(withBase(kOneItem) + "[bridge]\naudio_bitrate_kbps = 257\n");
+  EXPECT_DIAGNOSTIC(r, "[bridge] audio_bitrate_kbps must be between 16 and 256, not 257",
+                    Severity::Error, kItemLines + 2, 22);
+}
+
+TEST_F(ConfigParser, UnknownBridgeKeyIsAWarning) {
+  LoadResult r = parse(withBase(kOneItem) + "[bridge]\nmax_viewer = 20\n");
+  EXPECT_DIAGNOSTIC(r,
+                    "[bridge] has an unknown key 'max_viewer', probably a typo (did you mean "
+                    "'max_viewers'?); it is ignored",
+                    Severity::Warning, kItemLines + 2, 1);
+  ASSERT_TRUE(r.config) << dump(r);
+  EXPECT_TRUE(r.config->bridge.enabled);
+  EXPECT_EQ(r.config->bridge.maxViewers, 150);
+  EXPECT_EQ(r.diagnostics.exitCode(), 0);
+}
+
+TEST_F(ConfigParser, BridgeThatIsNotATableIsAnError) {
+  // At the top: after [[timeline]] it would be a key of the item.
+  LoadResult r = parse("bridge = true\n" + withBase(kOneItem));
+  const Diagnostic* d = find(r, "[bridge]");
+  ASSERT_NE(d, nullptr) << dump(r);
+  EXPECT_EQ(d->severity, Severity::Error) << d->format();
+  EXPECT_FALSE(r.config);
+}
+
+const char* kBridgePoint = R"([[points]]
+id = "nghia-hanh"
+name = "Xã Nghĩa Hành"
+kind = "xã"
+contact_phone = "0255 3822 123"
+)";
+
+TEST_F(ConfigParser, BridgeProbeNeedsTheTokenFile) {
+  LoadResult r = parse(withBase(kOneItem) + "[bridge]\n" + kBridgePoint +
+                       "probes = [{ kind = \"bridge\", heartbeat_timeout = \"30s\" }]\n");
+  const Diagnostic* d = find(r, "phép thử bridge cần token_file");
+  ASSERT_NE(d, nullptr) << dump(r);
+  EXPECT_EQ(d->severity, Severity::Error) << d->format();
+  EXPECT_NE(d->message.find("(missing token_file)"), std::string::npos) << d->format();
+  EXPECT_EQ(d->line, kItemLines + 7) << d->format();
+  EXPECT_FALSE(r.config);
+}
+
+TEST_F(ConfigParser, BridgeProbeWithItsTokenFileIsAccepted) {
+  dir_.write("tokens/nghia-hanh", "p1-secret\n");
+  LoadResult r = parse(withBase(kOneItem) + "[bridge]\n" + kBridgePoint +
+                       "probes = [{ kind = \"bridge\", token_file = \"tokens/nghia-hanh\", "
+                       "heartbeat_timeout = \"30s\" }]\n");
+  ASSERT_TRUE(r.config) << dump(r);
+  EXPECT_TRUE(r.diagnostics.all().empty()) << dump(r);
+  ASSERT_EQ(r.config->health.points.size(), 1u);
+  const auto& probe = r.config->health.points[0].probes.at(0);
+  EXPECT_EQ(probe.kind, "bridge");
+  EXPECT_EQ(probe.heartbeatTimeout, 30s);
+  EXPECT_EQ(probe.tokenFile, (dir_.path() / "tokens/nghia-hanh").string());
+}
+
 }  // namespace
 }  // namespace ceremony

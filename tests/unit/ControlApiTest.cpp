@@ -165,6 +165,187 @@ TEST_F(ControlApiTest, WhoAmITellsTheDashboardWhetherToShowTheButtons) {
   EXPECT_EQ(json::parse(call("GET", "/api/whoami", kOperator).body)["role"], "operator");
 }
 
+// ---- the video bridge: a point's page and its WHEP endpoint ----
+
+constexpr const char* kPointToken = "p1-secret";
+constexpr const char* kOffer = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
+
+class BridgeApiTest : public ControlApiTest {
+ protected:
+  void SetUp() override { backend.bridgeOn = true; }
+
+  HttpResponse whep(const std::string& method, const std::string& target,
+                    const std::string& token = kPointToken,
+                    const std::string& contentType = "application/sdp",
+                    const std::string& body = kOffer) {
+    HttpRequest r;
+    r.method = method;
+    r.target = target;
+    if (!token.empty()) r.authorization = "Bearer " + token;
+    r.contentType = contentType;
+    r.body = body;
+    r.remote = "10.55.0.11";
+    return api.handle(r);
+  }
+  static std::optional<std::string> header(const HttpResponse& r, const std::string& name) {
+    for (const auto& [k, v] : r.headers)
+      if (k == name) return v;
+    return std::nullopt;
+  }
+};
+
+TEST_F(ControlApiTest, WithTheBridgeOffItsRoutesAre404) {
+  const auto page = call("GET", "/diem-cau/p1?token=p1-secret");
+  EXPECT_EQ(page.status, 404);
+  EXPECT_NE(page.contentType.find("text/html"), std::string::npos);
+  EXPECT_NE(page.body.find("Cầu truyền hình chưa được bật"), std::string::npos) << page.body;
+  const auto w = call("POST", "/whep/p1", kPointToken, kOffer);
+  EXPECT_EQ(w.status, 404);
+  EXPECT_EQ(errorOf(w), "the video bridge is off ([bridge] in the configuration)");
+  EXPECT_EQ(call("GET", "/api/bridge/links", kOperator).status, 404);
+  EXPECT_TRUE(backend.calls.empty());
+}
+
+TEST_F(BridgeApiTest, ThePointPageNeedsThePointsTokenAndSaysNothingAboutWhichWasWrong) {
+  const auto none = call("GET", "/diem-cau/p1");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_NE(none.contentType.find("text/html"), std::string::npos);
+  EXPECT_NE(none.body.find("Liên kết không đúng"), std::string::npos) << none.body;
+  const auto wrong = call("GET", "/diem-cau/p1?token=nope");
+  const auto unknown = call("GET", "/diem-cau/p9?token=p1-secret");
+  // Neither the API's tokens nor another point's token open a point's page.
+  const auto operatorToken = call("GET", "/diem-cau/p1?token=" + std::string(kOperator));
+  for (const auto* r : {&wrong, &unknown, &operatorToken}) {
+    EXPECT_EQ(r->status, 401);
+    EXPECT_EQ(r->contentType, none.contentType);
+    EXPECT_EQ(r->body, none.body) << "an unknown point and a wrong token look the same";
+    EXPECT_EQ(r->body.find(kPointToken), std::string::npos);
+  }
+  EXPECT_EQ(header(none, "Referrer-Policy"), "no-referrer");
+}
+
+TEST_F(BridgeApiTest, TheRightTokenGivesThePageWithoutReferrer) {
+  const auto page = call("GET", "/diem-cau/p1?token=p1-secret");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.contentType.find("text/html"), std::string::npos);
+  EXPECT_NE(page.body.find("lang=\"vi\""), std::string::npos);
+  EXPECT_EQ(page.body.find(kPointToken), std::string::npos) << "the page reads it from its URL";
+  EXPECT_EQ(header(page, "Referrer-Policy"), "no-referrer");
+  EXPECT_EQ(header(page, "Cache-Control"), "no-store");
+  EXPECT_EQ(call("POST", "/diem-cau/p1?token=p1-secret").status, 405);
+  EXPECT_EQ(call("GET", "/diem-cau/p1/x?token=p1-secret").status, 404);
+}
+
+TEST_F(BridgeApiTest, AnOfferNeedsThePointsBearerAndAnSdpBody) {
+  auto r = whep("POST", "/whep/p1", "");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(errorOf(r), "a token is needed: Authorization: Bearer <the point's token>");
+  r = whep("POST", "/whep/p1", "wrong");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(errorOf(r), "the token is not valid for this point");
+  EXPECT_EQ(whep("POST", "/whep/p9").status, 401);
+  EXPECT_EQ(whep("POST", "/whep/p1", kOperator).status, 401);
+  r = whep("POST", "/whep/p1", kPointToken, "application/json");
+  EXPECT_EQ(r.status, 415);
+  EXPECT_EQ(errorOf(r), "a WHEP offer is sent as Content-Type: application/sdp");
+  EXPECT_EQ(whep("POST", "/whep/p1", kPointToken, "").status, 415);
+  r = whep("GET", "/whep/p1");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(header(r, "Allow"), "POST");
+  EXPECT_TRUE(backend.calls.empty()) << "nothing reached the bridge";
+}
+
+TEST_F(BridgeApiTest, ARefusedOfferGetsTheBridgesStatusAndSentence) {
+  backend.whepStart = {400, "the offer has no H.264 video the bridge can send", {}};
+  auto r = whep("POST", "/whep/p1");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(errorOf(r), "the offer has no H.264 video the bridge can send");
+  EXPECT_FALSE(r.deferred);
+  backend.whepStart = {503, "the bridge already serves its 150 viewers", {}};
+  r = whep("POST", "/whep/p1", kPointToken, "application/sdp; charset=utf-8");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(errorOf(r), "the bridge already serves its 150 viewers");
+  EXPECT_EQ(backend.calls,
+            (std::vector<std::string>{"whep p1 from 10.55.0.11", "whep p1 from 10.55.0.11"}));
+}
+
+TEST_F(BridgeApiTest, AnAcceptedOfferIsAnsweredLaterWithTheSessionsLocation) {
+  const auto r = whep("POST", "/whep/p1");
+  ASSERT_TRUE(r.deferred);
+  EXPECT_EQ(backend.lastOffer, kOffer);
+  std::optional<HttpResponse> replied;
+  r.deferred([&](HttpResponse res) { replied = std::move(res); });
+  EXPECT_FALSE(replied) << "no reply before the answer is ready";
+  ASSERT_TRUE(backend.pendingAnswer);
+  backend.pendingAnswer(201, "v=0\r\nanswer\r\n");
+  ASSERT_TRUE(replied);
+  EXPECT_EQ(replied->status, 201);
+  EXPECT_EQ(replied->contentType, "application/sdp");
+  EXPECT_EQ(replied->body, "v=0\r\nanswer\r\n");
+  EXPECT_EQ(header(*replied, "Location"), "/whep/p1/w1");
+}
+
+TEST_F(BridgeApiTest, AnAnswerReadyBeforeTheServerAsksIsKept) {
+  backend.whepStart = {0, {}, "w7"};
+  const auto r = whep("POST", "/whep/p1");
+  ASSERT_TRUE(r.deferred);
+  backend.pendingAnswer(201, "v=0\r\n");
+  std::optional<HttpResponse> replied;
+  r.deferred([&](HttpResponse res) { replied = std::move(res); });
+  ASSERT_TRUE(replied);
+  EXPECT_EQ(replied->status, 201);
+  EXPECT_EQ(header(*replied, "Location"), "/whep/p1/w7");
+}
+
+TEST_F(BridgeApiTest, AnOfferThatFailsLaterGetsAJsonError) {
+  const auto r = whep("POST", "/whep/p1");
+  ASSERT_TRUE(r.deferred);
+  std::optional<HttpResponse> replied;
+  r.deferred([&](HttpResponse res) { replied = std::move(res); });
+  backend.pendingAnswer(500, "the bridge could not produce an answer in time");
+  ASSERT_TRUE(replied);
+  EXPECT_EQ(replied->status, 500);
+  EXPECT_EQ(errorOf(*replied), "the bridge could not produce an answer in time");
+  EXPECT_FALSE(header(*replied, "Location"));
+}
+
+TEST_F(BridgeApiTest, DeleteEndsOnlyThePointsOwnSession) {
+  auto r = whep("DELETE", "/whep/p1/w1", kPointToken, "", "");
+  EXPECT_EQ(r.status, 200);
+  r = whep("DELETE", "/whep/p1/w2", kPointToken, "", "");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(errorOf(r), "no such session of this point");
+  EXPECT_EQ(whep("DELETE", "/whep/p1/w1", "wrong", "", "").status, 401);
+  EXPECT_EQ(whep("POST", "/whep/p1/w1").status, 405);
+  EXPECT_EQ(whep("DELETE", "/whep/p1/w1/x").status, 404);
+  EXPECT_EQ(backend.calls, (std::vector<std::string>{"whep end p1 w1", "whep end p1 w2"}));
+}
+
+TEST_F(BridgeApiTest, SessionsAreForViewersLinksAndEndingForOperatorsOnly) {
+  EXPECT_EQ(call("GET", "/api/bridge").status, 401);
+  EXPECT_EQ(call("GET", "/api/bridge", kViewer).status, 200);
+  EXPECT_EQ(json::parse(call("GET", "/api/bridge", kViewer).body)[0]["session"], "w1");
+
+  EXPECT_EQ(call("GET", "/api/bridge/links").status, 401);
+  const auto viewer = call("GET", "/api/bridge/links", kViewer);
+  EXPECT_EQ(viewer.status, 403);
+  EXPECT_EQ(viewer.body.find(kPointToken), std::string::npos);
+  // A point's token opens its own page, not the list of everyone's links.
+  EXPECT_EQ(call("GET", "/api/bridge/links", kPointToken).status, 401);
+  const auto links = call("GET", "/api/bridge/links", kOperator);
+  EXPECT_EQ(links.status, 200);
+  EXPECT_EQ(json::parse(links.body)[0]["path"], "/diem-cau/p1?token=p1-secret");
+  EXPECT_EQ(call("POST", "/api/bridge/links", kOperator).status, 405);
+
+  EXPECT_EQ(call("POST", "/api/bridge/w1/end").status, 401);
+  EXPECT_EQ(call("POST", "/api/bridge/w1/end", kViewer).status, 403);
+  EXPECT_TRUE(backend.calls.empty());
+  EXPECT_EQ(call("POST", "/api/bridge/w1/end", kOperator).status, 200);
+  EXPECT_EQ(call("POST", "/api/bridge/w9/end", kOperator).status, 404);
+  EXPECT_EQ(call("GET", "/api/bridge/w1/end", kOperator).status, 405);
+  EXPECT_EQ(backend.calls, std::vector<std::string>{"end w1"});
+}
+
 TEST(TargetTest, SplitsDecodesAndRejectsBadEscapes) {
   auto t = api::parseTarget("/api/points/x%C3%A3%201/?limit=5&a=b+c&&flag");
   ASSERT_TRUE(t.valid);
