@@ -457,22 +457,28 @@ HttpResponse ControlApi::bridgeRoute(const HttpRequest& req, const Target& t) {
   if (m != "POST") return methodNotAllowed("POST");
   if (req.contentType.rfind("application/sdp", 0) != 0)
     return error(415, "a WHEP offer is sent as Content-Type: application/sdp");
+  // The answer may come before or after the server asks for it; the Location (which needs
+  // the session id) is added when the response is built, once both are known.
   struct Pending {
     HttpReply reply;
-    std::optional<HttpResponse> early;
+    std::optional<std::pair<int, std::string>> answer;
     std::string location;
+    void finish() {
+      if (!reply || !answer) return;
+      auto [status, body] = std::move(*answer);
+      HttpResponse r = status == 201 ? HttpResponse{201, "application/sdp", std::move(body), {}}
+                                     : error(status, body);
+      if (status == 201) r.headers.emplace_back("Location", location);
+      auto send = std::move(reply);
+      reply = nullptr;
+      answer.reset();
+      send(std::move(r));
+    }
   };
   auto pending = std::make_shared<Pending>();
   auto answer = [pending](int status, std::string body) {
-    HttpResponse r = status == 201 ? HttpResponse{201, "application/sdp", std::move(body), {}}
-                                   : error(status, body);
-    if (status == 201) r.headers.emplace_back("Location", pending->location);
-    if (pending->reply) {
-      auto reply = std::move(pending->reply);
-      reply(std::move(r));
-    } else {
-      pending->early = std::move(r);
-    }
+    pending->answer.emplace(status, std::move(body));
+    if (!pending->location.empty()) pending->finish();
   };
   WhepStart start = backend_.whepOffer(point, req.body, req.remote, answer);
   if (start.status != 0) return error(start.status, start.error);
@@ -480,13 +486,8 @@ HttpResponse ControlApi::bridgeRoute(const HttpRequest& req, const Target& t) {
   HttpResponse later;
   later.status = 201;
   later.deferred = [pending](HttpReply reply) {
-    if (pending->early) {
-      auto r = std::move(*pending->early);
-      pending->early.reset();
-      reply(std::move(r));
-    } else {
-      pending->reply = std::move(reply);
-    }
+    pending->reply = std::move(reply);
+    pending->finish();
   };
   return later;
 }

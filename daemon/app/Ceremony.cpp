@@ -91,6 +91,7 @@ Ceremony::~Ceremony() {
   // The programme pushes into the bridge: it goes first.
   mixer_.reset();
   bridge_.reset();
+  srt_.reset();
 }
 
 bool Ceremony::addOutputs() {
@@ -232,6 +233,10 @@ bool Ceremony::start() {
 
   startBridge();
   startPoints();
+  if (srt_) {
+    const auto tokens = points_->pointTokens();
+    srt_->setTokens({tokens.begin(), tokens.end()});
+  }
 
   // READY only once the operators can reach the daemon.
   if (!startApi()) return false;
@@ -268,6 +273,7 @@ void Ceremony::everySecond() {
   if (stopping_) return;
   mixer_->tick(clock_.now());
   if (bridge_) bridge_->poll();
+  if (srt_) srt_->poll();
   for (const auto& st : mixer_->outputs())
     for (auto& e : outputs_)
       if (e.config.id == st.id) {
@@ -325,6 +331,7 @@ void Ceremony::shutdown(const std::string& why) {
   if (http_) http_->stop();
   if (mixer_) mixer_->stop();
   if (bridge_) bridge_->stop();
+  if (srt_) srt_->stop();
   io_.stop();
 }
 
@@ -680,6 +687,10 @@ void Ceremony::reload() {
   config_.health = std::move(next.health);
   startPoints();
   keepBridgeSessions(sessions);
+  if (srt_) {
+    const auto tokens = points_->pointTokens();
+    srt_->setTokens({tokens.begin(), tokens.end()});
+  }
   publishPoints();
   publishTimeline();
   publishStatus();

@@ -23,6 +23,7 @@
 #include "config/Config.h"
 #include "core/Clock.h"
 #include "pipelines/ProgramMixer.h"
+#include "pipelines/bridge/SrtListener.h"
 #include "pipelines/bridge/WebRtcBridge.h"
 #include "timeline/Rehearsal.h"
 #include "timeline/Timeline.h"
@@ -32,6 +33,7 @@ namespace ceremony {
 
 class Ceremony final : public media::ProgramMixer::Listener,
                        public media::WebRtcBridge::Listener,
+                       public media::SrtListener::Listener,
                        public TimelineRunner::Listener,
                        public api::Backend {
  public:
@@ -56,6 +58,11 @@ class Ceremony final : public media::ProgramMixer::Listener,
   void onViewerConnected(const std::string& sessionId) override;
   void onViewerGone(const std::string& sessionId, const std::string& reason) override;
   void onViewerStats(const media::ViewerStats& stats) override;
+  // media::SrtListener::Listener (daemon/app/CeremonyBridge.cpp)
+  void onCallerJoined(const std::string& sessionId, const std::string& pointId,
+                      const std::string& peer) override;
+  void onCallerLeft(const std::string& sessionId) override;
+  void onCallerStats(const media::SrtCallerStats& stats) override;
 
   // TimelineRunner::Listener
   void onPrepare(const ItemStatus& item) override;
@@ -166,6 +173,7 @@ class Ceremony final : public media::ProgramMixer::Listener,
   std::unique_ptr<ConnectionPoints> points_;
   // The video bridge and, by session, what the API said when each viewer came.
   std::unique_ptr<media::WebRtcBridge> bridge_;
+  std::unique_ptr<media::SrtListener> srt_;  // null without [bridge] srt_listen
   health::BridgeSignals* bridgeSignals();
   std::vector<OutputEntry> outputs_;
   std::deque<nlohmann::json> log_;  // operator commands, outputs, media problems: newest last

@@ -35,7 +35,59 @@ bool Ceremony::startBridge() {
   }
   mixer_->addSink(std::shared_ptr<media::EncodedSink>(bridge_.get(), [](media::EncodedSink*) {}));
   spdlog::info("Cầu truyền hình sẵn sàng: các điểm cầu xem tại /diem-cau/<mã điểm>");
+  if (!config_.bridge.srtListen.empty()) {
+    const auto at = parseListenAddress(config_.bridge.srtListen);
+    srt_ = std::make_unique<media::SrtListener>(io_, *this);
+    if (!at || !srt_->start(at->host, at->port, config_.bridge.srtLatencyMs, &error)) {
+      spdlog::error("Cầu truyền hình SRT không khởi động được: {}", error);
+      logEvent("bridge", "Cầu truyền hình SRT không khởi động được: " + error);
+      srt_.reset();
+    } else {
+      mixer_->addSink(std::shared_ptr<media::EncodedSink>(srt_.get(), [](media::EncodedSink*) {}));
+      spdlog::info("Cầu truyền hình SRT: đầu thu gọi srt://{} (streamid #!::u=<mã điểm>,s=<mã>)",
+                   config_.bridge.srtListen);
+    }
+  }
   return true;
+}
+
+void Ceremony::onCallerJoined(const std::string& sessionId, const std::string& pointId,
+                              const std::string& peer) {
+  auto* signals = bridgeSignals();
+  if (!signals) return;
+  health::BridgeSession s;
+  s.id = sessionId;
+  s.pointId = pointId;
+  s.transport = "srt";
+  s.peer = peer;
+  s.connected = true;
+  s.since = clock_.now();
+  s.lastReport = s.since;
+  signals->update(s);
+  logEvent("bridge", "Điểm cầu «" + pointId + "» đang xem qua SRT (" + sessionId + ") từ " + peer,
+           {{"point", pointId}, {"session", sessionId}});
+  publishPoints();
+}
+
+void Ceremony::onCallerLeft(const std::string& sessionId) {
+  onViewerGone(sessionId, "the SRT caller left");
+}
+
+void Ceremony::onCallerStats(const media::SrtCallerStats& stats) {
+  auto* signals = bridgeSignals();
+  if (!signals) return;
+  for (auto s : signals->sessions())
+    if (s.id == stats.sessionId) {
+      if (stats.bytesSent >= s.bytesSent && s.bytesSent > 0)
+        s.kbps = static_cast<double>(stats.bytesSent - s.bytesSent) * 8.0 / 1000.0;
+      s.bytesSent = stats.bytesSent;
+      // libsrt acknowledges continuously and drops a silent caller after its peer-idle timeout:
+      // while the caller is listed, it is heard.
+      s.lastReport = clock_.now();
+      if (stats.rttMs) s.rttMs = stats.rttMs;
+      if (stats.lossPercent) s.lossPercent = stats.lossPercent;
+      signals->update(s);
+    }
 }
 
 void Ceremony::keepBridgeSessions(const std::vector<health::BridgeSession>& sessions) {
@@ -145,9 +197,9 @@ json Ceremony::bridgeJson(const std::string& pointId) const {
 void Ceremony::bridgeMetrics(std::string& out) const {
   if (!bridge_ || !points_) return;
   auto line = [&](const std::string& s) { out += s + "\n"; };
-  line("# HELP ceremonyd_bridge_viewers Viewers connected to the video bridge.");
+  line("# HELP ceremonyd_bridge_viewers Viewers of the video bridge (WebRTC and SRT).");
   line("# TYPE ceremonyd_bridge_viewers gauge");
-  line("ceremonyd_bridge_viewers " + std::to_string(bridge_->viewers()));
+  line("ceremonyd_bridge_viewers " + std::to_string(points_->bridge().viewers()));
   line("# HELP ceremonyd_bridge_rtt_seconds Round trip to the point's viewer (RTCP).");
   line("# TYPE ceremonyd_bridge_rtt_seconds gauge");
   line("# HELP ceremonyd_bridge_loss_ratio Fraction of packets the point's viewer lost.");

@@ -155,6 +155,10 @@ struct BridgeConfig {
   bool enabled = false;
   int maxViewers = 150;       // a viewer past this gets 503
   int audioBitrateKbps = 64;  // the one Opus encode of the programme's sound
+  // SRT for hardware decoders and VLC: where the one listener waits ("" = no SRT) and the
+  // latency it asks of callers.
+  std::string srtListen;
+  int srtLatencyMs = 200;
   Position pos;
 };
 

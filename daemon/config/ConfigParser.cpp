@@ -983,9 +983,20 @@ class ConfigReader {
     if (auto v = f.boolean("enabled")) b.enabled = *v;
     if (auto v = f.integer("max_viewers", 1, 1000)) b.maxViewers = int(*v);
     if (auto v = f.integer("audio_bitrate_kbps", 16, 256)) b.audioBitrateKbps = int(*v);
+    if (auto v = f.text("srt_listen")) {
+      const auto a = parseListenAddress(*v);
+      if (!a || a->port == 0)
+        ctx_.error(positionOf(*t->get("srt_listen")),
+                   "[bridge] srt_listen " + inQuotes(*v) +
+                       " must be an address and a port, e.g. \"0.0.0.0:9000\"");
+      else
+        b.srtListen = *v;
+    }
+    if (auto v = f.integer("srt_latency_ms", 20, 8000)) b.srtLatencyMs = int(*v);
     // [programme] h264_profile is main or high, both of which browsers decode over WebRTC:
     // the bridge sends the programme's own encode.
-    f.reportUnread({"enabled", "max_viewers", "audio_bitrate_kbps"});
+    f.reportUnread(
+        {"enabled", "max_viewers", "audio_bitrate_kbps", "srt_listen", "srt_latency_ms"});
   }
 
   // -------------------------------------------------------------------------------------

@@ -35,6 +35,9 @@ Commands:
   cut SCENE            cut the programme to SCENE until the next item
   cue NAME             give a manual item's cue (e.g. the launch button)
   points [--down]      the connection points (--down: only those not up)
+  points --links       every point's viewing link for the video bridge, to send to the
+                       communes (operator token: the links carry the points' tokens)
+  bridge               the video bridge's sessions: who watches, round trip, loss
   outputs              the destinations with state and bitrate
   events               recent events, newest first
 
@@ -211,6 +214,38 @@ void showPoints(const json& j) {
               << c.value("maintenance", 0) << " bảo trì, " << c.value("unknown", 0) << " chưa rõ\n";
 }
 
+// One line per point: its name and the link its commune opens (the daemon's own address;
+// behind a proxy, replace the start with the address the communes reach).
+void showLinks(const json& j, const std::string& base) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : j) rows.push_back({text(p, "id"), text(p, "name"), base + text(p, "path")});
+  printTable({"id", "tên", "liên kết xem (gửi riêng cho từng điểm cầu)"}, rows);
+}
+
+void showBridge(const json& j) {
+  std::vector<std::vector<std::string>> rows;
+  auto ms = [](const json& p, const char* k) {
+    return p.contains(k) && p[k].is_number() ? std::to_string(p[k].get<long long>()) + " ms" : "–";
+  };
+  for (const auto& p : j) {
+    std::string loss = "–";
+    if (p.contains("loss_percent") && p["loss_percent"].is_number()) {
+      std::ostringstream o;
+      o.precision(1);
+      o << std::fixed << p["loss_percent"].get<double>() << " %";
+      loss = o.str();
+    }
+    rows.push_back({text(p, "point"), text(p, "session"), text(p, "transport"),
+                    p.value("connected", false) ? "đang xem" : "đang kết nối", ms(p, "rtt_ms"),
+                    loss, p.contains("kbps") ? std::to_string(p.value("kbps", 0)) + " kb/s" : "–",
+                    text(p, "peer", ""), text(p, "since", "")});
+  }
+  printTable(
+      {"điểm cầu", "phiên", "kiểu", "trạng thái", "RTT", "mất gói", "tốc độ", "địa chỉ", "từ lúc"},
+      rows);
+  std::cout << j.size() << " phiên / sessions\n";
+}
+
 void showOutputs(const json& j) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& o : j)
@@ -269,7 +304,7 @@ int main(int argc, char** argv) {
   std::string url = std::getenv("CEREMONYCTL_URL") ? std::getenv("CEREMONYCTL_URL") : "";
   std::string tokenFile =
       std::getenv("CEREMONYCTL_TOKEN_FILE") ? std::getenv("CEREMONYCTL_TOKEN_FILE") : "";
-  bool asJson = false, downOnly = false;
+  bool asJson = false, downOnly = false, links = false;
   std::vector<std::string> words;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -286,6 +321,8 @@ int main(int argc, char** argv) {
       asJson = true;
     } else if (a == "--down") {
       downOnly = true;
+    } else if (a == "--links") {
+      links = true;
     } else if (a == "--url" || a.rfind("--url=", 0) == 0) {
       auto v = value("--url");
       if (!v) return 2;
@@ -354,7 +391,9 @@ int main(int argc, char** argv) {
     method = "POST";
     path = "/api/cue/" + escapePath(*name);
   } else if (cmd == "points") {
-    path = downOnly ? "/api/points?filter=not-up" : "/api/points";
+    path = links ? "/api/bridge/links" : downOnly ? "/api/points?filter=not-up" : "/api/points";
+  } else if (cmd == "bridge") {
+    path = "/api/bridge";
   } else if (cmd == "outputs") {
     path = "/api/outputs";
   } else if (cmd == "events") {
@@ -409,8 +448,12 @@ int main(int argc, char** argv) {
     showStatus(j);
   else if (cmd == "timeline")
     showTimeline(j);
+  else if (cmd == "points" && links)
+    showLinks(j, url);
   else if (cmd == "points")
     showPoints(j);
+  else if (cmd == "bridge")
+    showBridge(j);
   else if (cmd == "outputs")
     showOutputs(j);
   else if (cmd == "events")

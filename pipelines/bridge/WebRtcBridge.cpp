@@ -79,31 +79,30 @@ std::optional<OfferChoice> chooseFromOffer(const std::string& sdp, const std::st
   }
   OfferChoice choice;
   const std::string want = "profile-level-id=" + profileIdc(profile);
-  int fallback = -1;
-  std::size_t fallbackIndex = 0;
   for (std::size_t i = 0; i < media.size(); ++i) {
     const Media& m = media[i];
     if (m.kind == "video" && choice.videoPt < 0) {
+      // Best first: the programme's own profile; then high (a high decoder decodes main);
+      // then any other H.264 of packetization-mode 1 (Firefox offers only constrained
+      // baseline, yet its decoder plays main, as browsers' decoders do).
+      int rank = 0;
       for (const auto& [pt, codec] : m.rtpmap) {
         if (codec.rfind("h264/90000", 0) != 0) continue;
         const auto f = m.fmtp.find(pt);
         const std::string params = f == m.fmtp.end() ? "" : f->second;
         if (params.find("packetization-mode=1") == std::string::npos) continue;
-        if (params.find(want) != std::string::npos) {
+        auto has = [&](const char* p) { return params.find(p) != std::string::npos; };
+        const int r = has(want.c_str())                                          ? 6
+                      : profile == "main" && has("profile-level-id=64")          ? 5
+                      : has("profile-level-id=4d") || has("profile-level-id=64") ? 4
+                      : has("profile-level-id=42e0")                             ? 3
+                      : has("profile-level-id=42")                               ? 2
+                                                                                 : 1;
+        if (r > rank) {
+          rank = r;
           choice.videoPt = pt;
           choice.videoIndex = i;
-          break;
         }
-        // A high-profile decoder also decodes main.
-        if (fallback < 0 && profile == "main" &&
-            params.find("profile-level-id=64") != std::string::npos) {
-          fallback = pt;
-          fallbackIndex = i;
-        }
-      }
-      if (choice.videoPt < 0 && fallback >= 0) {
-        choice.videoPt = fallback;
-        choice.videoIndex = fallbackIndex;
       }
     } else if (m.kind == "audio" && choice.audioPt < 0) {
       for (const auto& [pt, codec] : m.rtpmap)
@@ -115,8 +114,9 @@ std::optional<OfferChoice> chooseFromOffer(const std::string& sdp, const std::st
     }
   }
   if (choice.videoPt < 0) {
-    *error = "the offer has no H.264 video the bridge can send (packetization-mode=1, " + profile +
-             " profile); Chrome, Edge, Firefox and Safari offer it";
+    *error =
+        "the offer has no H.264 video with packetization-mode=1, which the bridge sends; "
+        "Chrome, Edge, Firefox and Safari offer it";
     return std::nullopt;
   }
   return choice;

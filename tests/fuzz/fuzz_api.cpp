@@ -27,7 +27,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (res.status < 200 || res.status > 599) std::abort();
   if (res.body.find("viewer-token-fuzz") != std::string::npos) std::abort();
   if (res.body.find("operator-token-fuzz") != std::string::npos) std::abort();
-  if (res.status >= 400) {
+  // Every refusal says why: in JSON for the API, in a page for a commune's link (/diem-cau/).
+  if (res.status >= 400 && res.contentType.rfind("text/html", 0) == 0) {
+    if (res.body.find("<p>") == std::string::npos) std::abort();
+  } else if (res.status >= 400) {
     auto j = nlohmann::json::parse(res.body, nullptr, false);
     if (!j.is_object() || !j.contains("error")) std::abort();
   }

@@ -92,9 +92,11 @@ TEST(BridgeTest, ChromiumAtAPointPlaysTheProgrammeAndItsLinkIsItsHealth) {
   TempDir dir("bridge");
   NginxRtmp nginx(dir.path(), {});
   nginx.waitReady();
-  const std::string nghiaHanh = randomToken(), baTo = randomToken();
+  const std::string nghiaHanh = randomToken(), baTo = randomToken(), tuNghia = randomToken();
   writeText(dir / "nghia-hanh.token", nghiaHanh + "\n");
   writeText(dir / "ba-to.token", baTo + "\n");
+  writeText(dir / "tu-nghia.token", tuNghia + "\n");
+  const int srtPort = freePorts(1)[0];
   writeText(dir / "ceremony.toml", R"([event]
 title = "Kiểm thử cầu truyền hình"
 date = "2025-07-28"
@@ -132,6 +134,8 @@ directory = "rec"
 
 [bridge]
 max_viewers = 3
+srt_listen = "127.0.0.1:)" + std::to_string(srtPort) +
+                                       R"("
 
 [health]
 interval = "500ms"
@@ -151,6 +155,13 @@ name = "Xã Ba Tơ"
 kind = "xã"
 contact_phone = "0900 000 102"
 probes = [{ kind = "bridge", token_file = "ba-to.token", heartbeat_timeout = "60s" }]
+
+[[points]]
+id = "tu-nghia"
+name = "Xã Tư Nghĩa"
+kind = "xã"
+contact_phone = "0900 000 103"
+probes = [{ kind = "bridge", token_file = "tu-nghia.token", heartbeat_timeout = "60s" }]
 
 [[timeline]]
 id = "mo-dau"
@@ -293,6 +304,43 @@ scene = "xanh"
   EXPECT_TRUE(page->evaluate("window.bridge.state === 'playing'").get<bool>())
       << "the point's own picture stopped while others came and went";
 
+  // --- a hardware decoder calls the SRT listener (ffmpeg as the decoder) ------------------------
+  {
+    const std::string srtUrl = "srt://127.0.0.1:" + std::to_string(srtPort) + "?mode=caller";
+    Process wrong({"ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i",
+                   srtUrl + "&streamid=#!::u=tu-nghia,s=not-its-token", "-t", "2", "-c", "copy",
+                   (dir / "srt-wrong.ts").string()},
+                  ProcessOptions{dir / "srt-wrong.log"});
+    const auto refused = wrong.waitFor(15s);
+    ASSERT_TRUE(refused.has_value()) << "ffmpeg with a wrong stream id still running";
+    EXPECT_NE(*refused, 0) << "a caller with another token was let in";
+    EXPECT_FALSE(std::filesystem::exists(dir / "srt-wrong.ts") &&
+                 std::filesystem::file_size(dir / "srt-wrong.ts") > 0);
+
+    Process decoder({"ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i",
+                     srtUrl + "&streamid=#!::u=tu-nghia,s=" + tuNghia, "-t", "4", "-c", "copy",
+                     (dir / "srt.ts").string()},
+                    ProcessOptions{dir / "srt.log"});
+    json srtPoint;
+    const auto watching = Steady::now() + 5s;
+    for (;;) {
+      srtPoint = api("/api/points/tu-nghia");
+      if (srtPoint["bridge"].is_object() && srtPoint["bridge"].value("transport", "") == "srt")
+        break;
+      ASSERT_LT(Steady::now(), watching) << srtPoint.dump(1) << context();
+      std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_TRUE(srtPoint["bridge"].value("connected", false)) << srtPoint["bridge"];
+    const auto done = decoder.waitFor(20s);
+    ASSERT_TRUE(done.has_value() && *done == 0) << readText(dir / "srt.log");
+    MediaProbe ts(dir.path());
+    const auto info = ts.probe(dir / "srt.ts");
+    EXPECT_EQ(info.videoCodec, "h264");
+    EXPECT_EQ(info.width, 1280);
+    EXPECT_EQ(info.height, 720);
+    EXPECT_EQ(info.audioCodec, "aac");
+  }
+
   // --- the browser dies without a goodbye: the point goes down ---------------------------------
   const auto killed = Steady::now();
   chromium->process().kill();
@@ -321,7 +369,7 @@ scene = "xanh"
   const std::string events = httpRequest(port, "GET", "/api/events?limit=1000", operatorToken).body;
   daemon.signal(SIGTERM);
   ASSERT_TRUE(daemon.waitFor(20s).has_value()) << context();
-  for (const auto& token : {nghiaHanh, baTo}) {
+  for (const auto& token : {nghiaHanh, baTo, tuNghia}) {
     EXPECT_EQ(daemon.log().find(token), std::string::npos) << "a point's token in the log";
     EXPECT_EQ(events.find(token), std::string::npos) << "a point's token in the events";
   }

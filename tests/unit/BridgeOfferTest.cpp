@@ -207,11 +207,26 @@ TEST(BridgeOffer, ChromeWithBaselineProgrammeGetsConstrainedBaselineModeOne) {
   EXPECT_EQ(c->audioPt, 111);
 }
 
-TEST(BridgeOffer, ChromeWithoutHighProfileCannotTakeAHighProgramme) {
-  // This offer lists no 64…: a high-profile programme cannot be sent to it.
+TEST(BridgeOffer, WithoutItsProfileTheProgrammeGoesAsTheBestModeOneEntry) {
+  // This offer lists no 64…: a high programme still goes (browsers' decoders play high), as
+  // the main entry (before baseline, and before High 4:4:4 at 41).
   std::string error;
-  EXPECT_FALSE(chooseFromOffer(kChrome, "high", &error));
-  EXPECT_NE(error.find("high profile"), std::string::npos) << error;
+  auto c = chooseFromOffer(kChrome, "high", &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->videoPt, 116);
+}
+
+TEST(BridgeOffer, RealFirefoxOfferWithOnlyConstrainedBaselineIsServedForMain) {
+  const std::string sdp =
+      "v=0\r\no=mozilla 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+      "m=video 9 UDP/TLS/RTP/SAVPF 120 126 97\r\na=recvonly\r\n"
+      "a=fmtp:126 profile-level-id=42e01f;level-asymmetry-allowed=1;packetization-mode=1\r\n"
+      "a=fmtp:97 profile-level-id=42e01f;level-asymmetry-allowed=1\r\n"
+      "a=rtpmap:120 VP8/90000\r\na=rtpmap:126 H264/90000\r\na=rtpmap:97 H264/90000\r\n";
+  std::string error;
+  auto c = chooseFromOffer(sdp, "main", &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->videoPt, 126);
 }
 
 TEST(BridgeOffer, FirefoxLikeOfferWithUpperCaseHexAndFmtpFirst) {
@@ -235,8 +250,8 @@ TEST(BridgeOffer, OnlyPacketizationModeZeroIsRefusedWithASentence) {
   std::string error;
   EXPECT_FALSE(chooseFromOffer(sdp, "main", &error));
   EXPECT_EQ(error,
-            "the offer has no H.264 video the bridge can send (packetization-mode=1, main "
-            "profile); Chrome, Edge, Firefox and Safari offer it");
+            "the offer has no H.264 video with packetization-mode=1, which the bridge sends; "
+            "Chrome, Edge, Firefox and Safari offer it");
 }
 
 TEST(BridgeOffer, HighProfileOnlyOfferDecodesAMainProgramme) {

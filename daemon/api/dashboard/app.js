@@ -407,7 +407,8 @@
           'div',
           { className: 'tile', 'data-point': point.id, role: 'button', tabindex: '0' },
           el('div', { className: 'name' }),
-          el('div', { className: 'meta' }, el('span', { className: 'latency' }), el('span', { className: 'age' }))
+          el('div', { className: 'meta' }, el('span', { className: 'latency' }), el('span', { className: 'age' })),
+          el('div', { className: 'watch' })
         );
         tiles.set(point.id, tile);
       }
@@ -419,6 +420,11 @@
       tile.querySelector('.latency').textContent =
         point.latency_ms === null || point.latency_ms === undefined ? '—' : point.latency_ms + ' ms';
       tile.querySelector('.age').textContent = ago(point.since);
+      // The video bridge: is the commune watching the ceremony right now?
+      const watch = tile.querySelector('.watch');
+      const b = point.bridge;
+      const watchText = !b ? '' : b.connected ? '▶ đang xem' + (b.loss_percent >= 1 ? ' · mất ' + b.loss_percent + '%' : '') : '… đang vào cầu';
+      if (watch.textContent !== watchText) watch.textContent = watchText;
       tile.title =
         point.name + ': ' + (point.state_label || POINT_STATES[point.state] || point.state) +
         (point.reason ? ' — ' + point.reason : '');
@@ -497,7 +503,19 @@
       row('Loại', p.kind || ''),
       row('Người liên hệ', p.contact_name || '—'),
       row('Điện thoại', phoneLink),
-      p.uplink ? row('Đường truyền', 'nằm trong cảnh báo đường truyền chung') : null
+      p.uplink ? row('Đường truyền', 'nằm trong cảnh báo đường truyền chung') : null,
+      p.bridge
+        ? row(
+            'Cầu truyền hình',
+            (p.bridge.connected ? 'đang xem' : 'đang kết nối') +
+              ' (' + p.bridge.transport + ', từ ' + (p.bridge.peer || '?') + ')' +
+              (p.bridge.rtt_ms !== undefined ? ' · RTT ' + p.bridge.rtt_ms + ' ms' : '') +
+              (p.bridge.loss_percent !== undefined ? ' · mất gói ' + p.bridge.loss_percent + '%' : '') +
+              (p.bridge.kbps ? ' · ' + p.bridge.kbps + ' kb/s' : '')
+          )
+        : p.bridge === null
+          ? row('Cầu truyền hình', el('span', { className: 'muted' }, 'chưa xem'))
+          : null
     );
 
     const probes = el(
