@@ -1494,6 +1494,17 @@ LoadResult parseConfigText(std::string_view text, const std::string& displayName
       result.diagnostics.error(displayName, 0, 0,
                                "the connection points could not be read: " + std::string(e.what()));
     }
+    // A point told to watch over the bridge while the bridge is off would only ever be down.
+    if (!config.bridge.enabled)
+      for (const auto& point : config.health.points)
+        for (const auto& probe : point.probes)
+          if (probe.kind == "bridge")
+            result.diagnostics.warning(
+                probe.origin.file.empty() ? displayName : probe.origin.file, probe.origin.line,
+                probe.origin.column,
+                "điểm cầu \"" + point.id +
+                    "\" xem qua cầu truyền hình nhưng cầu đang tắt (a bridge probe while the "
+                    "bridge is off: add [bridge]); the point will be down");
     result.diagnostics = inLineOrder(result.diagnostics);
     if (!result.diagnostics.hasErrors()) result.config = std::move(config);
   } catch (const std::exception& e) {

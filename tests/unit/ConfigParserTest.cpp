@@ -790,5 +790,33 @@ TEST_F(ConfigParser, BridgeProbeWithItsTokenFileIsAccepted) {
   EXPECT_EQ(probe.tokenFile, (dir_.path() / "tokens/nghia-hanh").string());
 }
 
+TEST_F(ConfigParser, BridgeProbeWithTheBridgeOffIsAWarning) {
+  dir_.write("tokens/nghia-hanh", "p1-secret\n");
+  LoadResult r = parse(withBase(kOneItem) + kBridgePoint +
+                       "probes = [{ kind = \"bridge\", token_file = \"tokens/nghia-hanh\" }]\n");
+  const Diagnostic* d = find(r, "a bridge probe while the bridge is off");
+  ASSERT_NE(d, nullptr) << dump(r);
+  EXPECT_EQ(d->severity, Severity::Warning) << d->format();
+  EXPECT_EQ(d->line, kItemLines + 6) << d->format();
+  EXPECT_TRUE(r.config) << dump(r);
+  // With the bridge on, no such warning.
+  r = parse(withBase(kOneItem) + "[bridge]\n" + kBridgePoint +
+            "probes = [{ kind = \"bridge\", token_file = \"tokens/nghia-hanh\" }]\n");
+  EXPECT_EQ(find(r, "a bridge probe while the bridge is off"), nullptr) << dump(r);
+}
+
+TEST_F(ConfigParser, BridgeSrtListenIsCheckedByLineAndColumn) {
+  LoadResult r = parse(withBase(kOneItem) + "[bridge]\nsrt_listen = \"9000\"\n");
+  const Diagnostic* d = find(r, "[bridge] srt_listen \"9000\" must be an address and a port");
+  ASSERT_NE(d, nullptr) << dump(r);
+  EXPECT_EQ(d->severity, Severity::Error);
+  EXPECT_EQ(d->line, kItemLines + 2);
+  EXPECT_EQ(d->column, 14);
+  r = parse(withBase(kOneItem) + "[bridge]\nsrt_listen = \"0.0.0.0:9000\"\nsrt_latency_ms = 120\n");
+  ASSERT_TRUE(r.config) << dump(r);
+  EXPECT_EQ(r.config->bridge.srtListen, "0.0.0.0:9000");
+  EXPECT_EQ(r.config->bridge.srtLatencyMs, 120);
+}
+
 }  // namespace
 }  // namespace ceremony
