@@ -75,19 +75,14 @@ void Ceremony::onCallerLeft(const std::string& sessionId) {
 
 void Ceremony::onCallerStats(const media::SrtCallerStats& stats) {
   auto* signals = bridgeSignals();
-  if (!signals) return;
-  for (auto s : signals->sessions())
-    if (s.id == stats.sessionId) {
-      if (stats.bytesSent >= s.bytesSent && s.bytesSent > 0)
-        s.kbps = static_cast<double>(stats.bytesSent - s.bytesSent) * 8.0 / 1000.0;
-      s.bytesSent = stats.bytesSent;
-      // libsrt acknowledges continuously and drops a silent caller after its peer-idle timeout:
-      // while the caller is listed, it is heard.
-      s.lastReport = clock_.now();
-      if (stats.rttMs) s.rttMs = stats.rttMs;
-      if (stats.lossPercent) s.lossPercent = stats.lossPercent;
-      signals->update(s);
-    }
+  health::BridgeSession* s = signals ? signals->find(stats.sessionId) : nullptr;
+  if (!s) return;
+  s->sent(stats.bytesSent);
+  // libsrt acknowledges continuously and drops a silent caller after its peer-idle timeout:
+  // while the caller is listed, it is heard.
+  s->lastReport = clock_.now();
+  if (stats.rttMs) s->rttMs = stats.rttMs;
+  if (stats.lossPercent) s->lossPercent = stats.lossPercent;
 }
 
 void Ceremony::keepBridgeSessions(const std::vector<health::BridgeSession>& sessions) {
@@ -246,20 +241,15 @@ void Ceremony::onViewerGone(const std::string& sessionId, const std::string& rea
 
 void Ceremony::onViewerStats(const media::ViewerStats& stats) {
   auto* signals = bridgeSignals();
-  if (!signals) return;
-  for (auto s : signals->sessions())
-    if (s.id == stats.sessionId) {
-      if (stats.bytesSent >= s.bytesSent && s.bytesSent > 0)
-        s.kbps = static_cast<double>(stats.bytesSent - s.bytesSent) * 8.0 / 1000.0;
-      s.bytesSent = stats.bytesSent;
-      s.packetsSent = stats.packetsSent;
-      s.connected = stats.connected;
-      if (stats.freshReport) s.lastReport = clock_.now();
-      if (stats.rttMs) s.rttMs = stats.rttMs;
-      if (stats.lossPercent) s.lossPercent = stats.lossPercent;
-      if (stats.jitterMs) s.jitterMs = stats.jitterMs;
-      signals->update(s);
-    }
+  health::BridgeSession* s = signals ? signals->find(stats.sessionId) : nullptr;
+  if (!s) return;
+  s->sent(stats.bytesSent);
+  s->packetsSent = stats.packetsSent;
+  s->connected = stats.connected;
+  if (stats.freshReport) s->lastReport = clock_.now();
+  if (stats.rttMs) s->rttMs = stats.rttMs;
+  if (stats.lossPercent) s->lossPercent = stats.lossPercent;
+  if (stats.jitterMs) s->jitterMs = stats.jitterMs;
 }
 
 }  // namespace ceremony

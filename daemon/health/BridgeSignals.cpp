@@ -17,6 +17,11 @@ void BridgeSignals::remove(const std::string& sessionId) {
   sessions_.erase(sessionId);
 }
 
+BridgeSession* BridgeSignals::find(const std::string& sessionId) {
+  auto it = sessions_.find(sessionId);
+  return it == sessions_.end() ? nullptr : &it->second;
+}
+
 std::optional<BridgeSession> BridgeSignals::best(const std::string& pointId) const {
   const BridgeSession* best = nullptr;
   for (const auto& [id, s] : sessions_) {

@@ -31,6 +31,13 @@ struct BridgeSession {
   std::uint64_t bytesSent = 0;
   std::uint64_t packetsSent = 0;
   double kbps = 0;  // sent over the last report interval
+
+  // The bytes sent so far, as the statistics say: the rate since the last call.
+  void sent(std::uint64_t totalBytes) {
+    if (bytesSent > 0 && totalBytes >= bytesSent)
+      kbps = static_cast<double>(totalBytes - bytesSent) * 8.0 / 1000.0;
+    bytesSent = totalBytes;
+  }
 };
 
 // Thresholds a bridge session is judged by (daemon/health/README.md).
@@ -48,6 +55,8 @@ class BridgeSignals {
   void expect(const std::string& pointId);
   void update(const BridgeSession& session);
   void remove(const std::string& sessionId);
+  // The session, to change in place; null if there is none.
+  BridgeSession* find(const std::string& sessionId);
 
   // The point's session with the freshest receiver report (a connected one first).
   std::optional<BridgeSession> best(const std::string& pointId) const;

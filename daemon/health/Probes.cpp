@@ -208,28 +208,43 @@ class TcpProbe final : public Probe {
   std::shared_ptr<Attempt> attempt_;
 };
 
-// ---- heartbeat ----------------------------------------------------------------------
+// ---- probes judged from what the daemon already knows (heartbeat, bridge) --------------
 
-class HeartbeatProbe final : public Probe {
+// A probe whose verdict needs no I/O: judged when run, reported from the io_context so that
+// run() never calls back synchronously.
+class JudgedProbe : public Probe {
  public:
-  HeartbeatProbe(const PointConfig& point, const ProbeSpec& spec, ProbeContext& context)
-      : point_(point), spec_(spec), context_(context), alive_(std::make_shared<bool>(true)) {
-    context_.heartbeats.expect(point_.id, readToken(spec_.tokenFile));
-    tokenReadable_ = !readToken(spec_.tokenFile).empty();
-  }
-  ~HeartbeatProbe() override { *alive_ = false; }
-
-  void run(Done done) override {
-    // Judged now, reported from the io_context so run() never calls back synchronously.
+  ~JudgedProbe() override { *alive_ = false; }
+  void run(Done done) final {
     std::optional<ProbeResult> verdict = judge();
-    asio::post(context_.io,
+    asio::post(io_,
                [alive = alive_, verdict = std::move(verdict), done = std::move(done)]() mutable {
                  if (*alive) done(std::move(verdict));
                });
   }
 
+ protected:
+  explicit JudgedProbe(asio::io_context& io) : io_(io) {}
+  // nullopt: nothing to judge yet.
+  virtual std::optional<ProbeResult> judge() const = 0;
+
  private:
-  std::optional<ProbeResult> judge() const {
+  asio::io_context& io_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+// ---- heartbeat ----------------------------------------------------------------------
+
+class HeartbeatProbe final : public JudgedProbe {
+ public:
+  HeartbeatProbe(const PointConfig& point, const ProbeSpec& spec, ProbeContext& context)
+      : JudgedProbe(context.io), point_(point), spec_(spec), context_(context) {
+    context_.heartbeats.expect(point_.id, readToken(spec_.tokenFile));
+    tokenReadable_ = !readToken(spec_.tokenFile).empty();
+  }
+
+ private:
+  std::optional<ProbeResult> judge() const override {
     ProbeResult r = resultFor(point_, spec_, context_.clock);
     if (!tokenReadable_) {
       r.reason = "heartbeat token file unreadable or empty";
@@ -254,29 +269,19 @@ class HeartbeatProbe final : public Probe {
   ProbeSpec spec_;
   ProbeContext& context_;
   bool tokenReadable_ = false;
-  std::shared_ptr<bool> alive_;
 };
 
 // ---- bridge -------------------------------------------------------------------------
 
-class BridgeProbe final : public Probe {
+class BridgeProbe final : public JudgedProbe {
  public:
   BridgeProbe(const PointConfig& point, const ProbeSpec& spec, ProbeContext& context)
-      : point_(point), spec_(spec), context_(context), alive_(std::make_shared<bool>(true)) {
+      : JudgedProbe(context.io), point_(point), spec_(spec), context_(context) {
     if (context_.bridge) context_.bridge->expect(point_.id);
-  }
-  ~BridgeProbe() override { *alive_ = false; }
-
-  void run(Done done) override {
-    std::optional<ProbeResult> verdict = judge();
-    asio::post(context_.io,
-               [alive = alive_, verdict = std::move(verdict), done = std::move(done)]() mutable {
-                 if (*alive) done(std::move(verdict));
-               });
   }
 
  private:
-  std::optional<ProbeResult> judge() const {
+  std::optional<ProbeResult> judge() const override {
     ProbeResult r = resultFor(point_, spec_, context_.clock);
     if (!context_.bridge) {
       r.reason = "the video bridge is off ([bridge] enabled = false)";
@@ -297,7 +302,6 @@ class BridgeProbe final : public Probe {
   PointConfig point_;
   ProbeSpec spec_;
   ProbeContext& context_;
-  std::shared_ptr<bool> alive_;
 };
 
 }  // namespace

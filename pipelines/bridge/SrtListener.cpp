@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "health/Probes.h"  // sameSecret
+#include "pipelines/bridge/EncodedIn.h"
 
 namespace ceremony::media {
 
@@ -21,27 +22,6 @@ std::pair<std::string, std::string> describe(GSocketAddress* addr) {
   const std::string host = ip ? ip : "?";
   g_free(ip);
   return {host + ":" + std::to_string(g_inet_socket_address_get_port(inet)), host};
-}
-
-GstElement* makeIn(const char* name) {
-  GstElement* src = gst_element_factory_make("appsrc", name);
-  if (!src) return nullptr;
-  g_object_set(src, "format", GST_FORMAT_TIME, "handle-segment-change", TRUE, "is-live", FALSE,
-               "block", FALSE, "max-bytes", static_cast<guint64>(4 * 1024 * 1024), nullptr);
-  gst_util_set_object_arg(G_OBJECT(src), "leaky-type", "downstream");
-  return src;
-}
-
-double number(const GstStructure* s, const char* field) {
-  double d = 0;
-  gint64 i64 = 0;
-  guint64 u64 = 0;
-  gint i = 0;
-  if (gst_structure_get_double(s, field, &d)) return d;
-  if (gst_structure_get_int64(s, field, &i64)) return static_cast<double>(i64);
-  if (gst_structure_get_uint64(s, field, &u64)) return static_cast<double>(u64);
-  if (gst_structure_get_int(s, field, &i)) return i;
-  return -1;
 }
 
 }  // namespace
@@ -84,8 +64,8 @@ void SrtListener::setTokens(std::map<std::string, std::string> tokens) {
 bool SrtListener::start(const std::string& host, std::uint16_t port, int latencyMs,
                         std::string* error) {
   pipeline_.reset(GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new("bridge-srt"))));
-  videoIn_ = makeIn("srt-video-in");
-  audioIn_ = makeIn("srt-audio-in");
+  videoIn_ = bridge::makeEncodedIn("srt-video-in");
+  audioIn_ = bridge::makeEncodedIn("srt-audio-in");
   GstElement* parse = gst_element_factory_make("h264parse", nullptr);
   GstElement* aparse = gst_element_factory_make("aacparse", nullptr);
   GstElement* mux = gst_element_factory_make("mpegtsmux", nullptr);
@@ -141,14 +121,7 @@ void SrtListener::stop() {
 }
 
 void SrtListener::pushVideo(GstSample* sample) {
-  if (!videoIn_) return;
-  GstBuffer* buf = gst_sample_get_buffer(sample);
-  if (!buf) return;
-  if (!sawKeyframe_) {
-    if (GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT)) return;
-    sawKeyframe_ = true;
-  }
-  gst_app_src_push_sample(GST_APP_SRC(videoIn_), sample);
+  bridge::pushFromKeyframe(videoIn_, sample, sawKeyframe_);
 }
 
 void SrtListener::pushAudio(GstSample* sample) {
@@ -256,13 +229,12 @@ void SrtListener::poll() {
     out.sessionId = caller.sessionId;
     out.pointId = caller.pointId;
     out.peer = caller.peer;
-    const double rtt = number(s, "rtt-ms");
-    if (rtt >= 0) out.rttMs = rtt;
-    const double sent = number(s, "packets-sent");
-    const double lost = number(s, "packets-sent-lost");
-    if (sent >= 0 && lost >= 0) {
-      const auto sentNow = static_cast<std::uint64_t>(sent);
-      const auto lostNow = static_cast<std::uint64_t>(lost);
+    out.rttMs = bridge::statNumber(s, "rtt-ms");
+    const auto sent = bridge::statNumber(s, "packets-sent");
+    const auto lost = bridge::statNumber(s, "packets-sent-lost");
+    if (sent && lost && *sent >= 0 && *lost >= 0) {
+      const auto sentNow = static_cast<std::uint64_t>(*sent);
+      const auto lostNow = static_cast<std::uint64_t>(*lost);
       if (sentNow > caller.lastSent)
         out.lossPercent = 100.0 *
                           static_cast<double>(lostNow - std::min(lostNow, caller.lastLost)) /
@@ -270,8 +242,8 @@ void SrtListener::poll() {
       caller.lastSent = sentNow;
       caller.lastLost = lostNow;
     }
-    const double bytes = number(s, "bytes-sent");
-    if (bytes >= 0) out.bytesSent = static_cast<std::uint64_t>(bytes);
+    if (const auto bytes = bridge::statNumber(s, "bytes-sent"); bytes && *bytes >= 0)
+      out.bytesSent = static_cast<std::uint64_t>(*bytes);
     listener_.onCallerStats(out);
   }
   gst_structure_free(stats);

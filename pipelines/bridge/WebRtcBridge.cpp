@@ -9,6 +9,8 @@
 #include <gst/webrtc/webrtc.h>
 #include <spdlog/spdlog.h>
 
+#include "pipelines/bridge/EncodedIn.h"
+
 #include <boost/asio/post.hpp>
 #include <sstream>
 
@@ -330,16 +332,6 @@ GstBuffer* forViewer(GstBuffer* shared, GstClockTime runningTime, int pt) {
   return buf;
 }
 
-GstElement* makeIn(const char* name) {
-  GstElement* src = gst_element_factory_make("appsrc", name);
-  if (!src) return nullptr;
-  // As a destination's: caps and the encoder's segment arrive with each sample.
-  g_object_set(src, "format", GST_FORMAT_TIME, "handle-segment-change", TRUE, "is-live", FALSE,
-               "block", FALSE, "max-bytes", static_cast<guint64>(4 * 1024 * 1024), nullptr);
-  gst_util_set_object_arg(G_OBJECT(src), "leaky-type", "downstream");
-  return src;
-}
-
 }  // namespace
 
 // ---- the bridge -------------------------------------------------------------------------
@@ -359,8 +351,8 @@ bool WebRtcBridge::start(GstClock* clock, GstClockTime baseTime, std::string* er
   if (clock) clock_.reset(GST_CLOCK(gst_object_ref(clock)));
   baseTime_ = baseTime;
   pipeline_.reset(GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new("bridge"))));
-  videoIn_ = makeIn("bridge-video-in");
-  audioIn_ = makeIn("bridge-audio-in");
+  videoIn_ = bridge::makeEncodedIn("bridge-video-in");
+  audioIn_ = bridge::makeEncodedIn("bridge-audio-in");
   GstElement* pay = gst_element_factory_make("rtph264pay", "bridge-h264pay");
   GstElement* aacparse = gst_element_factory_make("aacparse", nullptr);
   GstElement* aacdec = gst_element_factory_make("avdec_aac", nullptr);
@@ -435,15 +427,7 @@ void WebRtcBridge::stop() {
 }
 
 void WebRtcBridge::pushVideo(GstSample* sample) {
-  if (!videoIn_) return;
-  GstBuffer* buf = gst_sample_get_buffer(sample);
-  if (!buf) return;
-  // Viewers start at a keyframe; until the first, the packetiser has nothing to do.
-  if (!sawKeyframe_) {
-    if (GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT)) return;
-    sawKeyframe_ = true;
-  }
-  gst_app_src_push_sample(GST_APP_SRC(videoIn_), sample);
+  bridge::pushFromKeyframe(videoIn_, sample, sawKeyframe_);
 }
 
 void WebRtcBridge::pushAudio(GstSample* sample) {
@@ -661,26 +645,6 @@ bool WebRtcBridge::removeViewer(const std::string& sessionId, const std::string&
 
 namespace {
 
-struct StatsRequest {
-  WeakViewer viewer;
-};
-
-double number(const GstStructure* s, const char* field, bool* found) {
-  double d = 0;
-  gint64 i64 = 0;
-  guint64 u64 = 0;
-  gint i = 0;
-  guint u = 0;
-  *found = true;
-  if (gst_structure_get_double(s, field, &d)) return d;
-  if (gst_structure_get_int64(s, field, &i64)) return static_cast<double>(i64);
-  if (gst_structure_get_uint64(s, field, &u64)) return static_cast<double>(u64);
-  if (gst_structure_get_int(s, field, &i)) return i;
-  if (gst_structure_get_uint(s, field, &u)) return u;
-  *found = false;
-  return 0;
-}
-
 void onStats(GstPromise* promise, gpointer data) {
   auto v = static_cast<WeakViewer*>(data)->lock();
   const GstStructure* reply = gst_promise_get_reply(promise);
@@ -697,20 +661,20 @@ void onStats(GstPromise* promise, gpointer data) {
     const GstStructure* s = gst_value_get_structure(value);
     GstWebRTCStatsType type;
     if (!gst_structure_get(s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr)) continue;
-    bool found = false;
+    // The worst of the audio and video reports speaks for the link.
+    auto worst = [&](std::optional<double>& into, const char* field, double scale) {
+      const auto v = bridge::statNumber(s, field);
+      if (v && (!into || *v * scale > *into)) into = *v * scale;
+    };
     if (type == GST_WEBRTC_STATS_REMOTE_INBOUND_RTP) {
-      // The video stream's report speaks for the link (it carries most of the packets).
-      const double rtt = number(s, "round-trip-time", &found);
-      if (found && (!stats.rttMs || rtt * 1000 > *stats.rttMs)) stats.rttMs = rtt * 1000;
-      const double fraction = number(s, "fraction-lost", &found);
-      if (found && (!stats.lossPercent || fraction * 100 > *stats.lossPercent))
-        stats.lossPercent = fraction * 100;
-      const double jitter = number(s, "jitter", &found);
-      if (found && (!stats.jitterMs || jitter * 1000 > *stats.jitterMs))
-        stats.jitterMs = jitter * 1000;
+      worst(stats.rttMs, "round-trip-time", 1000);
+      worst(stats.lossPercent, "fraction-lost", 100);
+      worst(stats.jitterMs, "jitter", 1000);
     } else if (type == GST_WEBRTC_STATS_OUTBOUND_RTP) {
-      stats.bytesSent += static_cast<std::uint64_t>(number(s, "bytes-sent", &found));
-      stats.packetsSent += static_cast<std::uint64_t>(number(s, "packets-sent", &found));
+      stats.bytesSent +=
+          static_cast<std::uint64_t>(bridge::statNumber(s, "bytes-sent").value_or(0));
+      stats.packetsSent +=
+          static_cast<std::uint64_t>(bridge::statNumber(s, "packets-sent").value_or(0));
     }
   }
   gst_promise_unref(promise);
