@@ -23,4 +23,13 @@ struct GstMiniObjectUnref {
 template <typename T>
 using GstMiniPtr = std::unique_ptr<T, GstMiniObjectUnref>;
 
+// Plain GObjects (GIO's sockets and addresses) that are not GstObjects.
+struct GObjectUnref {
+  void operator()(gpointer p) const {
+    if (p) g_object_unref(p);
+  }
+};
+template <typename T>
+using GObjectPtr = std::unique_ptr<T, GObjectUnref>;
+
 }  // namespace ceremony::media

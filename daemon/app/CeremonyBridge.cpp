@@ -21,6 +21,9 @@ bool Ceremony::startBridge() {
   settings.maxViewers = static_cast<std::size_t>(config_.bridge.maxViewers);
   settings.opusBitrateKbps = config_.bridge.audioBitrateKbps;
   settings.h264Profile = config_.format.h264Profile;
+  for (auto [text, into] : {std::pair{&config_.bridge.relayVideo, &settings.relayVideo},
+                            std::pair{&config_.bridge.relayAudio, &settings.relayAudio}})
+    if (const auto a = parseListenAddress(*text)) *into = {a->host, a->port};
   auto* mixer = mixer_.get();
   bridge_ = std::make_unique<media::WebRtcBridge>(settings, io_, *this,
                                                   [mixer] { mixer->requestKeyframe(); });
@@ -199,6 +202,19 @@ void Ceremony::bridgeMetrics(std::string& out) const {
   line("# TYPE ceremonyd_bridge_rtt_seconds gauge");
   line("# HELP ceremonyd_bridge_loss_ratio Fraction of packets the point's viewer lost.");
   line("# TYPE ceremonyd_bridge_loss_ratio gauge");
+  const auto relays = bridge_->relays();
+  if (!relays.empty()) {
+    line("# HELP ceremonyd_bridge_relay_packets_total RTP packets relayed to the media server.");
+    line("# TYPE ceremonyd_bridge_relay_packets_total counter");
+    for (const auto& r : relays)
+      line("ceremonyd_bridge_relay_packets_total{media=\"" + r.media + "\"} " +
+           std::to_string(r.packets));
+    line("# HELP ceremonyd_bridge_relay_dropped_total RTP packets the relay's socket refused.");
+    line("# TYPE ceremonyd_bridge_relay_dropped_total counter");
+    for (const auto& r : relays)
+      line("ceremonyd_bridge_relay_dropped_total{media=\"" + r.media + "\"} " +
+           std::to_string(r.dropped));
+  }
   std::set<std::string> seen;
   for (const auto& s : points_->bridge().sessions()) {
     if (!seen.insert(s.pointId).second) continue;

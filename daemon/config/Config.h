@@ -159,6 +159,9 @@ struct BridgeConfig {
   // latency it asks of callers.
   std::string srtListen;
   int srtLatencyMs = 200;
+  // A media server's RTP mountpoint that fans the programme out further ("" = none):
+  // "host:port" for the H.264 and for the Opus RTP.
+  std::string relayVideo, relayAudio;
   Position pos;
 };
 

@@ -993,10 +993,27 @@ class ConfigReader {
         b.srtListen = *v;
     }
     if (auto v = f.integer("srt_latency_ms", 20, 8000)) b.srtLatencyMs = int(*v);
+    for (auto [key, into] :
+         {std::pair{"relay_video", &b.relayVideo}, std::pair{"relay_audio", &b.relayAudio}}) {
+      auto v = f.text(key);
+      if (!v) continue;
+      const auto a = parseListenAddress(*v);
+      if (!a || a->port == 0 || a->host.empty() || a->host == "0.0.0.0" || a->host == "::")
+        ctx_.error(positionOf(*t->get(key)),
+                   std::string("[bridge] ") + key + " " + inQuotes(*v) +
+                       " must be the media server's address and RTP port, e.g. "
+                       "\"10.0.0.5:5004\"");
+      else
+        *into = *v;
+    }
+    if (b.relayVideo.empty() != b.relayAudio.empty())
+      ctx_.error(b.pos,
+                 "[bridge] relay_video and relay_audio go together: the media server's "
+                 "mountpoint takes the picture and the sound on a port each");
     // [programme] h264_profile is main or high, both of which browsers decode over WebRTC:
     // the bridge sends the programme's own encode.
-    f.reportUnread(
-        {"enabled", "max_viewers", "audio_bitrate_kbps", "srt_listen", "srt_latency_ms"});
+    f.reportUnread({"enabled", "max_viewers", "audio_bitrate_kbps", "srt_listen", "srt_latency_ms",
+                    "relay_video", "relay_audio"});
   }
 
   // -------------------------------------------------------------------------------------

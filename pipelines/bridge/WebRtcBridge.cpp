@@ -13,6 +13,7 @@
 
 #include <boost/asio/post.hpp>
 #include <sstream>
+#include <tuple>
 
 namespace ceremony::media {
 
@@ -404,6 +405,16 @@ bool WebRtcBridge::start(GstClock* clock, GstClockTime baseTime, std::string* er
     pipeline_.reset();
     return false;
   }
+  // A relay that cannot open is said in the log; the bridge's own viewers are served anyway.
+  for (auto [relay, to, what] : {std::tuple{&videoRelay_, &settings_.relayVideo, "video"},
+                                 std::tuple{&audioRelay_, &settings_.relayAudio, "audio"}}) {
+    std::string why;
+    if (to->port > 0 && !relay->open(to->host, to->port, &why))
+      spdlog::error("Cầu truyền hình: không chuyển tiếp {} RTP được tới {}:{}: {}", what, to->host,
+                    to->port, why);
+    else if (to->port > 0)
+      spdlog::info("Cầu truyền hình: chuyển tiếp {} RTP tới {}", what, relay->target());
+  }
   if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     *error = "the video bridge's pipeline does not start";
     gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
@@ -432,6 +443,13 @@ void WebRtcBridge::pushVideo(GstSample* sample) {
 
 void WebRtcBridge::pushAudio(GstSample* sample) {
   if (audioIn_) gst_app_src_push_sample(GST_APP_SRC(audioIn_), sample);
+}
+
+std::vector<RelayStats> WebRtcBridge::relays() const {
+  std::vector<RelayStats> out;
+  for (auto [relay, what] : {std::pair{&videoRelay_, "video"}, std::pair{&audioRelay_, "audio"}})
+    if (relay->isOpen()) out.push_back({what, relay->target(), relay->packets(), relay->dropped()});
+  return out;
 }
 
 std::shared_ptr<const WebRtcBridge::ViewerList> WebRtcBridge::snapshot() const {
@@ -463,6 +481,7 @@ GstFlowReturn WebRtcBridge::onRtpSample(GstElement* sink, gpointer data) {
   if (const GstSegment* seg = gst_sample_get_segment(sample.get());
       seg && GST_CLOCK_TIME_IS_VALID(rt))
     rt = gst_segment_to_running_time(seg, GST_FORMAT_TIME, rt);
+  (video ? self->videoRelay_ : self->audioRelay_).send(buf);
   const auto viewers = self->snapshot();
   for (const auto& v : *viewers) {
     if (!v->open) continue;
@@ -510,6 +529,28 @@ std::optional<std::string> WebRtcBridge::addViewer(const std::string& offerSdp, 
     gst_sdp_message_free(sdp);
     *status = 503;
     *error = "the programme has not produced its first picture yet; try again in a moment";
+    return std::nullopt;
+  }
+  GstMiniPtr<GstCaps> videoWanted(offerCaps(sdp, choice->videoIndex, choice->videoPt));
+  GstMiniPtr<GstCaps> audioWanted(audioCaps ? offerCaps(sdp, choice->audioIndex, choice->audioPt)
+                                            : nullptr);
+  // The encode is labelled with the profile-level-id the offer chose (chooseFromOffer matched
+  // the profile already: main and high decode whatever a browser offers): webrtcbin pairs
+  // the offer's m-line with our stream only if their caps intersect, and the encoder's own
+  // 4d401f does not intersect a browser's 4d001f.
+  if (videoWanted && gst_caps_get_size(videoWanted.get()) > 0) {
+    if (const gchar* level = gst_structure_get_string(gst_caps_get_structure(videoWanted.get(), 0),
+                                                      "profile-level-id"))
+      gst_caps_set_simple(videoCaps.get(), "profile-level-id", G_TYPE_STRING, level, nullptr);
+  }
+  // What webrtcbin could not pair it would still start, and then abort the whole process
+  // (gstwebrtcbin.c asserts a sending transceiver has a stream): refused here instead.
+  if (!videoWanted || !gst_caps_can_intersect(videoWanted.get(), videoCaps.get()) ||
+      (audioCaps &&
+       (!audioWanted || !gst_caps_can_intersect(audioWanted.get(), audioCaps.get())))) {
+    gst_sdp_message_free(sdp);
+    *status = 400;
+    *error = "the offer's H.264 or Opus parameters do not match what the bridge sends";
     return std::nullopt;
   }
 

@@ -8,6 +8,7 @@
 //                                                    │ copy-on-write list of viewers
 //        viewer w1: appsrc (video), appsrc (audio) ─► webrtcbin   [its own pipeline]
 //        viewer w2: …
+//        relay (optional): the same RTP over UDP to a media server that fans it out further
 //
 // Each viewer is a pipeline of its own fed through appsrc, so a viewer that stalls, fails
 // or goes away never holds up the packetiser, the other viewers or the programme. Packets
@@ -35,6 +36,7 @@
 
 #include "pipelines/EncodedSink.h"
 #include "pipelines/GstPtr.h"
+#include "pipelines/bridge/RtpRelay.h"
 
 namespace ceremony::media {
 
@@ -42,6 +44,19 @@ struct BridgeSettings {
   std::size_t maxViewers = 150;
   int opusBitrateKbps = 64;
   std::string h264Profile = "main";  // what the programme encodes: the offer must decode it
+  // Where the same RTP goes once more, to a media server's RTP mountpoint (port 0: nowhere).
+  struct Relay {
+    std::string host;
+    int port = 0;
+  };
+  Relay relayVideo, relayAudio;
+};
+
+// What a relay has sent (for /metrics).
+struct RelayStats {
+  std::string media;  // "video" or "audio"
+  std::string target;
+  std::uint64_t packets = 0, dropped = 0;
 };
 
 // One viewer's link as webrtcbin's statistics tell it (RTCP receiver reports).
@@ -92,6 +107,7 @@ class WebRtcBridge final : public EncodedSink {
   // listener) and ends the ones whose connection failed.
   void poll();
   std::size_t viewers() const { return viewers_.size(); }
+  std::vector<RelayStats> relays() const;
   Listener& listener() { return listener_; }
 
   struct Viewer;  // one viewer's pipeline (WebRtcBridge.cpp)
@@ -115,6 +131,7 @@ class WebRtcBridge final : public EncodedSink {
   GstElement* audioIn_ = nullptr;
   GstElement* videoRtp_ = nullptr;
   GstElement* audioRtp_ = nullptr;
+  RtpRelay videoRelay_, audioRelay_;
   GstPtr<GstClock> clock_;
   GstClockTime baseTime_ = 0;
   std::atomic<bool> sawKeyframe_{false};

@@ -9,6 +9,10 @@
 //   - viewers joining and leaving repeatedly cost the programme no frame (the recording has no
 //     gap) and the RTMP destination (nginx-rtmp, Facebook's stand-in) no reconnect;
 //   - when the browser dies (no goodbye), the point goes down within the promised time;
+//   - WHEP clients that are not browsers (a strict main-profile offer, a baseline-only one)
+//     decode the programme too, and the daemon survives them;
+//   - the programme relayed once to Janus (the tier a national event fans out from) plays
+//     through Janus at the programme's size;
 //   - the points' tokens appear nowhere in the daemon's log or event list.
 
 #include <gtest/gtest.h>
@@ -21,7 +25,9 @@
 #include <vector>
 
 #include "HealthPeers.h"
+#include "support/BridgeViewer.h"
 #include "support/HeadlessChromium.h"
+#include "support/JanusServer.h"
 #include "support/MediaProbe.h"
 #include "support/NginxRtmp.h"
 
@@ -92,6 +98,8 @@ TEST(BridgeTest, ChromiumAtAPointPlaysTheProgrammeAndItsLinkIsItsHealth) {
   TempDir dir("bridge");
   NginxRtmp nginx(dir.path(), {});
   nginx.waitReady();
+  JanusServer janus(dir.path());
+  ASSERT_TRUE(janus.waitReady()) << tailOf(janus.process().log(), 20);
   const std::string nghiaHanh = randomToken(), baTo = randomToken(), tuNghia = randomToken();
   writeText(dir / "nghia-hanh.token", nghiaHanh + "\n");
   writeText(dir / "ba-to.token", baTo + "\n");
@@ -135,6 +143,10 @@ directory = "rec"
 [bridge]
 max_viewers = 3
 srt_listen = "127.0.0.1:)" + std::to_string(srtPort) +
+                                       R"("
+relay_video = "127.0.0.1:)" + std::to_string(janus.videoPort()) +
+                                       R"("
+relay_audio = "127.0.0.1:)" + std::to_string(janus.audioPort()) +
                                        R"("
 
 [health]
@@ -339,6 +351,58 @@ scene = "xanh"
     EXPECT_EQ(info.width, 1280);
     EXPECT_EQ(info.height, 720);
     EXPECT_EQ(info.audioCodec, "aac");
+  }
+
+  // --- WHEP clients that are not browsers ------------------------------------------------------
+  // A strict offer of main (4d001f without level-asymmetry, as GStreamer or OBS make it) once
+  // aborted the daemon inside webrtcbin; a constrained-baseline-only offer (as Firefox can
+  // make it) is served the same encode.
+  auto expectPlayed = [&](BridgeViewer& v, const std::string& what) {
+    const auto status = v.waitFor(30s);
+    ASSERT_TRUE(status.has_value()) << what << " still running\n" << v.text();
+    EXPECT_EQ(*status, 0) << what << "\n" << v.text();
+    EXPECT_EQ(v.joined(), 1u) << what << "\n" << v.text();
+    const json last = v.lastStats(0);
+    // 2 s of watching at 30 fps after the first picture.
+    EXPECT_GE(last.value("frames", 0), 45) << what << " " << last;
+    EXPECT_EQ(last.value("width", 0), 1280) << what << " " << last;
+    EXPECT_EQ(last.value("height", 0), 720) << what << " " << last;
+    EXPECT_GT(last.value("audio", 0), 0) << what << ": no sound " << last;
+    for (const auto& e : v.events("joined"))
+      std::cout << "[ bridge   ] " << what << ": first picture " << e.value("join_ms", 0)
+                << " ms after it started, " << last.value("frames", 0) << " decoded\n";
+  };
+  {
+    const std::string whep = "http://127.0.0.1:" + std::to_string(port) + "/whep/ba-to";
+    const std::vector<std::string> common{"--whep",
+                                          whep,
+                                          "--token-file",
+                                          (dir / "ba-to.token").string(),
+                                          "--decode",
+                                          "--seconds",
+                                          "2",
+                                          "--stats-ms",
+                                          "500"};
+    auto with = [&](std::vector<std::string> extra) {
+      extra.insert(extra.begin(), common.begin(), common.end());
+      return extra;
+    };
+    BridgeViewer strictMain(dir, "whep-main", with({"--profile-level-id", "4d001f"}));
+    BridgeViewer baselineOnly(dir, "whep-baseline", with({"--profile-level-id", "42e01f"}));
+    expectPlayed(strictMain, "a strict main-profile WHEP offer");
+    expectPlayed(baselineOnly, "a baseline-only WHEP offer");
+    ASSERT_TRUE(daemon.running()) << context();
+  }
+
+  // --- the national tier: the programme pushed once to Janus, which fans it out ---------------
+  {
+    BridgeViewer viaJanus(dir, "janus",
+                          {"--janus", janus.api(), "--mountpoint", "1", "--decode", "--seconds",
+                           "2", "--stats-ms", "500"});
+    expectPlayed(viaJanus, "a viewer of Janus's streaming mountpoint");
+    const std::string relayed = httpRequest(port, "GET", "/metrics").body;
+    EXPECT_NE(relayed.find("ceremonyd_bridge_relay_packets_total{media=\"video\"}"),
+              std::string::npos);
   }
 
   // --- the browser dies without a goodbye: the point goes down ---------------------------------

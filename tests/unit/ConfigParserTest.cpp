@@ -818,5 +818,25 @@ TEST_F(ConfigParser, BridgeSrtListenIsCheckedByLineAndColumn) {
   EXPECT_EQ(r.config->bridge.srtLatencyMs, 120);
 }
 
+TEST_F(ConfigParser, BridgeRelayIsAMediaServersAddressAndPortsGoInPairs) {
+  LoadResult r =
+      parse(withBase(kOneItem) +
+            "[bridge]\nrelay_video = \"0.0.0.0:5004\"\nrelay_audio = \"10.0.0.5:5002\"\n");
+  const Diagnostic* d = find(r, "[bridge] relay_video \"0.0.0.0:5004\" must be the media server");
+  ASSERT_NE(d, nullptr) << dump(r);
+  EXPECT_EQ(d->severity, Severity::Error);
+  EXPECT_EQ(d->line, kItemLines + 2);
+  EXPECT_EQ(d->column, 15);
+  EXPECT_FALSE(r.config);
+  r = parse(withBase(kOneItem) + "[bridge]\nrelay_video = \"10.0.0.5:5004\"\n");
+  EXPECT_NE(find(r, "relay_video and relay_audio go together"), nullptr) << dump(r);
+  EXPECT_FALSE(r.config);
+  r = parse(withBase(kOneItem) +
+            "[bridge]\nrelay_video = \"10.0.0.5:5004\"\nrelay_audio = \"10.0.0.5:5002\"\n");
+  ASSERT_TRUE(r.config) << dump(r);
+  EXPECT_EQ(r.config->bridge.relayVideo, "10.0.0.5:5004");
+  EXPECT_EQ(r.config->bridge.relayAudio, "10.0.0.5:5002");
+}
+
 }  // namespace
 }  // namespace ceremony
