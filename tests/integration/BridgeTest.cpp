@@ -19,7 +19,6 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,6 +29,7 @@
 #include "support/JanusServer.h"
 #include "support/MediaProbe.h"
 #include "support/NginxRtmp.h"
+#include "support/RandomToken.h"
 
 namespace ceremony::testing {
 namespace {
@@ -37,14 +37,6 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 using Steady = std::chrono::steady_clock;
-
-std::string randomToken() {
-  std::random_device rd;
-  static const char* alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-  std::string t;
-  for (int i = 0; i < 32; ++i) t += alphabet[rd() % 57];
-  return t;
-}
 
 std::int64_t wallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

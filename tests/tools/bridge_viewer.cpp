@@ -25,7 +25,8 @@
 //    "max_gap_ms":…}                                 max_gap_ms: longest wait between two
 //                                                     pictures since the last stats line
 // A WHEP session is ended with DELETE on the way out. Tokens are read from files and never
-// printed. Every wait is bounded: an answer within 10 s, ICE gathering within 2 s.
+// printed. Every wait is bounded: an answer within 10 s (a 503 tried again for 10 s), ICE
+// gathering within 2 s.
 
 #include <curl/curl.h>
 #include <glib-unix.h>
@@ -268,7 +269,13 @@ std::optional<std::string> joinWhep(Viewer* v, const std::string& url, const std
   }
   if (!describeLocally(v->webrtc, "offer")) return "no offer from webrtcbin";
   const std::string sdp = localSdpGathered(v->webrtc);
-  const auto r = http("POST", url, sdp, "application/sdp", token);
+  // 503 is "not yet" (the programme's first picture, or a full bridge): tried again for
+  // 10 s, as the point's page does.
+  auto r = http("POST", url, sdp, "application/sdp", token);
+  for (int again = 0; r.status == 503 && again < 20; ++again) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    r = http("POST", url, sdp, "application/sdp", token);
+  }
   v->answerMs = std::lround(msSince(v->start));
   if (r.status != 201)
     return "WHEP answered " + (r.status ? std::to_string(r.status) : "nothing") + ": " +
