@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
-#include "pipelines/EncodedSink.h"
 #include "pipelines/GstPtr.h"
+#include "pipelines/outputs/EncodedSink.h"
 
 namespace ceremony::media {
 

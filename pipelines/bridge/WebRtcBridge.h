@@ -34,9 +34,9 @@
 #include <string>
 #include <vector>
 
-#include "pipelines/EncodedSink.h"
 #include "pipelines/GstPtr.h"
 #include "pipelines/bridge/RtpRelay.h"
+#include "pipelines/outputs/EncodedSink.h"
 
 namespace ceremony::media {
 

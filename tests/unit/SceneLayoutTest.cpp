@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "pipelines/SceneLayout.h"
+#include "pipelines/programme/SceneLayout.h"
 
 namespace ceremony::media {
 

@@ -23,9 +23,10 @@
 #include <vector>
 
 #include "config/Config.h"
-#include "pipelines/EncodedOutput.h"
 #include "pipelines/GstPtr.h"
-#include "pipelines/SceneLayout.h"
+#include "pipelines/outputs/EncodedOutput.h"
+#include "pipelines/programme/LiveInput.h"
+#include "pipelines/programme/SceneLayout.h"
 
 namespace ceremony::media {
 
@@ -124,43 +125,26 @@ class ProgramMixer {
     GstClockTime runningTime;
     SceneLayout layout;
   };
-  // What streaming threads know of a watched input. The probes on its bin's pads carry the
-  // bin's generation: a bin being replaced cannot speak for its successor.
-  struct Watch {
-    std::string id;
-    std::string key;  // sourceKey(id)
-    gint64 timeoutUs = 1000000;
-    std::atomic<unsigned> generation{0};
-    std::atomic<gint64> lastFrameUs{0};  // monotonic, last frame of the current generation
-    gint64 lostAtUs = 0;                 // under mutex_
-  };
   // io_context only: an input's state and its pending rebuild.
   struct Input {
     InputStatus status;
-    SourceConfig source;           // a copy: what the input is rebuilt from
-    std::shared_ptr<Watch> watch;  // null for generated sources
-    GstPtr<GstElement> pipeline;   // a live input's own pipeline
+    SourceConfig source;                // a copy: what the input is rebuilt from
+    std::shared_ptr<InputWatch> watch;  // null for generated sources
+    LiveInputPipeline pipeline;         // a live input's own pipeline
     int attempt = 0;
     std::shared_ptr<boost::asio::steady_timer> restart;
   };
 
   bool build(std::string* error);
   bool addLayer(const std::string& key, GstElement* bin, bool dynamic, std::string* error);
-  GstElement* makeSourceBin(const SourceConfig& source, std::string* error);
   GstElement* makeSlateBin(const std::string& sceneId, const SlateConfig& slate);
-  // A card drawn once and repeated live: `title` at the top, `text` in the middle.
-  GstElement* makeCardBin(const std::string& binName, const std::string& title,
-                          const std::string& text, const std::string& background,
-                          GstElement** countdown, GstElement** liveTitle);
-  void watch(GstElement* bin, const std::shared_ptr<Watch>& watch);
   // Streaming threads: a watched input lost its signal / has frames again.
-  void inputLost(Watch& w, gint64 nowUs, const std::string& reason, bool rebuild);
+  void inputLost(InputWatch& w, gint64 nowUs, const std::string& reason, bool rebuild);
   void checkInputs();  // on the compositor's thread, before each frame
   // io_context thread.
   void onInputLost(const std::string& id, const std::string& reason, bool rebuild);
   void onInputBack(const std::string& id);
   void restartInput(const std::string& id);
-  GstElement* makeInterBin(const SourceConfig& source);
   std::string interChannel(const std::string& sourceId) const;
   bool startInputPipeline(Input& input, std::string* error);
   // Returns what says the old pipeline has stopped (null if there was none).
@@ -171,7 +155,6 @@ class ProgramMixer {
   void reapFinished();  // joins the stop threads that are done
   void reportInput(Input& input, InputState state, const std::string& reason);
   void clipFailed(const std::string& itemId, const std::string& reason);
-  GstElement* makeClipBin(const std::string& itemId, const ClipConfig& clip, std::string* error);
   void removeLayer(const std::string& key);
   GstClockTime runningTimeAt(WallTime at) const;
   void applyVideo(GstClockTime runningTime);
@@ -209,7 +192,7 @@ class ProgramMixer {
   std::set<std::string> lost_;  // layers with no picture: their stand-in card shows
   bool videoDirty_ = false;
   bool audioDirty_ = false;
-  std::vector<std::shared_ptr<Watch>> watches_;  // fixed once built
+  std::vector<std::shared_ptr<InputWatch>> watches_;  // fixed once built
   std::vector<std::shared_ptr<EncodedOutput>> outputs_;
   std::vector<std::shared_ptr<EncodedSink>> sinks_;  // the bridge
   GstElement* videoEncoder_ = nullptr;               // owned by pipeline_

@@ -1,4 +1,4 @@
-#include "pipelines/SceneLayout.h"
+#include "pipelines/programme/SceneLayout.h"
 
 namespace ceremony::media {
 

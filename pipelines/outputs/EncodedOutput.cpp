@@ -1,4 +1,4 @@
-#include "pipelines/EncodedOutput.h"
+#include "pipelines/outputs/EncodedOutput.h"
 
 #include <gst/app/gstappsrc.h>
 #include <spdlog/spdlog.h>

@@ -13,8 +13,8 @@
 #include <string>
 
 #include "config/Config.h"
-#include "pipelines/EncodedSink.h"
 #include "pipelines/GstPtr.h"
+#include "pipelines/outputs/EncodedSink.h"
 
 namespace ceremony::media {
 

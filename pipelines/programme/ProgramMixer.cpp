@@ -1,4 +1,10 @@
-#include "pipelines/ProgramMixer.h"
+#include "pipelines/programme/ProgramMixer.h"
+
+#include "pipelines/programme/Cards.h"
+#include "pipelines/programme/Encoder.h"
+#include "pipelines/programme/LiveInput.h"
+#include "pipelines/programme/MediaBins.h"
+#include "pipelines/programme/SourceBins.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/video/video.h>
@@ -13,118 +19,7 @@
 
 namespace ceremony::media {
 
-namespace {
-
-GstElement* make(const char* factory, const char* name = nullptr) {
-  return gst_element_factory_make(factory, name);
-}
-
-GstCaps* rawVideoCaps(const ProgrammeFormat& f, bool withFormat, bool withRate = true) {
-  GstCaps* caps =
-      gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, f.width, "height", G_TYPE_INT,
-                          f.height, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
-  if (withRate) gst_caps_set_simple(caps, "framerate", GST_TYPE_FRACTION, f.fps, 1, nullptr);
-  if (withFormat) gst_caps_set_simple(caps, "format", G_TYPE_STRING, "I420", nullptr);
-  return caps;
-}
-
-// Frames a second of the generated cards (slates, stand-ins): see makeCardBin.
-constexpr int kCardFps = 5;
-
-GstCaps* rawAudioCaps(const ProgrammeFormat& f) {
-  return gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "F32LE", "layout",
-                             G_TYPE_STRING, "interleaved", "rate", G_TYPE_INT, f.audioRate,
-                             "channels", G_TYPE_INT, f.audioChannels, nullptr);
-}
-
-GstElement* capsfilter(GstCaps* caps) {
-  GstElement* e = make("capsfilter");
-  g_object_set(e, "caps", caps, nullptr);
-  gst_caps_unref(caps);
-  return e;
-}
-
-guint argbFromHex(const std::string& hex) {
-  unsigned rgb = 0x7a0c0c;
-  if (hex.size() == 7 && hex[0] == '#') rgb = std::stoul(hex.substr(1), nullptr, 16);
-  return 0xff000000u | rgb;
-}
-
-void ghost(GstElement* bin, GstElement* inner, const char* padName, const char* ghostName) {
-  GstPtr<GstPad> target(gst_element_get_static_pad(inner, padName));
-  gst_element_add_pad(bin, gst_ghost_pad_new(ghostName, target.get()));
-}
-
-// A raw video and a raw audio source, each held to the programme's format, as the bin's
-// "video" and "audio" pads (test sources, generated clips, the live inputs' side).
-void addVideoAndAudio(GstElement* bin, GstElement* video, GstElement* audio,
-                      const ProgrammeFormat& f) {
-  GstElement* vcaps = capsfilter(rawVideoCaps(f, true));
-  GstElement* acaps = capsfilter(rawAudioCaps(f));
-  gst_bin_add_many(GST_BIN(bin), video, vcaps, audio, acaps, nullptr);
-  gst_element_link(video, vcaps);
-  gst_element_link(audio, acaps);
-  ghost(bin, vcaps, "src", "video");
-  ghost(bin, acaps, "src", "audio");
-}
-
-// Raw video of any size/format → the programme's size (keeping the aspect ratio). The frame
-// rate stays the source's own (a 25 fps camera or clip): the mixer resamples it in time.
-// Returns {first, last} of the chain, added to `bin`.
-std::pair<GstElement*, GstElement*> videoNormaliser(GstElement* bin, const ProgrammeFormat& f) {
-  GstElement* convert = make("videoconvert");
-  GstElement* scale = make("videoscale");
-  g_object_set(scale, "add-borders", TRUE, nullptr);
-  GstElement* caps = capsfilter(rawVideoCaps(f, false, false));
-  gst_bin_add_many(GST_BIN(bin), convert, scale, caps, nullptr);
-  gst_element_link_many(convert, scale, caps, nullptr);
-  return {convert, caps};
-}
-
-std::pair<GstElement*, GstElement*> audioNormaliser(GstElement* bin, const ProgrammeFormat& f) {
-  GstElement* convert = make("audioconvert");
-  GstElement* resample = make("audioresample");
-  GstElement* caps = capsfilter(rawAudioCaps(f));
-  gst_bin_add_many(GST_BIN(bin), convert, resample, caps, nullptr);
-  gst_element_link_many(convert, resample, caps, nullptr);
-  return {convert, caps};
-}
-
-// decodebin/uridecodebin pads appear later: link each to the matching normaliser.
-struct DynamicLink {
-  GstElement* video;
-  GstElement* audio;
-};
-void onDecodedPad(GstElement*, GstPad* pad, gpointer data) {
-  auto* link = static_cast<DynamicLink*>(data);
-  GstMiniPtr<GstCaps> caps(gst_pad_get_current_caps(pad));
-  if (!caps) caps.reset(gst_pad_query_caps(pad, nullptr));
-  if (!caps || gst_caps_is_empty(caps.get())) return;
-  const char* name = gst_structure_get_name(gst_caps_get_structure(caps.get(), 0));
-  GstElement* target = g_str_has_prefix(name, "video/")   ? link->video
-                       : g_str_has_prefix(name, "audio/") ? link->audio
-                                                          : nullptr;
-  if (!target) return;
-  GstPtr<GstPad> sink(gst_element_get_static_pad(target, "sink"));
-  if (!gst_pad_is_linked(sink.get())) gst_pad_link(pad, sink.get());
-}
-
-// The background of stand-in cards (a lost input, a clip that cannot play): plain grey,
-// unlike any slate of the ceremony.
-const std::string kCardGrey = "#3a3a3a";
-
-std::string formatCountdown(long long seconds) {
-  if (seconds <= 0) return "";
-  char buf[64];
-  if (seconds >= 3600)
-    std::snprintf(buf, sizeof buf, "Bắt đầu sau %lld:%02lld:%02lld", seconds / 3600,
-                  seconds / 60 % 60, seconds % 60);
-  else
-    std::snprintf(buf, sizeof buf, "Bắt đầu sau %02lld:%02lld", seconds / 60, seconds % 60);
-  return buf;
-}
-
-}  // namespace
+using namespace bins;
 
 const char* toString(InputState s) {
   switch (s) {
@@ -151,199 +46,11 @@ ProgramMixer::~ProgramMixer() {
   }
 }
 
-GstElement* ProgramMixer::makeSourceBin(const SourceConfig& s, std::string* error) {
-  const auto& f = config_.format;
-  GstElement* bin = gst_bin_new(("source-" + s.id).c_str());
-  switch (s.kind) {
-    case SourceKind::Test: {
-      GstElement* v = make("videotestsrc");
-      gst_util_set_object_arg(G_OBJECT(v), "pattern", s.pattern.c_str());
-      g_object_set(v, "is-live", TRUE, nullptr);
-      GstElement* a = make("audiotestsrc");
-      g_object_set(a, "is-live", TRUE, "freq", s.toneHz, "volume", 0.2, "samplesperbuffer",
-                   f.audioRate / 50, nullptr);
-      if (s.toneHz <= 0) gst_util_set_object_arg(G_OBJECT(a), "wave", "silence");
-      addVideoAndAudio(bin, v, a, f);
-      return bin;
-    }
-    case SourceKind::Uri:
-    case SourceKind::Image: {
-      auto [vfirst, vlast] = videoNormaliser(bin, f);
-      GstElement* decode = nullptr;
-      auto* link = new DynamicLink{vfirst, nullptr};
-      if (s.kind == SourceKind::Uri) {
-        decode = make("uridecodebin");
-        g_object_set(decode, "uri", s.uri.c_str(), nullptr);
-        // srtsrc waits on its socket without end by default, so stopping it on a dead
-        // connection waits for SRT's 5 s peer-idle timeout: let it look up every 100 ms.
-        g_signal_connect(decode, "source-setup",
-                         G_CALLBACK(+[](GstElement*, GstElement* source, gpointer) {
-                           GstElementFactory* factory = gst_element_get_factory(source);
-                           if (factory && g_str_equal(GST_OBJECT_NAME(factory), "srtsrc"))
-                             g_object_set(source, "poll-timeout", 100, nullptr);
-                         }),
-                         nullptr);
-        gst_bin_add(GST_BIN(bin), decode);
-        auto [afirst, alast] = audioNormaliser(bin, f);
-        link->audio = afirst;
-        ghost(bin, alast, "src", "audio");
-        ghost(bin, vlast, "src", "video");
-      } else {
-        // A still: decoded once, then repeated as a live stream of frames.
-        GstElement* file = make("filesrc");
-        g_object_set(file, "location", s.path.c_str(), nullptr);
-        decode = make("decodebin");
-        GstElement* freeze = make("imagefreeze");
-        g_object_set(freeze, "is-live", TRUE, nullptr);
-        GstElement* rate = capsfilter(rawVideoCaps(f, false));
-        gst_bin_add_many(GST_BIN(bin), file, decode, freeze, rate, nullptr);
-        gst_element_link(file, decode);
-        gst_element_link_many(vlast, freeze, rate, nullptr);
-        ghost(bin, rate, "src", "video");
-      }
-      g_signal_connect_data(
-          decode, "pad-added", G_CALLBACK(onDecodedPad), link,
-          [](gpointer data, GClosure*) { delete static_cast<DynamicLink*>(data); },
-          GConnectFlags(0));
-      return bin;
-    }
-    case SourceKind::Launch: {
-      GError* err = nullptr;
-      GstElement* v = gst_parse_bin_from_description(s.videoLaunch.c_str(), TRUE, &err);
-      if (!v) {
-        *error = "source " + s.id + ": " + (err ? err->message : "bad launch fragment");
-        if (err) g_error_free(err);
-        gst_object_unref(bin);
-        return nullptr;
-      }
-      auto [vfirst, vlast] = videoNormaliser(bin, f);
-      gst_bin_add(GST_BIN(bin), v);
-      gst_element_link(v, vfirst);
-      ghost(bin, vlast, "src", "video");
-      if (!s.audioLaunch.empty()) {
-        GstElement* a = gst_parse_bin_from_description(s.audioLaunch.c_str(), TRUE, &err);
-        if (!a) {
-          *error = "source " + s.id + ": " + (err ? err->message : "bad audio fragment");
-          if (err) g_error_free(err);
-          gst_object_unref(bin);
-          return nullptr;
-        }
-        auto [afirst, alast] = audioNormaliser(bin, f);
-        gst_bin_add(GST_BIN(bin), a);
-        gst_element_link(a, afirst);
-        ghost(bin, alast, "src", "audio");
-      }
-      return bin;
-    }
-  }
-  return bin;
-}
-
-GstElement* ProgramMixer::makeCardBin(const std::string& binName, const std::string& title,
-                                      const std::string& text, const std::string& background,
-                                      GstElement** countdown, GstElement** liveTitle) {
-  const auto& f = config_.format;
-  GstElement* bin = gst_bin_new(binName.c_str());
-  // The card is drawn once (one frame: background, title, text) and repeated live by
-  // imagefreeze; only the countdown is drawn per frame, and only while it shows something.
-  // Every card runs all the time, on air or not: drawn per frame, the pre-show card alone
-  // cost ~0.13 CPU-s/s for the whole ceremony (tests/bench/README.md, "Media").
-  GstElement* bg = make("videotestsrc");
-  gst_util_set_object_arg(G_OBJECT(bg), "pattern", "solid-color");
-  g_object_set(bg, "num-buffers", 1, "foreground-color", argbFromHex(background), nullptr);
-  GstElement* caps = capsfilter(rawVideoCaps(f, true));
-  GstElement* freeze = make("imagefreeze");
-  g_object_set(freeze, "is-live", TRUE, nullptr);
-  // A still needs no 30 frames a second: the compositor repeats each frame until the next.
-  // kCardFps frames a second keep the countdown (and a title set later) within 1/kCardFps s
-  // and save each card's thread and the compositor ~25 wake-ups a second.
-  GstCaps* cardCaps = rawVideoCaps(f, true);
-  gst_caps_set_simple(cardCaps, "framerate", GST_TYPE_FRACTION, kCardFps, 1, nullptr);
-  GstElement* rate = capsfilter(cardCaps);
-  auto overlay = [&](const std::string& line, int px, const char* valign, bool bold) {
-    GstElement* t = make("textoverlay");
-    const std::string font = f.font + (bold ? " Bold " : " ") + std::to_string(px) + "px";
-    // auto-resize would scale the px sizes by width/640 (twice too big at 720p): sizes here
-    // are already in the programme's pixels.
-    g_object_set(t, "text", line.c_str(), "font-desc", font.c_str(), "wrap-mode", 2,
-                 "shaded-background", FALSE, "draw-shadow", TRUE, "auto-resize", FALSE, nullptr);
-    gst_util_set_object_arg(G_OBJECT(t), "valignment", valign);
-    gst_util_set_object_arg(G_OBJECT(t), "halignment", "center");
-    gst_util_set_object_arg(G_OBJECT(t), "line-alignment", "center");
-    return t;
-  };
-  GstElement* top = overlay(title, f.height / 20, "top", true);
-  g_object_set(top, "ypad", f.height / 10, "xpad", f.width / 16, nullptr);
-  GstElement* middle = overlay(text, f.height / 14, "center", true);
-  GstElement* last = rate;
-  if (liveTitle) {
-    // A title set later (setting it costs nothing while silent): drawn per frame.
-    gst_bin_add_many(GST_BIN(bin), bg, caps, middle, freeze, rate, top, nullptr);
-    gst_element_link_many(bg, caps, middle, freeze, rate, top, nullptr);
-    g_object_set(top, "silent", TRUE, nullptr);
-    *liveTitle = top;
-    last = top;
-  } else {
-    gst_bin_add_many(GST_BIN(bin), bg, caps, top, middle, freeze, rate, nullptr);
-    gst_element_link_many(bg, caps, top, middle, freeze, rate, nullptr);
-  }
-  if (countdown) {
-    *countdown = overlay("", f.height / 22, "bottom", false);
-    g_object_set(*countdown, "ypad", f.height / 8, nullptr);
-    gst_bin_add(GST_BIN(bin), *countdown);
-    gst_element_link(last, *countdown);
-    last = *countdown;
-  }
-  ghost(bin, last, "src", "video");
-  return bin;
-}
-
 GstElement* ProgramMixer::makeSlateBin(const std::string& sceneId, const SlateConfig& slate) {
-  GstElement* countdown = nullptr;
-  GstElement* bin = makeCardBin("slate-" + sceneId, config_.event.title, slate.text,
-                                slate.background, &countdown, nullptr);
-  slateCountdownOverlays_[sceneId] = countdown;
-  return bin;
-}
-
-GstElement* ProgramMixer::makeClipBin(const std::string& itemId, const ClipConfig& clip,
-                                      std::string* error) {
-  const auto& f = config_.format;
-  GstElement* bin = gst_bin_new(("clip-" + itemId).c_str());
-  if (clip.isTest()) {
-    // A generated clip of a set length: the stand-in for a documentary in demos and tests.
-    const int frames = static_cast<int>(std::lround(clip.testDurationSeconds * f.fps));
-    const int samplesPerBuffer = f.audioRate / 50;
-    const int audioBuffers =
-        static_cast<int>(std::lround(clip.testDurationSeconds * f.audioRate / samplesPerBuffer));
-    GstElement* v = make("videotestsrc");
-    gst_util_set_object_arg(G_OBJECT(v), "pattern",
-                            clip.testPattern.empty() ? "ball" : clip.testPattern.c_str());
-    g_object_set(v, "num-buffers", frames, nullptr);
-    GstElement* a = make("audiotestsrc");
-    g_object_set(a, "num-buffers", audioBuffers, "samplesperbuffer", samplesPerBuffer, "freq",
-                 660.0, "volume", 0.2, nullptr);
-    addVideoAndAudio(bin, v, a, f);
-    return bin;
-  }
-  gchar* uri = gst_filename_to_uri(clip.file.c_str(), nullptr);
-  if (!uri) {
-    *error = "clip file " + clip.file + " is not a usable path";
-    gst_object_unref(bin);
-    return nullptr;
-  }
-  GstElement* decode = make("uridecodebin");
-  g_object_set(decode, "uri", uri, nullptr);
-  g_free(uri);
-  auto [vfirst, vlast] = videoNormaliser(bin, f);
-  auto [afirst, alast] = audioNormaliser(bin, f);
-  gst_bin_add(GST_BIN(bin), decode);
-  ghost(bin, vlast, "src", "video");
-  ghost(bin, alast, "src", "audio");
-  g_signal_connect_data(
-      decode, "pad-added", G_CALLBACK(onDecodedPad), new DynamicLink{vfirst, afirst},
-      [](gpointer data, GClosure*) { delete static_cast<DynamicLink*>(data); }, GConnectFlags(0));
-  return bin;
+  const Card card = makeCard(config_.format, "slate-" + sceneId,
+                             {config_.event.title, slate.text, slate.background, true, false});
+  slateCountdownOverlays_[sceneId] = card.countdown;
+  return card.bin;
 }
 
 bool ProgramMixer::addLayer(const std::string& key, GstElement* bin, bool dynamic,
@@ -469,24 +176,8 @@ bool ProgramMixer::build(std::string* error) {
   GstElement* vqueue = make("queue");
   g_object_set(vqueue, "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time",
                static_cast<guint64>(0), nullptr);
-  GstElement* x264 = make("x264enc", "video-encoder");
-  videoEncoder_ = x264;
-  const int keyint = static_cast<int>(std::lround(f.keyframeIntervalSeconds * f.fps));
-  // CBR with a fixed GOP and no scene-cut keyframes: Facebook wants a keyframe every 2 s.
-  const std::string options =
-      "scenecut=0:min-keyint=" + std::to_string(keyint) + ":nal-hrd=cbr:force-cfr=1";
-  g_object_set(x264, "bitrate", f.videoBitrateKbps, "key-int-max", keyint, "vbv-buf-capacity", 1000,
-               "option-string", options.c_str(), nullptr);
-  gst_util_set_object_arg(G_OBJECT(x264), "speed-preset", f.x264Preset.c_str());
-  gst_util_set_object_arg(G_OBJECT(x264), "tune", "zerolatency");
-  gst_util_set_object_arg(G_OBJECT(x264), "pass", "cbr");
-  GstElement* h264caps = capsfilter(gst_caps_new_simple("video/x-h264", "profile", G_TYPE_STRING,
-                                                        f.h264Profile.c_str(), nullptr));
-  GstElement* h264parse = make("h264parse");
-  g_object_set(h264parse, "config-interval", -1, nullptr);
-  GstElement* avcCaps =
-      capsfilter(gst_caps_new_simple("video/x-h264", "stream-format", G_TYPE_STRING, "avc",
-                                     "alignment", G_TYPE_STRING, "au", nullptr));
+  const VideoEncoding encoding = makeVideoEncoding(f);
+  videoEncoder_ = encoding.encoder;
   GstElement* vtee = make("tee", "video-tee");
   GstElement* vsinkq = make("queue");
   g_object_set(vsinkq, "leaky", 2, "max-size-time", static_cast<guint64>(2 * GST_SECOND),
@@ -505,24 +196,22 @@ bool ProgramMixer::build(std::string* error) {
   g_object_set(audiomixer_, "output-buffer-duration", static_cast<guint64>(20 * GST_MSECOND),
                nullptr);
   GstElement* mixedAudioCaps = capsfilter(rawAudioCaps(f));
-  GstElement* aconvert = make("audioconvert");
-  GstElement* aac = make("avenc_aac", "audio-encoder");
-  g_object_set(aac, "bitrate", f.audioBitrateKbps * 1000, nullptr);
-  GstElement* aacparse = make("aacparse");
+  GstElement* aacEncoding = makeAudioEncoding(f);
   GstElement* atee = make("tee", "audio-tee");
   GstElement* asinkq = make("queue");
   g_object_set(asinkq, "leaky", 2, "max-size-time", static_cast<guint64>(2 * GST_SECOND),
                "max-size-buffers", 0, "max-size-bytes", 0, nullptr);
   audioSink_ = make("appsink", "audio-out");
 
-  for (GstElement* e : {compositor_, lowerThird_, x264, aac, videoSink_, audioSink_}) {
+  for (GstElement* e :
+       {compositor_, lowerThird_, encoding.bin, aacEncoding, videoSink_, audioSink_}) {
     if (!e) {
       *error = "a GStreamer element is missing (run `make deps`)";
       return false;
     }
   }
-  gst_bin_add_many(bin, compositor_, mixedCaps, lowerThird_, ptee, vqueue, x264, h264caps,
-                   h264parse, avcCaps, vtee, vsinkq, videoSink_, nullptr);
+  gst_bin_add_many(bin, compositor_, mixedCaps, lowerThird_, ptee, vqueue, encoding.bin, vtee,
+                   vsinkq, videoSink_, nullptr);
   if (pq && prate && pscale && pjpeg && previewSink_) {
     gst_bin_add_many(bin, pq, prate, pscale, pcaps, pjpeg, previewSink_, nullptr);
     // The rate first: it drops 29 frames of 30 in the mixer's thread, so the preview's
@@ -532,12 +221,12 @@ bool ProgramMixer::build(std::string* error) {
   } else {
     previewSink_ = nullptr;  // a missing element costs the preview, never the programme
   }
-  gst_bin_add_many(bin, silence, silenceCaps, audiomixer_, mixedAudioCaps, aconvert, aac, aacparse,
-                   atee, asinkq, audioSink_, nullptr);
-  if (!gst_element_link_many(compositor_, mixedCaps, lowerThird_, ptee, vqueue, x264, h264caps,
-                             h264parse, avcCaps, vtee, vsinkq, videoSink_, nullptr) ||
-      !gst_element_link_many(silence, silenceCaps, audiomixer_, mixedAudioCaps, aconvert, aac,
-                             aacparse, atee, asinkq, audioSink_, nullptr)) {
+  gst_bin_add_many(bin, silence, silenceCaps, audiomixer_, mixedAudioCaps, aacEncoding, atee,
+                   asinkq, audioSink_, nullptr);
+  if (!gst_element_link_many(compositor_, mixedCaps, lowerThird_, ptee, vqueue, encoding.bin, vtee,
+                             vsinkq, videoSink_, nullptr) ||
+      !gst_element_link_many(silence, silenceCaps, audiomixer_, mixedAudioCaps, aacEncoding, atee,
+                             asinkq, audioSink_, nullptr)) {
     *error = "cannot link the programme pipeline";
     return false;
   }
@@ -567,7 +256,7 @@ bool ProgramMixer::build(std::string* error) {
   // its "Mất tín hiệu" card, shown in its place while it has no picture.
   for (const auto& s : config_.sources) {
     const bool live = s.kind == SourceKind::Uri || s.kind == SourceKind::Launch;
-    GstElement* sb = live ? makeInterBin(s) : makeSourceBin(s, error);
+    GstElement* sb = live ? makeInterBin(s, f, interChannel(s.id)) : makeSourceBin(s, f, error);
     if (!sb || !addLayer(sourceKey(s.id), sb, false, error)) return false;
     Input input;
     input.source = s;
@@ -575,14 +264,14 @@ bool ProgramMixer::build(std::string* error) {
     input.status.label = s.label.empty() ? s.id : s.label;
     input.status.since = std::chrono::time_point_cast<Millis>(WallClock::now());
     if (live) {
-      auto w = std::make_shared<Watch>();
+      auto w = std::make_shared<InputWatch>();
       w->id = s.id;
       w->key = sourceKey(s.id);
       w->timeoutUs = static_cast<gint64>(s.signalTimeout.count()) * 1000;
       w->lastFrameUs = g_get_monotonic_time();  // a first frame is due within the timeout
-      GstElement* card = makeCardBin("standin-source-" + s.id, input.status.label, "Mất tín hiệu",
-                                     kCardGrey, nullptr, nullptr);
-      if (!addLayer(standInKey(w->key), card, false, error)) return false;
+      const Card card = makeCard(f, "standin-source-" + s.id,
+                                 {input.status.label, "Mất tín hiệu", kCardGrey, false, false});
+      if (!addLayer(standInKey(w->key), card.bin, false, error)) return false;
       input.watch = w;
       input.status.watched = true;
       watches_.push_back(w);
@@ -595,11 +284,10 @@ bool ProgramMixer::build(std::string* error) {
   }
   // One card for whichever clip cannot play (one clip is on air at a time): the item's
   // title is set on it when its clip fails.
-  if (!addLayer(standInKey(clipKey("")),
-                makeCardBin("standin-clip", "", "Không phát được đoạn phim", kCardGrey, nullptr,
-                            &clipCardTitle_),
-                false, error))
-    return false;
+  const Card clipCard =
+      makeCard(f, "standin-clip", {"", "Không phát được đoạn phim", kCardGrey, false, true});
+  clipCardTitle_ = clipCard.liveTitle;
+  if (!addLayer(standInKey(clipKey("")), clipCard.bin, false, error)) return false;
   SlateConfig preShow;
   preShow.text = "Chương trình sắp bắt đầu";
   preShow.background = "#102a54";
@@ -650,45 +338,8 @@ void ProgramMixer::onBus(GstMessage* msg) {
   listener_.onMediaProblem(where, text);
 }
 
-void ProgramMixer::watch(GstElement* bin, const std::shared_ptr<Watch>& w) {
-  // Every frame of the input's current bin says it is alive; its end of stream says it is
-  // lost (and goes no further: the mixer never sees an input end).
-  struct Ctx {
-    ProgramMixer* self;
-    std::shared_ptr<Watch> watch;
-    unsigned generation;
-  };
-  GstPtr<GstPad> video(gst_element_get_static_pad(bin, "video"));
-  gst_pad_add_probe(
-      video.get(),
-      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
-        auto* ctx = static_cast<Ctx*>(data);
-        Watch& w = *ctx->watch;
-        if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-          if (ctx->generation == w.generation) w.lastFrameUs = g_get_monotonic_time();
-          return GST_PAD_PROBE_OK;
-        }
-        if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_EOS)
-          return GST_PAD_PROBE_OK;
-        if (ctx->generation == w.generation)
-          ctx->self->inputLost(w, g_get_monotonic_time(), "hết luồng (end of stream)", true);
-        return GST_PAD_PROBE_DROP;
-      },
-      new Ctx{this, w, w->generation}, [](gpointer data) { delete static_cast<Ctx*>(data); });
-  if (GstPtr<GstPad> audio(gst_element_get_static_pad(bin, "audio")); audio)
-    gst_pad_add_probe(
-        audio.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-        [](GstPad*, GstPadProbeInfo* info, gpointer) {
-          return GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS
-                     ? GST_PAD_PROBE_DROP
-                     : GST_PAD_PROBE_OK;
-        },
-        nullptr, nullptr);
-}
-
 // Any thread. The card is on air from the next programme frame; the io_context hears of it.
-void ProgramMixer::inputLost(Watch& w, gint64 nowUs, const std::string& reason, bool rebuild) {
+void ProgramMixer::inputLost(InputWatch& w, gint64 nowUs, const std::string& reason, bool rebuild) {
   {
     std::lock_guard lock(mutex_);
     if (!lost_.count(w.key)) {
@@ -822,104 +473,36 @@ ProgramMixer::Input* ProgramMixer::findInput(const std::string& id) {
   return it == inputs_.end() ? nullptr : &*it;
 }
 
-// The programme's side of a live input: the latest frame and sound its own pipeline
-// delivered, as a steady live stream (the last frame repeats if none comes; silence).
-GstElement* ProgramMixer::makeInterBin(const SourceConfig& s) {
-  GstElement* bin = gst_bin_new(("source-" + s.id).c_str());
-  const std::string channel = interChannel(s.id);
-  GstElement* v = make("intervideosrc");
-  g_object_set(v, "channel", channel.c_str(), "timeout", G_MAXUINT64, nullptr);
-  GstElement* a = make("interaudiosrc");
-  g_object_set(a, "channel", channel.c_str(), nullptr);
-  addVideoAndAudio(bin, v, a, config_.format);
-  return bin;
-}
-
 std::string ProgramMixer::interChannel(const std::string& sourceId) const {
   char self[32];
   std::snprintf(self, sizeof self, "%p", static_cast<const void*>(this));
   return std::string("ceremonyd-") + self + "-" + sourceId;
 }
 
-// A live input runs in a pipeline of its own (decode, scale to the programme's size and
-// rate) handing frames to the programme through intervideo/interaudio: it can fail, stall
-// or be rebuilt without the programme pipeline ever changing state.
+// A live input's own pipeline (LiveInput.h), as its watch's next generation: what it says
+// of its end or its errors is a loss to rebuild from.
 bool ProgramMixer::startInputPipeline(Input& in, std::string* error) {
-  const auto& f = config_.format;
-  const SourceConfig& s = in.source;
-  GstElement* bin = makeSourceBin(s, error);
-  if (!bin) return false;
-  in.pipeline.reset(GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new(("input-" + s.id).c_str()))));
-  GstBin* p = GST_BIN(in.pipeline.get());
-  // A file plays at its own pace; a live feed is handed on as it comes.
-  const bool file = s.kind == SourceKind::Uri && s.uri.rfind("file:", 0) == 0;
-  const std::string channel = interChannel(s.id);
-  GstElement* rate = make("videorate");
-  GstElement* vcaps = capsfilter(rawVideoCaps(f, true));
-  GstElement* vsink = make("intervideosink");
-  g_object_set(vsink, "channel", channel.c_str(), "sync", file, "qos", FALSE, nullptr);
-  gst_bin_add_many(p, bin, rate, vcaps, vsink, nullptr);
-  GstPtr<GstPad> video(gst_element_get_static_pad(bin, "video"));
-  GstPtr<GstPad> rateSink(gst_element_get_static_pad(rate, "sink"));
-  bool linked = gst_pad_link(video.get(), rateSink.get()) == GST_PAD_LINK_OK &&
-                gst_element_link_many(rate, vcaps, vsink, nullptr);
-  if (GstPtr<GstPad> audio(gst_element_get_static_pad(bin, "audio")); audio) {
-    GstElement* asink = make("interaudiosink");
-    g_object_set(asink, "channel", channel.c_str(), "sync", file, nullptr);
-    gst_bin_add(p, asink);
-    GstPtr<GstPad> asinkPad(gst_element_get_static_pad(asink, "sink"));
-    linked = linked && gst_pad_link(audio.get(), asinkPad.get()) == GST_PAD_LINK_OK;
-  }
-  if (!linked) {
-    *error = "cannot link input " + s.id;
-    in.pipeline.reset();
-    return false;
-  }
-  ++in.watch->generation;
-  watch(bin, in.watch);
-  struct BusCtx {
-    ProgramMixer* self;
-    std::shared_ptr<bool> alive;
-    std::shared_ptr<Watch> watch;
-    unsigned generation;
-  };
-  GstPtr<GstBus> bus(gst_element_get_bus(in.pipeline.get()));
-  gst_bus_set_sync_handler(
-      bus.get(),
-      [](GstBus*, GstMessage* msg, gpointer data) {
-        if (GST_MESSAGE_TYPE(msg) != GST_MESSAGE_ERROR) return GST_BUS_DROP;
-        auto* ctx = static_cast<BusCtx*>(data);
-        GError* err = nullptr;
-        gst_message_parse_error(msg, &err, nullptr);
-        const std::string text = err ? err->message : "unknown error";
-        if (err) g_error_free(err);
-        if (ctx->generation == ctx->watch->generation)
-          ctx->self->inputLost(*ctx->watch, g_get_monotonic_time(), text, true);
-        return GST_BUS_DROP;
+  return in.pipeline.start(
+      in.source, config_.format, interChannel(in.source.id), in.watch,
+      [this](InputWatch& w, gint64 nowUs, const std::string& reason) {
+        inputLost(w, nowUs, reason, true);
       },
-      new BusCtx{this, alive_, in.watch, in.watch->generation},
-      [](gpointer data) { delete static_cast<BusCtx*>(data); });
-  if (gst_element_set_state(in.pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-    *error = "input " + s.id + " cannot start";
-    return false;  // its bus has said why; the pipeline is dropped at the next rebuild
-  }
-  return true;
+      error);
 }
 
 // Stopped on a thread of its own: a source stuck on a dead connection can take seconds to
 // stop, and the event loop never waits for that.
 std::shared_ptr<std::atomic<bool>> ProgramMixer::stopInputPipeline(Input& in) {
-  if (!in.pipeline) return nullptr;
-  if (in.watch) ++in.watch->generation;  // whatever it still says is about the past
+  if (!in.pipeline.running()) return nullptr;
   reapFinished();
   auto done = std::make_shared<std::atomic<bool>>(false);
-  finishing_.push_back(
-      {std::thread(
-           [pipeline = std::shared_ptr<GstElement>(in.pipeline.release(), GstObjectUnref{}), done] {
-             gst_element_set_state(pipeline.get(), GST_STATE_NULL);
-             *done = true;
-           }),
-       done});
+  finishing_.push_back({std::thread([pipeline = std::shared_ptr<GstElement>(
+                                         in.pipeline.release().release(), GstObjectUnref{}),
+                                     done] {
+                          gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+                          *done = true;
+                        }),
+                        done});
   return done;
 }
 
@@ -1036,7 +619,7 @@ void ProgramMixer::prepare(const std::string& itemId, const std::string& title,
     if (layers_.count(key) || lost_.count(key)) return;
   }
   std::string error;
-  GstElement* bin = makeClipBin(itemId, scene.clip, &error);
+  GstElement* bin = makeClipBin(itemId, scene.clip, config_.format, &error);
   if (!bin || !addLayer(key, bin, true, &error)) return clipFailed(itemId, error);
   // A file that is gone or not media fails on the bus (onBus) once it is opened.
   if (!scene.clip.isTest() && !std::filesystem::is_regular_file(scene.clip.file))
