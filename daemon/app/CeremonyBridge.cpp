@@ -21,6 +21,9 @@ bool Ceremony::startBridge() {
   settings.maxViewers = static_cast<std::size_t>(config_.bridge.maxViewers);
   settings.opusBitrateKbps = config_.bridge.audioBitrateKbps;
   settings.h264Profile = config_.format.h264Profile;
+  settings.address = config_.bridge.address;
+  settings.minPort = config_.bridge.udpPortMin;
+  settings.maxPort = config_.bridge.udpPortMax;
   for (auto [text, into] : {std::pair{&config_.bridge.relayVideo, &settings.relayVideo},
                             std::pair{&config_.bridge.relayAudio, &settings.relayAudio}})
     if (const auto a = parseListenAddress(*text)) *into = {a->host, a->port};

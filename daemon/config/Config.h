@@ -162,6 +162,10 @@ struct BridgeConfig {
   // A media server's RTP mountpoint that fans the programme out further ("" = none):
   // "host:port" for the H.264 and for the Opus RTP.
   std::string relayVideo, relayAudio;
+  // WebRTC: the address the points are told to reach ("" = every interface's) and the UDP
+  // ports the sessions take (0, 0 = any), for the province's firewall.
+  std::string address;
+  int udpPortMin = 0, udpPortMax = 0;
   Position pos;
 };
 

@@ -1,5 +1,7 @@
 #include "config/ConfigParser.h"
 
+#include <arpa/inet.h>
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -1006,6 +1008,37 @@ class ConfigReader {
       else
         *into = *v;
     }
+    if (auto v = f.text("address")) {
+      unsigned char buf[16];
+      if (inet_pton(AF_INET, v->c_str(), buf) != 1 && inet_pton(AF_INET6, v->c_str(), buf) != 1)
+        ctx_.error(positionOf(*t->get("address")),
+                   "[bridge] address " + inQuotes(*v) +
+                       " must be an IP address of this machine that the points can reach, e.g. "
+                       "\"203.0.113.10\"");
+      else
+        b.address = *v;
+    }
+    const auto portMin = f.integer("udp_port_min", 1024, 65535);
+    const auto portMax = f.integer("udp_port_max", 1024, 65535);
+    if (portMin.has_value() != portMax.has_value()) {
+      ctx_.error(b.pos,
+                 "[bridge] udp_port_min and udp_port_max go together: the range of UDP "
+                 "ports the viewers' sessions take");
+    } else if (portMin && portMax) {
+      if (*portMax < *portMin)
+        ctx_.error(positionOf(*t->get("udp_port_max")),
+                   "[bridge] udp_port_max must not be below udp_port_min");
+      else if (*portMax - *portMin + 1 < b.maxViewers)
+        ctx_.error(positionOf(*t->get("udp_port_max")),
+                   "[bridge] udp_port_min–udp_port_max holds " +
+                       std::to_string(*portMax - *portMin + 1) +
+                       " ports: each viewer takes one, and max_viewers is " +
+                       std::to_string(b.maxViewers));
+      else {
+        b.udpPortMin = int(*portMin);
+        b.udpPortMax = int(*portMax);
+      }
+    }
     if (b.relayVideo.empty() != b.relayAudio.empty())
       ctx_.error(b.pos,
                  "[bridge] relay_video and relay_audio go together: the media server's "
@@ -1013,7 +1046,7 @@ class ConfigReader {
     // [programme] h264_profile is main or high, both of which browsers decode over WebRTC:
     // the bridge sends the programme's own encode.
     f.reportUnread({"enabled", "max_viewers", "audio_bitrate_kbps", "srt_listen", "srt_latency_ms",
-                    "relay_video", "relay_audio"});
+                    "relay_video", "relay_audio", "address", "udp_port_min", "udp_port_max"});
   }
 
   // -------------------------------------------------------------------------------------

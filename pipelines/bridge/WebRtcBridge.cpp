@@ -13,6 +13,7 @@
 
 #include <boost/asio/post.hpp>
 #include <sstream>
+#include <string_view>
 #include <tuple>
 
 namespace ceremony::media {
@@ -134,6 +135,7 @@ struct WebRtcBridge::Viewer {
   WebRtcBridge* bridge = nullptr;  // touched on the io_context only, while *alive
   std::shared_ptr<bool> alive;     // the bridge's
   KeyframeRequest keyframe;        // for the picture-loss probe
+  std::string address;             // [bridge] address: the only candidates the answer names
   GstPtr<GstElement> pipeline;
   GstElement* webrtc = nullptr;  // owned by pipeline
   GstElement* videoSrc = nullptr;
@@ -193,7 +195,7 @@ void onGatheringState(GstElement* webrtc, GParamSpec*, gpointer data) {
   GstWebRTCICEGatheringState state = GST_WEBRTC_ICE_GATHERING_STATE_NEW;
   g_object_get(webrtc, "ice-gathering-state", &state, nullptr);
   if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) return;
-  std::string sdp = localDescription(webrtc);
+  std::string sdp = keepCandidatesOn(localDescription(webrtc), v->address);
   if (sdp.empty() || v->answered.exchange(true)) return;
   toIo(v, [v, sdp = std::move(sdp)]() mutable {
     if (v->deadline) v->deadline->cancel();
@@ -334,6 +336,36 @@ GstBuffer* forViewer(GstBuffer* shared, GstClockTime runningTime, int pt) {
 }
 
 }  // namespace
+
+std::string keepCandidatesOn(const std::string& sdp, const std::string& address) {
+  if (address.empty()) return sdp;
+  std::string out;
+  out.reserve(sdp.size());
+  std::size_t at = 0;
+  while (at < sdp.size()) {
+    std::size_t end = sdp.find('\n', at);
+    end = end == std::string::npos ? sdp.size() : end + 1;
+    const std::string_view line(sdp.data() + at, end - at);
+    bool keep = true;
+    if (line.rfind("a=candidate:", 0) == 0) {
+      // a=candidate:<foundation> <component> <transport> <priority> <address> <port> typ …
+      std::size_t field = 0, pos = 0;
+      std::string_view value;
+      while (field <= 4 && pos < line.size()) {
+        const std::size_t next = line.find(' ', pos);
+        value =
+            line.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos);
+        ++field;
+        if (next == std::string_view::npos) break;
+        pos = next + 1;
+      }
+      keep = field == 5 && value == address;
+    }
+    if (keep) out.append(line);
+    at = end;
+  }
+  return out;
+}
 
 // ---- the bridge -------------------------------------------------------------------------
 
@@ -561,6 +593,7 @@ std::optional<std::string> WebRtcBridge::addViewer(const std::string& offerSdp, 
   v->bridge = this;
   v->alive = alive_;
   v->keyframe = keyframe_;
+  v->address = settings_.address;
   v->answer = std::move(answer);
   v->pipeline.reset(
       GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new(("viewer-" + v->id).c_str()))));
@@ -571,6 +604,15 @@ std::optional<std::string> WebRtcBridge::addViewer(const std::string& offerSdp, 
   gst_bin_add_many(bin, v->webrtc, v->videoSrc, nullptr);
   if (v->audioSrc) gst_bin_add(bin, v->audioSrc);
   gst_util_set_object_arg(G_OBJECT(v->webrtc), "bundle-policy", "max-bundle");
+  if (settings_.minPort > 0 && settings_.maxPort >= settings_.minPort) {
+    GstWebRTCICE* ice = nullptr;
+    g_object_get(v->webrtc, "ice-agent", &ice, nullptr);
+    if (ice) {
+      g_object_set(ice, "min-rtp-port", static_cast<guint>(settings_.minPort), "max-rtp-port",
+                   static_cast<guint>(settings_.maxPort), nullptr);
+      gst_object_unref(ice);
+    }
+  }
 
   auto link = [&](GstElement* src, std::size_t index, int pt) {
     GstPtr<GstPad> sinkPad(gst_element_request_pad_simple(v->webrtc, "sink_%u"));
@@ -643,7 +685,7 @@ void WebRtcBridge::answerWhenReady(const std::shared_ptr<Viewer>& v, Steady::tim
         if (ec || !*alive) return;
         auto viewer = weak.lock();
         if (!viewer || viewer->answered) return;
-        std::string sdpText = localDescription(viewer->webrtc);
+        std::string sdpText = keepCandidatesOn(localDescription(viewer->webrtc), settings_.address);
         const bool ready = sdpText.find("a=candidate:") != std::string::npos;
         if (!ready && Steady::now() < until) return answerWhenReady(viewer, until);
         if (viewer->answered.exchange(true)) return;

@@ -50,6 +50,10 @@ struct BridgeSettings {
     int port = 0;
   };
   Relay relayVideo, relayAudio;
+  // The address the viewers are told to reach (the answer's only host candidates; "" = every
+  // interface's) and the UDP ports the sessions use (0, 0 = any), for the province's firewall.
+  std::string address;
+  int minPort = 0, maxPort = 0;
 };
 
 // What a relay has sent (for /metrics).
@@ -156,5 +160,10 @@ struct OfferChoice {
 };
 std::optional<OfferChoice> chooseFromOffer(const std::string& sdp, const std::string& profile,
                                            std::string* error);
+
+// The SDP with only the ICE candidates on `address` ("" keeps them all): what a point is told
+// to reach when the province's machine has several interfaces (a LAN, a VPN, a docker bridge)
+// and only one is reachable from the communes.
+std::string keepCandidatesOn(const std::string& sdp, const std::string& address);
 
 }  // namespace ceremony::media

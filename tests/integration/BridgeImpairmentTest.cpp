@@ -5,7 +5,8 @@
 //     loss, while it still plays;
 //   - the line blackholed: the point turns down;
 //   - meanwhile the other point's picture never stalls, the RTMP destination never
-//     reconnects and the recording has no gap.
+//     reconnects and the recording has no gap;
+//   - both points were told of [bridge] address only, on [bridge]'s UDP ports.
 //
 // The loss is made with nftables inside the namespace (a random drop of 1 packet in 10 of
 // the UDP arriving at the point, then all UDP both ways). `tc netem` would be the usual tool,
@@ -18,6 +19,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -111,6 +113,8 @@ TEST(BridgeImpairment, ABadLineMakesItsPointDegradedThenDownAndNobodyElseNotices
   NginxRtmp nginx(dir.path(), {});
   nginx.waitReady();
   const std::string impairedToken = randomToken(), steadyToken = randomToken();
+  // The province's firewall opens one range of UDP ports, and the points reach one address.
+  const int udpPortMin = 50000 + static_cast<int>(::getpid() % 400) * 10;
   writeText(dir / "ba-to.token", impairedToken + "\n");
   writeText(dir / "nghia-hanh.token", steadyToken + "\n");
   writeText(dir / "ceremony.toml", R"([event]
@@ -141,6 +145,11 @@ directory = "rec"
 
 [bridge]
 max_viewers = 4
+address = ")" + line.hostAddress() + R"("
+udp_port_min = )" + std::to_string(udpPortMin) +
+                                       R"(
+udp_port_max = )" + std::to_string(udpPortMin + 9) +
+                                       R"(
 
 [health]
 interval = "500ms"
@@ -216,6 +225,22 @@ scene = "xanh"
     ASSERT_TRUE(daemon.running()) << context();
     std::this_thread::sleep_for(100ms);
   }
+  // Both were told of [bridge] address only, on [bridge]'s ports.
+  for (BridgeViewer* v : {&impaired, &steady})
+    for (const auto& joined : v->events("joined")) {
+      EXPECT_FALSE(joined.value("candidates", json::array()).empty()) << joined;
+      for (const auto& c : joined.value("candidates", json::array())) {
+        std::istringstream fields(c.get<std::string>());
+        std::string address;
+        int candidatePort = 0;
+        fields >> address >> candidatePort;
+        EXPECT_EQ(address, line.hostAddress()) << joined;
+        if (candidatePort != 9) {  // a TCP candidate's "discard" port
+          EXPECT_GE(candidatePort, udpPortMin) << joined;
+          EXPECT_LE(candidatePort, udpPortMin + 9) << joined;
+        }
+      }
+    }
   ASSERT_GE(waitState("ba-to", "up", 10s), 0) << point("ba-to").dump(1);
   ASSERT_GE(waitState("nghia-hanh", "up", 10s), 0) << point("nghia-hanh").dump(1);
   const std::size_t steadyLinesBefore = steady.events("stats").size();

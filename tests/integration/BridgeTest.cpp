@@ -16,9 +16,11 @@
 //   - the points' tokens appear nowhere in the daemon's log or event list.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -97,6 +99,8 @@ TEST(BridgeTest, ChromiumAtAPointPlaysTheProgrammeAndItsLinkIsItsHealth) {
   writeText(dir / "ba-to.token", baTo + "\n");
   writeText(dir / "tu-nghia.token", tuNghia + "\n");
   const int srtPort = freePorts(1)[0];
+  // The WebRTC sessions' UDP ports, as a province's firewall would open them.
+  const int udpPortMin = 42000 + static_cast<int>(::getpid() % 400) * 20;
   writeText(dir / "ceremony.toml", R"([event]
 title = "Kiểm thử cầu truyền hình"
 date = "2025-07-28"
@@ -136,6 +140,10 @@ directory = "rec"
 max_viewers = 3
 srt_listen = "127.0.0.1:)" + std::to_string(srtPort) +
                                        R"("
+udp_port_min = )" + std::to_string(udpPortMin) +
+                                       R"(
+udp_port_max = )" + std::to_string(udpPortMin + 19) +
+                                       R"(
 relay_video = "127.0.0.1:)" + std::to_string(janus.videoPort()) +
                                        R"("
 relay_audio = "127.0.0.1:)" + std::to_string(janus.audioPort()) +
@@ -266,6 +274,35 @@ scene = "xanh"
   const std::string metrics = httpRequest(port, "GET", "/metrics").body;
   EXPECT_NE(metrics.find("ceremonyd_bridge_viewers 1"), std::string::npos);
   EXPECT_NE(metrics.find("ceremonyd_bridge_rtt_seconds{point=\"nghia-hanh\"}"), std::string::npos);
+
+  // --- the answer's candidates are on [bridge]'s UDP ports ------------------------------------
+  // ([bridge] address is BridgeImpairmentTest's: Chromium does not use loopback for ICE.)
+  {
+    const json candidates = page->evaluate(R"((async () => {
+      const pc = new RTCPeerConnection();
+      pc.addTransceiver('video', {direction: 'recvonly'});
+      await pc.setLocalDescription(await pc.createOffer());
+      const res = await fetch('/whep/ba-to', {method: 'POST', headers: {'Content-Type':
+        'application/sdp', Authorization: 'Bearer ' + )" +
+                                               js(baTo) + R"(}, body: pc.localDescription.sdp});
+      const sdp = await res.text(); pc.close();
+      await fetch(res.headers.get('Location'), {method: 'DELETE', headers: {Authorization:
+        'Bearer ' + )" + js(baTo) + R"(}});
+      return sdp.split('\r\n').filter(l => l.startsWith('a=candidate:'));
+    })())",
+                                           10s);
+    ASSERT_TRUE(candidates.is_array() && !candidates.empty()) << candidates;
+    for (const auto& c : candidates) {
+      std::istringstream fields(c.get<std::string>());
+      std::string foundation, component, transport, priority, address;
+      int candidatePort = 0;
+      fields >> foundation >> component >> transport >> priority >> address >> candidatePort;
+      if (transport == "UDP" || transport == "udp") {
+        EXPECT_GE(candidatePort, udpPortMin) << c;
+        EXPECT_LE(candidatePort, udpPortMin + 19) << c;
+      }
+    }
+  }
 
   // --- an operator cuts to red: the commune sees it within 1 s -------------------------------
   page->evaluate(R"((() => {

@@ -16,9 +16,10 @@
 //                    42e01f offers only constrained baseline, as Firefox can)
 //
 // Standard output, one JSON object a line:
-//   {"event":"joined","viewer":0,"join_ms":612,"signalled_ms":130}
+//   {"event":"joined","viewer":0,"join_ms":612,"signalled_ms":130,"candidates":["a p",…]}
 //                                                     first picture, and the WHEP answer (or
-//                                                     Janus's offer), counted from the start
+//                                                     Janus's offer), counted from the start;
+//                                                     the WHEP answer's ICE candidates
 //   {"event":"failed","viewer":0,"error":"…"}
 //   {"event":"ready","joined":N,"failed":M}          every viewer has tried
 //   {"event":"stats","viewer":0,"frames":…,"audio":…,"width":1280,"height":720,
@@ -43,6 +44,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -93,6 +95,7 @@ struct Viewer {
   std::atomic<bool> joined{false};
   std::atomic<bool> live{false};   // set up (read by the stats timer)
   std::atomic<long> answerMs{-1};  // the WHEP answer (or Janus's offer) came, ms from start
+  std::vector<std::string> remoteCandidates;  // "address port" of the answer's candidates
   std::mutex gapMutex;
   Steady::time_point lastFrame{};
   double maxGapMs = 0;
@@ -105,7 +108,8 @@ struct Viewer {
       emit({{"event", "joined"},
             {"viewer", index},
             {"join_ms", std::lround(msSince(start))},
-            {"signalled_ms", answerMs.load()}});
+            {"signalled_ms", answerMs.load()},
+            {"candidates", remoteCandidates}});
     ++frames;
     if (width == 0) {
       if (GstCaps* caps = gst_pad_get_current_caps(pad)) {
@@ -282,6 +286,14 @@ std::optional<std::string> joinWhep(Viewer* v, const std::string& url, const std
            r.body.substr(0, 200);
   v->location =
       r.location.empty() || r.location.front() != '/' ? r.location : origin(url) + r.location;
+  std::istringstream lines(r.body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("a=candidate:", 0) != 0) continue;
+    std::istringstream f(line);
+    std::string foundation, component, transport, priority, address, port;
+    f >> foundation >> component >> transport >> priority >> address >> port;
+    v->remoteCandidates.push_back(address + " " + port);
+  }
   GstWebRTCSessionDescription* answer = parseSdp(GST_WEBRTC_SDP_TYPE_ANSWER, r.body);
   if (!answer) return "the answer is not SDP";
   setDescription(v->webrtc, "set-remote-description", answer);

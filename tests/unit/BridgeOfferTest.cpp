@@ -353,5 +353,32 @@ TEST(BridgeOffer, AttributesOfOneSectionDoNotLeakIntoTheNext) {
   EXPECT_NE(error.find("packetization-mode=1"), std::string::npos) << error;
 }
 
+TEST(BridgeOffer, TheAnswerNamesOnlyTheConfiguredAddress) {
+  const std::string answer = crlf({
+      "v=0",
+      "o=- 1 0 IN IP4 0.0.0.0",
+      "m=video 9 UDP/TLS/RTP/SAVPF 96",
+      "a=candidate:1 1 UDP 2015363327 10.8.0.1 40001 typ host",
+      "a=candidate:2 1 UDP 2015363583 203.0.113.10 40001 typ host",
+      "a=candidate:3 1 TCP 1015021823 203.0.113.10 9 typ host tcptype active",
+      "a=candidate:4 1 UDP 2015363071 172.17.0.1 40001 typ host",
+      "a=mid:video0",
+  });
+  const std::string kept = keepCandidatesOn(answer, "203.0.113.10");
+  EXPECT_EQ(kept.find("10.8.0.1"), std::string::npos) << kept;
+  EXPECT_EQ(kept.find("172.17.0.1"), std::string::npos) << kept;
+  EXPECT_NE(kept.find("a=candidate:2 1 UDP 2015363583 203.0.113.10 40001 typ host\r\n"),
+            std::string::npos)
+      << kept;
+  EXPECT_NE(kept.find("a=candidate:3 "), std::string::npos) << kept;
+  EXPECT_NE(kept.find("a=mid:video0\r\n"), std::string::npos) << "other lines stay";
+  EXPECT_EQ(keepCandidatesOn(answer, ""), answer) << "no address: every candidate";
+  // An address on no candidate leaves none (the bridge then waits, and answers without).
+  EXPECT_EQ(keepCandidatesOn(answer, "198.51.100.7").find("a=candidate"), std::string::npos);
+  // A truncated candidate line is dropped, not misread.
+  EXPECT_EQ(keepCandidatesOn("a=candidate:1 1 UDP\r\n", "UDP").find("candidate"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace ceremony::media

@@ -838,5 +838,28 @@ TEST_F(ConfigParser, BridgeRelayIsAMediaServersAddressAndPortsGoInPairs) {
   EXPECT_EQ(r.config->bridge.relayAudio, "10.0.0.5:5002");
 }
 
+TEST_F(ConfigParser, BridgeAddressAndUdpPortsAreCheckedForTheFirewall) {
+  LoadResult r = parse(withBase(kOneItem) + "[bridge]\naddress = \"tinh.example.vn\"\n");
+  const Diagnostic* d = find(r, "[bridge] address \"tinh.example.vn\" must be an IP address");
+  ASSERT_NE(d, nullptr) << dump(r);
+  EXPECT_EQ(d->line, kItemLines + 2);
+  EXPECT_EQ(d->column, 11);
+  r = parse(withBase(kOneItem) + "[bridge]\nudp_port_min = 40000\n");
+  EXPECT_NE(find(r, "udp_port_min and udp_port_max go together"), nullptr) << dump(r);
+  r = parse(withBase(kOneItem) +
+            "[bridge]\nmax_viewers = 150\nudp_port_min = 40000\nudp_port_max = 40099\n");
+  d = find(r, "holds 100 ports: each viewer takes one, and max_viewers is 150");
+  ASSERT_NE(d, nullptr) << dump(r);
+  EXPECT_EQ(d->line, kItemLines + 4);
+  r = parse(withBase(kOneItem) + "[bridge]\nudp_port_min = 41000\nudp_port_max = 40000\n");
+  EXPECT_NE(find(r, "udp_port_max must not be below udp_port_min"), nullptr) << dump(r);
+  r = parse(withBase(kOneItem) +
+            "[bridge]\naddress = \"203.0.113.10\"\nudp_port_min = 40000\nudp_port_max = 40999\n");
+  ASSERT_TRUE(r.config) << dump(r);
+  EXPECT_EQ(r.config->bridge.address, "203.0.113.10");
+  EXPECT_EQ(r.config->bridge.udpPortMin, 40000);
+  EXPECT_EQ(r.config->bridge.udpPortMax, 40999);
+}
+
 }  // namespace
 }  // namespace ceremony
