@@ -228,6 +228,28 @@ scene = "xanh"
   auto page = chromium->page();
   const std::string link =
       "http://127.0.0.1:" + std::to_string(port) + "/diem-cau/nghia-hanh?token=" + nghiaHanh;
+  // The technical team takes the links from the dashboard (operator token), to send out.
+  page->navigate("http://127.0.0.1:" + std::to_string(port) + "/");
+  ASSERT_TRUE(page->waitFor("!!document.getElementById('token-form')", 5s));
+  page->evaluate("document.getElementById('token').value = " + js(operatorToken) +
+                 "; document.getElementById('token-form').requestSubmit(); true");
+  ASSERT_TRUE(page->waitFor("!document.getElementById('links-open').hidden", 5s))
+      << "no links button for an operator";
+  page->evaluate("document.getElementById('links-open').click(); true");
+  ASSERT_TRUE(
+      page->waitFor("document.querySelectorAll('#detail-body table.links tr').length === 3", 5s))
+      << page->evaluate("document.getElementById('detail-body').innerText");
+  page->screenshot(dir / "dashboard-links.png");
+  const json shownLinks = page->evaluate(R"([...document.querySelectorAll('#detail-body tr')]
+      .map(tr => ({id: tr.dataset.point, name: tr.cells[0].innerText,
+                   link: tr.querySelector('input').value})))");
+  std::string linkFromDashboard;
+  for (const auto& l : shownLinks)
+    if (l.value("id", "") == "nghia-hanh") {
+      linkFromDashboard = l.value("link", "");
+      EXPECT_EQ(l.value("name", ""), "Xã Nghĩa Hành");
+    }
+  EXPECT_TRUE(linkFromDashboard == link) << "the dashboard's link for Nghĩa Hành is not its own";
   const auto opened = Steady::now();
   page->navigate(link);
   const std::string videoStats = R"((async () => {

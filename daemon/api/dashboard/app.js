@@ -726,6 +726,53 @@
     }
   }
 
+  // ---- the points' links (operators: each commune is sent its own) ----------------------
+
+  async function openLinks() {
+    state.detailId = null;
+    $('detail').hidden = false;
+    setText('detail-name', 'Liên kết xem của các điểm cầu');
+    const body = $('detail-body');
+    body.replaceChildren(el('p', { className: 'muted' }, 'Đang tải…'));
+    let links;
+    try {
+      links = await api('GET', '/api/bridge/links');
+    } catch (e) {
+      body.replaceChildren(
+        el('p', { className: 'error' },
+          e.status === 404 ? 'Cầu truyền hình chưa được bật (bảng [bridge] trong cấu hình).'
+            : e.status === 403 ? 'Cần mã điều hành để xem các liên kết.' : 'Không tải được: ' + e.message));
+      return;
+    }
+    const full = (l) => location.origin + l.path;
+    const copy = async (text, button) => {
+      try {
+        await navigator.clipboard.writeText(text);
+        button.textContent = 'Đã chép';
+      } catch (e) {
+        button.textContent = 'Hãy chọn và chép tay';
+      }
+    };
+    const rows = links.map((l) => {
+      const input = el('input', { type: 'text', readonly: true, className: 'link', size: 40,
+        value: full(l), 'aria-label': 'Liên kết của ' + l.name });
+      const button = el('button', { type: 'button' }, 'Chép');
+      button.addEventListener('click', () => {
+        input.select();
+        copy(full(l), button);
+      });
+      return el('tr', { 'data-point': l.id }, el('td', {}, l.name), el('td', {}, input), el('td', {}, button));
+    });
+    const all = el('button', { type: 'button', id: 'links-copy-all' }, 'Chép tất cả');
+    all.addEventListener('click', () => copy(links.map((l) => l.name + ': ' + full(l)).join('\n'), all));
+    body.replaceChildren(
+      el('p', { className: 'muted' },
+        'Mỗi liên kết mang mã riêng của điểm cầu: gửi cho từng xã đúng liên kết của xã mình, qua kênh tin cậy. ' +
+        'Mở liên kết trên máy tính của hội trường xã là xem được chương trình, không cần cài đặt gì.'),
+      all,
+      el('table', { className: 'links' }, el('tbody', {}, ...rows)));
+  }
+
   // ---- token and role ------------------------------------------------------------------
 
   let whoamiSeq = 0;
@@ -753,6 +800,7 @@
     r.textContent = text;
     r.dataset.role = role;
     $('operator-controls').hidden = !canChange;
+    $('links-open').hidden = !canChange;
     document.body.classList.toggle('operator', canChange);
     if (state.detailId) loadDetail(state.detailId);
   }
@@ -899,6 +947,7 @@
     if (ev.key === 'Escape') closeDetail();
   });
   $('detail-close').addEventListener('click', closeDetail);
+  $('links-open').addEventListener('click', openLinks);
   $('filter-not-up').addEventListener('change', applyFilter);
   $('token-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
