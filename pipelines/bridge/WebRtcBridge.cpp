@@ -604,14 +604,23 @@ std::optional<std::string> WebRtcBridge::addViewer(const std::string& offerSdp, 
   gst_bin_add_many(bin, v->webrtc, v->videoSrc, nullptr);
   if (v->audioSrc) gst_bin_add(bin, v->audioSrc);
   gst_util_set_object_arg(G_OBJECT(v->webrtc), "bundle-policy", "max-bundle");
-  if (settings_.minPort > 0 && settings_.maxPort >= settings_.minPort) {
-    GstWebRTCICE* ice = nullptr;
-    g_object_get(v->webrtc, "ice-agent", &ice, nullptr);
-    if (ice) {
+  if (GstWebRTCICE* ice = nullptr; g_object_get(v->webrtc, "ice-agent", &ice, nullptr), ice) {
+    if (settings_.minPort > 0 && settings_.maxPort >= settings_.minPort)
       g_object_set(ice, "min-rtp-port", static_cast<guint>(settings_.minPort), "max-rtp-port",
                    static_cast<guint>(settings_.maxPort), nullptr);
-      gst_object_unref(ice);
+    // libnice asks the LAN's router for a port mapping (UPnP IGD) for every session by
+    // default: the province's server has its own address, and 96 viewers would be 96 rounds
+    // of SSDP on its network.
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent")) {
+      GObject* agent = nullptr;
+      g_object_get(ice, "agent", &agent, nullptr);
+      if (agent) {
+        if (g_object_class_find_property(G_OBJECT_GET_CLASS(agent), "upnp"))
+          g_object_set(agent, "upnp", FALSE, nullptr);
+        g_object_unref(agent);
+      }
     }
+    gst_object_unref(ice);
   }
 
   auto link = [&](GstElement* src, std::size_t index, int pt) {
