@@ -296,6 +296,13 @@ TEST(OutputFaults, ADestinationThatNeverReadsLeavesTheOtherStreamWithoutAGap) {
   Api api(port);
   ASSERT_TRUE(nginx.waitForPublish("lai", 15s)) << context();
   ASSERT_TRUE(api.waitReady(10s)) << context();
+  // nginx sees the publish up to a second before the daemon's once-a-second look at
+  // rtmp2sink's byte count calls the destination live: from then on it must stay live.
+  const auto liveBy = Clock::now() + 5s;
+  while (api.output("rtmp-1").value("state", "") != "live") {
+    ASSERT_LT(Clock::now(), liveBy) << api.output("rtmp-1") << context();
+    std::this_thread::sleep_for(100ms);
+  }
 
   // 20 s: the deaf destination is never live, the other one always; the deaf one's
   // attempts are spaced by the handshake timeout plus a growing backoff.
