@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "HealthPeers.h"
+#include "support/BridgeDaemon.h"
 #include "support/BridgeViewer.h"
 #include "support/HeadlessChromium.h"
 #include "support/MediaProbe.h"
@@ -156,20 +157,10 @@ interval = "500ms"
 jitter = "100ms"
 alert_hold = "0s"
 
-[[points]]
-id = "ba-to"
-name = "Xã Ba Tơ"
-kind = "xã"
-contact_phone = "0900 000 102"
-probes = [{ kind = "bridge", token_file = "ba-to.token", heartbeat_timeout = "60s" }]
-
-[[points]]
-id = "nghia-hanh"
-name = "Xã Nghĩa Hành"
-kind = "xã"
-contact_phone = "0900 000 101"
-probes = [{ kind = "bridge", token_file = "nghia-hanh.token", heartbeat_timeout = "60s" }]
-
+)" + bridgePointToml("ba-to", "Xã Ba Tơ", "0900 000 102") +
+                                       R"(
+)" + bridgePointToml("nghia-hanh", "Xã Nghĩa Hành", "0900 000 101") +
+                                       R"(
 [[timeline]]
 id = "mo-dau"
 title = "Khai mạc"
@@ -181,19 +172,11 @@ scene = "xanh"
   writeText(dir / "operator.token", operatorToken + "\n");
   const int port = freePorts(1)[0];
   // Listening on every address: the impaired point reaches the daemon over the veth pair.
-  Process daemon({CEREMONYD_BINARY, "--config", (dir / "ceremony.toml").string(), "--rehearsal=1",
-                  "--listen", "0.0.0.0:" + std::to_string(port), "--operator-token-file",
-                  (dir / "operator.token").string(), "--state-dir", (dir / "state").string(),
-                  "--rtmp", nginx.rtmpUrl("line")},
-                 ProcessOptions{dir / "ceremonyd.log", {}, {}, dir.path()});
+  std::string whyNot;
+  auto started = startBridgeDaemon(dir.path(), "0.0.0.0", port, nginx, "line", &whyNot);
+  Process& daemon = *started;
   auto context = [&] { return tailOf(daemon.log(), 40); };
-  const auto upBy = Steady::now() + 20s;
-  while (!acceptsConnections(port)) {
-    ASSERT_TRUE(daemon.running()) << context();
-    ASSERT_LT(Steady::now(), upBy) << context();
-    std::this_thread::sleep_for(100ms);
-  }
-  ASSERT_TRUE(nginx.waitForPublish("line", 15s)) << context();
+  ASSERT_EQ(whyNot, "");
   auto point = [&](const std::string& id) {
     const auto a = httpRequest(port, "GET", "/api/points/" + id, operatorToken);
     return a.status == 200 ? json::parse(a.body) : json{};

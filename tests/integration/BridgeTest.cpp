@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "HealthPeers.h"
+#include "support/BridgeDaemon.h"
 #include "support/BridgeViewer.h"
 #include "support/HeadlessChromium.h"
 #include "support/JanusServer.h"
@@ -154,27 +155,12 @@ interval = "500ms"
 jitter = "100ms"
 alert_hold = "0s"
 
-[[points]]
-id = "nghia-hanh"
-name = "Xã Nghĩa Hành"
-kind = "xã"
-contact_phone = "0900 000 101"
-probes = [{ kind = "bridge", token_file = "nghia-hanh.token", heartbeat_timeout = "60s" }]
-
-[[points]]
-id = "ba-to"
-name = "Xã Ba Tơ"
-kind = "xã"
-contact_phone = "0900 000 102"
-probes = [{ kind = "bridge", token_file = "ba-to.token", heartbeat_timeout = "60s" }]
-
-[[points]]
-id = "tu-nghia"
-name = "Xã Tư Nghĩa"
-kind = "xã"
-contact_phone = "0900 000 103"
-probes = [{ kind = "bridge", token_file = "tu-nghia.token", heartbeat_timeout = "60s" }]
-
+)" + bridgePointToml("nghia-hanh", "Xã Nghĩa Hành", "0900 000 101") +
+                                       R"(
+)" + bridgePointToml("ba-to", "Xã Ba Tơ", "0900 000 102") +
+                                       R"(
+)" + bridgePointToml("tu-nghia", "Xã Tư Nghĩa", "0900 000 103") +
+                                       R"(
 [[timeline]]
 id = "mo-dau"
 title = "Khai mạc"
@@ -185,19 +171,11 @@ scene = "xanh"
   const std::string operatorToken = randomToken();
   writeText(dir / "operator.token", operatorToken + "\n");
   const int port = freePorts(1)[0];
-  Process daemon({CEREMONYD_BINARY, "--config", (dir / "ceremony.toml").string(), "--rehearsal=1",
-                  "--listen", "127.0.0.1:" + std::to_string(port), "--operator-token-file",
-                  (dir / "operator.token").string(), "--state-dir", (dir / "state").string(),
-                  "--rtmp", nginx.rtmpUrl("bridge")},
-                 ProcessOptions{dir / "ceremonyd.log", {}, {}, dir.path()});
+  std::string whyNot;
+  auto started = startBridgeDaemon(dir.path(), "127.0.0.1", port, nginx, "bridge", &whyNot);
+  Process& daemon = *started;
   auto context = [&] { return tailOf(daemon.log(), 40); };
-  const auto upBy = Steady::now() + 20s;
-  while (!acceptsConnections(port)) {
-    ASSERT_TRUE(daemon.running()) << context();
-    ASSERT_LT(Steady::now(), upBy) << context();
-    std::this_thread::sleep_for(100ms);
-  }
-  ASSERT_TRUE(nginx.waitForPublish("bridge", 15s)) << context();
+  ASSERT_EQ(whyNot, "");
   auto api = [&](const std::string& target) {
     const auto a = httpRequest(port, "GET", target, operatorToken);
     if (a.status != 200) throw std::runtime_error(target + ": HTTP " + std::to_string(a.status));
