@@ -14,6 +14,7 @@
 #include "config/ConfigParser.h"
 #include "config/Secrets.h"
 #include "config/TimeSpec.h"
+#include "health/HealthEvents.h"
 
 namespace ceremony {
 
@@ -588,10 +589,10 @@ void Ceremony::loadSavedState() {
     spdlog::info("--fresh: bỏ qua trạng thái đã lưu, bắt đầu từ đầu");
     return;
   }
-  std::string why;
-  auto saved = loadRunState(statePath(), &why);
+  auto loaded = loadRunState(statePath());
+  auto& saved = loaded.state;
   if (!saved) {
-    if (why != "no saved state") spdlog::warn("Không đọc được trạng thái đã lưu: {}", why);
+    if (loaded.present) setAsideBadState(loaded.why);
     return;
   }
   if (saved->ceremony != ceremonyIdentity(config_)) {
@@ -603,8 +604,26 @@ void Ceremony::loadSavedState() {
     spdlog::info("Trạng thái đã lưu quá cũ (hơn 8 giờ): bắt đầu từ đầu");
     return;
   }
+  if (saved->savedAt - clock_.now() > std::chrono::minutes(5)) {
+    setAsideBadState("it was saved in the future (" + health::formatTime(saved->savedAt, 0) + ")");
+    return;
+  }
   resumed_ = std::move(saved);
   runState_.stoppedOutputs = resumed_->stoppedOutputs;
+}
+
+void Ceremony::setAsideBadState(const std::string& why) {
+  // Kept for whoever looks into it, out of the way of every later start: the ceremony goes
+  // on the air from the beginning instead of failing to start for ever.
+  const auto aside =
+      std::filesystem::path(statePath().string() + ".bad-" +
+                            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                               clock_.now().time_since_epoch())
+                                               .count()));
+  std::error_code ec;
+  std::filesystem::rename(statePath(), aside, ec);
+  spdlog::warn("Trạng thái đã lưu không dùng được ({}); để riêng ở {}, bắt đầu từ đầu", why,
+               ec ? "(không đổi tên được: " + ec.message() + ")" : aside.string());
 }
 
 void Ceremony::saveState() {

@@ -135,6 +135,7 @@ class Ceremony final : public media::ProgramMixer::Listener,
   bool addOutputs();
   void startPoints();
   void loadSavedState();
+  void setAsideBadState(const std::string& why);
   void saveState();
   void record(RecordedCommand command);
   std::filesystem::path statePath() const;

@@ -50,7 +50,9 @@ void setUpLogging(const std::string& level) {
 
 void (*testHook)(boost::asio::io_context& io) = nullptr;
 
-int runDaemon(int argc, char** argv) {
+namespace {
+
+int runDaemonUnguarded(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   ParsedOptions parsed = parseOptions(args);
   if (!parsed.error.empty()) {
@@ -89,6 +91,22 @@ int runDaemon(int argc, char** argv) {
   if (testHook) testHook(io);
   io.run();
   return ceremony.exitCode();
+}
+
+}  // namespace
+
+int runDaemon(int argc, char** argv) {
+  // The last line of defence: whatever escaped is said in the journal in one line and the
+  // process exits with a failure (systemd restarts it), instead of std::terminate's abort
+  // and a core dump with nothing said.
+  try {
+    return runDaemonUnguarded(argc, argv);
+  } catch (const std::exception& e) {
+    spdlog::critical("Lỗi không lường trước, dừng ceremonyd: {}", e.what());
+  } catch (...) {
+    spdlog::critical("Lỗi không lường trước, dừng ceremonyd");
+  }
+  return 1;
 }
 
 }  // namespace ceremony

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 
@@ -59,35 +60,77 @@ std::optional<RunState> RunState::fromJson(const json& j, std::string* why) {
     if (why) *why = w;
     return std::nullopt;
   };
-  if (!j.is_object() || j.value("version", 0) != 1) return fail("not a version 1 run state");
+  // Every field is looked at for its type before it is read: the file is outside input (a
+  // disk, an editor, a half-restored backup) and a throw here would stop the daemon from
+  // ever starting again.
+  auto field = [&](const json& obj, const char* key, json::value_t type) -> const json* {
+    auto it = obj.find(key);
+    if (it == obj.end()) return nullptr;
+    const bool ok = type == json::value_t::number_integer ? it->is_number_integer()
+                    : type == json::value_t::number_float ? it->is_number()
+                                                          : it->type() == type;
+    return ok ? &*it : nullptr;
+  };
+  auto time = [&](const json& obj, const char* key) -> std::optional<WallTime> {
+    const json* t = field(obj, key, json::value_t::string);
+    return t ? health::parseTime(t->get_ref<const std::string&>()) : std::nullopt;
+  };
+  if (!j.is_object()) return fail("not a JSON object");
+  const json* version = field(j, "version", json::value_t::number_integer);
+  if (!version || *version != 1) return fail("not a version 1 run state");
   RunState s;
-  try {
-    s.ceremony = j.at("ceremony").get<std::string>();
-    auto origin = health::parseTime(j.at("origin").get<std::string>());
-    auto saved = health::parseTime(j.at("saved_at").get<std::string>());
-    if (!origin || !saved) return fail("a time in it is not readable");
-    s.origin = *origin;
-    s.savedAt = *saved;
-    if (auto r = j.find("rehearsal"); r != j.end() && r->is_object()) {
-      auto start = health::parseTime(r->at("start").get<std::string>());
-      if (!start) return fail("the rehearsal start is not readable");
-      s.rehearsalStart = *start;
-      s.rehearsalSpeed = r->at("speed").get<double>();
-      if (!(s.rehearsalSpeed >= 1.0)) return fail("the rehearsal speed is not >= 1");
+  const json* ceremony = field(j, "ceremony", json::value_t::string);
+  if (!ceremony) return fail("\"ceremony\" is missing or not a string");
+  s.ceremony = ceremony->get<std::string>();
+  auto origin = time(j, "origin");
+  auto saved = time(j, "saved_at");
+  if (!origin || !saved) return fail("\"origin\" or \"saved_at\" is missing or not a time");
+  s.origin = *origin;
+  s.savedAt = *saved;
+  if (auto r = j.find("rehearsal"); r != j.end()) {
+    if (!r->is_object()) return fail("\"rehearsal\" is not an object");
+    auto start = time(*r, "start");
+    if (!start) return fail("the rehearsal start is missing or not a time");
+    s.rehearsalStart = *start;
+    const json* speed = field(*r, "speed", json::value_t::number_float);
+    if (!speed) return fail("the rehearsal speed is missing or not a number");
+    s.rehearsalSpeed = speed->get<double>();
+    if (!(s.rehearsalSpeed >= 1.0 && s.rehearsalSpeed <= 3600.0))
+      return fail("the rehearsal speed is not from 1 to 3600");
+  }
+  const json* commands = field(j, "commands", json::value_t::array);
+  if (!commands) return fail("\"commands\" is missing or not a list");
+  for (const auto& c : *commands) {
+    if (!c.is_object()) return fail("a command is not an object");
+    RecordedCommand rc;
+    auto at = time(c, "at");
+    if (!at) return fail("a command's time is missing or not readable");
+    rc.at = *at;
+    const json* op = field(c, "op", json::value_t::string);
+    if (!op) return fail("a command's \"op\" is missing or not a string");
+    rc.op = op->get<std::string>();
+    if (c.contains("arg")) {
+      const json* arg = field(c, "arg", json::value_t::string);
+      if (!arg) return fail("a command's \"arg\" is not a string");
+      rc.arg = arg->get<std::string>();
     }
-    for (const auto& c : j.at("commands")) {
-      RecordedCommand rc;
-      auto at = health::parseTime(c.at("at").get<std::string>());
-      if (!at) return fail("a command's time is not readable");
-      rc.at = *at;
-      rc.op = c.at("op").get<std::string>();
-      rc.arg = c.value("arg", std::string());
-      rc.by = Millis(c.value("by_ms", 0LL));
-      s.commands.push_back(std::move(rc));
+    if (c.contains("by_ms")) {
+      // Whole milliseconds within a day: a float or a huge number is not converted.
+      const json* by = field(c, "by_ms", json::value_t::number_integer);
+      constexpr std::int64_t kDay = 24LL * 3600 * 1000;
+      if (!by || (by->is_number_unsigned() && by->get<std::uint64_t>() > std::uint64_t(kDay)) ||
+          (!by->is_number_unsigned() &&
+           (by->get<std::int64_t>() < -kDay || by->get<std::int64_t>() > kDay)))
+        return fail("a command's \"by_ms\" is not a whole number of milliseconds within a day");
+      rc.by = Millis(by->get<std::int64_t>());
     }
-    for (const auto& o : j.at("stopped_outputs")) s.stoppedOutputs.push_back(o.get<std::string>());
-  } catch (const json::exception& e) {
-    return fail(std::string("a field is missing or of the wrong type (") + e.what() + ")");
+    s.commands.push_back(std::move(rc));
+  }
+  const json* stopped = field(j, "stopped_outputs", json::value_t::array);
+  if (!stopped) return fail("\"stopped_outputs\" is missing or not a list");
+  for (const auto& o : *stopped) {
+    if (!o.is_string()) return fail("a stopped output is not a string");
+    s.stoppedOutputs.push_back(o.get<std::string>());
   }
   return s;
 }
@@ -119,15 +162,33 @@ bool saveRunState(const std::filesystem::path& file, const RunState& state, std:
   return true;
 }
 
-std::optional<RunState> loadRunState(const std::filesystem::path& file, std::string* why) {
-  std::ifstream in(file);
+LoadedRunState loadRunState(const std::filesystem::path& file) {
+  LoadedRunState out;
+  std::ifstream in(file, std::ios::binary);
   if (!in) {
-    if (why) *why = "no saved state";
-    return std::nullopt;
+    out.why = "no saved state";
+    return out;
   }
-  json j = json::parse(in, nullptr, false);
+  out.present = true;
+  // A run state is a few kilobytes; anything far bigger is not one and is not read whole.
+  constexpr std::streamsize kLargest = 16 << 20;
+  std::string text(static_cast<std::size_t>(kLargest) + 1, '\0');
+  in.read(text.data(), kLargest + 1);
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > static_cast<std::size_t>(kLargest)) {
+    out.why = file.string() + " is larger than 16 MiB";
+    return out;
+  }
+  out.state = parseRunState(text, &out.why);
+  if (!out.state && out.why.rfind("not valid JSON", 0) == 0)
+    out.why = file.string() + " is " + out.why;
+  return out;
+}
+
+std::optional<RunState> parseRunState(std::string_view text, std::string* why) {
+  json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) {
-    if (why) *why = file.string() + " is not valid JSON";
+    if (why) *why = "not valid JSON";
     return std::nullopt;
   }
   return RunState::fromJson(j, why);

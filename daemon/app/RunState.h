@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -46,7 +47,14 @@ struct RunState {
 std::string ceremonyIdentity(const Config& config);
 
 bool saveRunState(const std::filesystem::path& file, const RunState& state, std::string* error);
-std::optional<RunState> loadRunState(const std::filesystem::path& file, std::string* why);
+struct LoadedRunState {
+  std::optional<RunState> state;
+  bool present = false;  // a file was there (so, without a state, it is a bad one)
+  std::string why;       // why there is no state
+};
+LoadedRunState loadRunState(const std::filesystem::path& file);
+// The text of a state file: nullopt (and why) when it is not JSON or not a run state.
+std::optional<RunState> parseRunState(std::string_view text, std::string* why);
 
 // Applies the commands to the timeline in order, each at its time; before each, the
 // timeline moves through every deadline as the runner did live (see advance). A command the

@@ -156,6 +156,29 @@ TEST(Resume, AfterSigkillTheDaemonComesBackAtTheSameItemWithTheAdjustmentsAndStr
   EXPECT_TRUE(check.ok) << check.describe();
 }
 
+// Before: this file made the daemon abort on an uncaught nlohmann::type_error at every start
+// (systemd restarting it every 2 s, the ceremony never on air).
+TEST(Resume, ABadStateFileIsSetAsideAndTheCeremonyGoesOnAirFromTheStart) {
+  Rig rig("resume-bad");
+  fs::create_directories(rig.dir.path() / "state");
+  writeText(rig.dir.path() / "state/run-state.json", R"({"version":"1"})");
+  Process daemon(rig.argv(), {rig.dir.path() / "daemon.log"});
+  ASSERT_TRUE(rig.nginx.waitForPublish("resume", 10s)) << tailOf(daemon.log());
+  const json s = rig.waitStatus([](const json& s) { return s["current"].is_object(); }, 5s);
+  EXPECT_EQ(s["current"]["number"], 1) << s;
+  EXPECT_NE(daemon.log().find("Trạng thái đã lưu không dùng được"), std::string::npos)
+      << tailOf(daemon.log());
+  std::vector<fs::path> aside;
+  for (const auto& e : fs::directory_iterator(rig.dir.path() / "state"))
+    if (e.path().filename().string().rfind("run-state.json.bad-", 0) == 0)
+      aside.push_back(e.path());
+  ASSERT_EQ(aside.size(), 1u);
+  EXPECT_EQ(readText(aside[0]), R"({"version":"1"})");
+  // The daemon saved a fresh state of its own in its place.
+  EXPECT_EQ(daemon.stop(10s), 0);
+  EXPECT_EQ(json::parse(readText(rig.dir.path() / "state/run-state.json"))["version"], 1);
+}
+
 TEST(Reload, SighupAppliesANewRunOfShowWithoutAGapAndKeepsTheOldOneWhenTheFileIsBad) {
   Rig rig("reload");
   Process daemon(rig.argv(), {rig.dir.path() / "daemon.log"});

@@ -99,9 +99,9 @@ TEST(RunStateTest, TheFileRoundTripsAndABadFileIsRefusedWithAReason) {
   std::string error;
   ASSERT_TRUE(saveRunState(dir / "run-state.json", s, &error)) << error;
   EXPECT_FALSE(fs::exists(dir / "run-state.json.tmp"));
-  std::string why;
-  auto back = loadRunState(dir / "run-state.json", &why);
-  ASSERT_TRUE(back) << why;
+  auto loaded = loadRunState(dir / "run-state.json");
+  ASSERT_TRUE(loaded.state) << loaded.why;
+  auto& back = loaded.state;
   EXPECT_EQ(back->ceremony, s.ceremony);
   EXPECT_EQ(back->origin, s.origin);
   EXPECT_EQ(back->rehearsalStart, s.rehearsalStart);
@@ -113,13 +113,72 @@ TEST(RunStateTest, TheFileRoundTripsAndABadFileIsRefusedWithAReason) {
   EXPECT_EQ(back->savedAt, s.savedAt);
 
   std::ofstream(dir / "torn.json") << "{\"version\": 1, \"ceremony\": \"x\", \"orig";
-  EXPECT_FALSE(loadRunState(dir / "torn.json", &why));
-  EXPECT_NE(why.find("not valid JSON"), std::string::npos);
+  loaded = loadRunState(dir / "torn.json");
+  EXPECT_FALSE(loaded.state);
+  EXPECT_TRUE(loaded.present);
+  EXPECT_NE(loaded.why.find("not valid JSON"), std::string::npos);
   std::ofstream(dir / "wrong.json") << R"({"version":1,"ceremony":"x","origin":"yesterday"})";
-  EXPECT_FALSE(loadRunState(dir / "wrong.json", &why));
-  EXPECT_FALSE(why.empty());
-  EXPECT_FALSE(loadRunState(dir / "missing.json", &why));
+  loaded = loadRunState(dir / "wrong.json");
+  EXPECT_FALSE(loaded.state);
+  EXPECT_TRUE(loaded.present);
+  EXPECT_FALSE(loaded.why.empty());
+  loaded = loadRunState(dir / "missing.json");
+  EXPECT_FALSE(loaded.state);
+  EXPECT_FALSE(loaded.present);
   fs::remove_all(dir);
+}
+
+// Before: {"version":"1"} threw nlohmann::type_error out of fromJson (the daemon aborted
+// and systemd restarted it for ever) and a float by_ms was converted with undefined
+// behaviour. Every one of these is refused with a reason, none throws.
+TEST(RunStateTest, AFieldOfTheWrongTypeIsRefusedWithAReasonNeverThrown) {
+  const std::string good =
+      R"({"version":1,"ceremony":"x","origin":"2025-07-28T13:00:00+07:00",)"
+      R"("saved_at":"2025-07-28T14:00:00+07:00","commands":[],"stopped_outputs":[]})";
+  std::string why;
+  ASSERT_TRUE(parseRunState(good, &why)) << why;
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string t = good;
+    t.replace(t.find(from), from.size(), to);
+    return t;
+  };
+  const std::vector<std::string> bad = {
+      R"({"version":"1"})",
+      R"({"version":1.5})",
+      R"([1,2,3])",
+      R"("version")",
+      with(R"("ceremony":"x")", R"("ceremony":7)"),
+      with(R"("origin":"2025-07-28T13:00:00+07:00")", R"("origin":null)"),
+      with(R"("commands":[])", R"("commands":{})"),
+      with(R"("commands":[])", R"("commands":[7])"),
+      with(R"("commands":[])", R"("commands":[{"at":"2025-07-28T14:00:00Z","op":["next"]}])"),
+      with(R"("commands":[])",
+           R"("commands":[{"at":"2025-07-28T14:00:00Z","op":"extend","by_ms":1e300}])"),
+      with(
+          R"("commands":[])",
+          R"("commands":[{"at":"2025-07-28T14:00:00Z","op":"extend","by_ms":18446744073709551615}])"),
+      with(R"("commands":[])",
+           R"("commands":[{"at":"2025-07-28T14:00:00Z","op":"goto","arg":false}])"),
+      with(R"("stopped_outputs":[])", R"("stopped_outputs":[{}])"),
+      with(R"("commands":[])",
+           R"("commands":[],"rehearsal":{"start":"2025-07-28T13:00:00Z","speed":"60"})"),
+      with(R"("commands":[])",
+           R"("commands":[],"rehearsal":{"start":"2025-07-28T13:00:00Z","speed":1e9})"),
+      with(R"("commands":[])", R"("commands":[],"rehearsal":[])"),
+  };
+  for (const auto& text : bad) {
+    why.clear();
+    std::optional<RunState> s;
+    EXPECT_NO_THROW(s = parseRunState(text, &why)) << text;
+    EXPECT_FALSE(s) << text;
+    EXPECT_FALSE(why.empty()) << text;
+  }
+  auto extend = parseRunState(
+      with(R"("commands":[])",
+           R"("commands":[{"at":"2025-07-28T14:00:00Z","op":"extend","by_ms":300000}])"),
+      &why);
+  ASSERT_TRUE(extend) << why;
+  EXPECT_EQ(extend->commands.at(0).by, Millis(300000));
 }
 
 }  // namespace
