@@ -27,8 +27,7 @@ WebhookSettings WebhookSettings::from(const HealthSettings& s) {
 
 WebhookNotifier::WebhookNotifier(boost::asio::io_context& io, CurlMulti& curl,
                                  WebhookSettings settings)
-    : io_(io),
-      curl_(curl),
+    : curl_(curl),
       settings_(std::move(settings)),
       retryTimer_(io),
       alive_(std::make_shared<bool>(true)) {}

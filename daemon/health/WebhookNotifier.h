@@ -52,7 +52,6 @@ class WebhookNotifier {
   void next();
   void onAnswer(const HttpResponse& response);
 
-  boost::asio::io_context& io_;
   CurlMulti& curl_;
   WebhookSettings settings_;
   std::deque<std::string> queue_;

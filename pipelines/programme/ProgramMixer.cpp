@@ -692,7 +692,7 @@ void ProgramMixer::applyVideo(GstClockTime rt) {
   const SceneLayout shown = withStandIns(onAirVideo_, lost_);
   for (auto& [key, layer] : layers_) {
     auto it = std::find_if(shown.video.begin(), shown.video.end(),
-                           [&](const Layer& l) { return l.key == key; });
+                           [&k = key](const Layer& l) { return l.key == k; });
     if (it == shown.video.end()) {
       g_object_set(layer.videoPad, "alpha", 0.0, nullptr);
     } else {
