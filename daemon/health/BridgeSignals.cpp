@@ -75,7 +75,7 @@ BridgeVerdict judgeBridge(const BridgeSignals& signals, const std::string& point
     return v;
   }
   if (!session->connected) {
-    if (now - session->since < t.reportTimeout) {
+    if (now - session->since < t.connectTimeout) {
       v.judged = false;  // connecting: ICE and DTLS take a moment
       return v;
     }

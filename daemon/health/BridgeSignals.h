@@ -42,7 +42,11 @@ struct BridgeSession {
 
 // Thresholds a bridge session is judged by (daemon/health/README.md).
 struct BridgeThresholds {
-  Millis reportTimeout{5000};  // no receiver report for this long: the viewer is gone
+  Millis connectTimeout{5000};  // still connecting (ICE, DTLS) after this long: failed
+  // No RTCP from the viewer for this long: it is gone. Browsers send some every second, but
+  // a receiver that keeps to RFC 3550 (GStreamer's webrtcbin, hardware decoders) sends its
+  // reports 5 s apart on average, randomised to anywhere from about 2 to 6.2 s.
+  Millis reportTimeout{8000};
   double degradedLossPercent = 5.0;
   Millis degradedRtt{400};
 };
