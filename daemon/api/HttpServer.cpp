@@ -2,14 +2,19 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <list>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "api/LiveFeed.h"
 
@@ -28,6 +33,27 @@ std::string errorBody(const std::string& message) {
   return nlohmann::json{{"error", message}}.dump();
 }
 
+// One warning now and then instead of one per connection: a flood must not flood the journal.
+struct WarnLimiter {
+  std::chrono::steady_clock::time_point next{};
+  std::uint64_t quiet = 0;  // warnings not written since the last one
+  bool due() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next) {
+      ++quiet;
+      return false;
+    }
+    next = now + std::chrono::seconds(10);
+    return true;
+  }
+  std::string tail() {
+    std::string t =
+        quiet ? " (và " + std::to_string(quiet) + " lần như vậy từ cảnh báo trước)" : "";
+    quiet = 0;
+    return t;
+  }
+};
+
 }  // namespace
 
 struct HttpServer::Shared {
@@ -35,17 +61,94 @@ struct HttpServer::Shared {
   HttpServer::Handler handler;
   HttpLimits limits;
   std::map<void*, std::weak_ptr<Session>> sessions;
+  std::size_t open = 0;  // sessions whose socket is still open
+  // Open sessions waiting for (the rest of) a request, the longest-waiting first: the ones
+  // closed to make room.
+  std::list<Session*> waiting;
+  std::unordered_map<std::string, std::size_t> perAddress, streamsPerAddress;
+  std::size_t streams = 0;
+  std::size_t refusing = 0;  // 503s being written
+  HttpCounters counters;
+  WarnLimiter busyWarn, acceptWarn;
   bool stopped = false;
 };
 
 namespace {
 
+// A connection turned away: a 503 with a sentence, then closed (after reading what the
+// client already sent, so the kernel does not reset the answer away). One second at most.
+class Refusal final : public std::enable_shared_from_this<Refusal> {
+ public:
+  Refusal(tcp::socket socket, std::shared_ptr<HttpServer::Shared> shared,
+          const std::string& message)
+      : socket_(std::move(socket)), timer_(socket_.get_executor()), shared_(std::move(shared)) {
+    const std::string body = errorBody(message);
+    out_ =
+        "HTTP/1.1 503 Service Unavailable\r\nServer: ceremonyd\r\nContent-Type: "
+        "application/json; charset=utf-8\r\nRetry-After: 5\r\nCache-Control: no-store\r\n"
+        "Connection: close\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body;
+    ++shared_->refusing;
+  }
+  ~Refusal() { --shared_->refusing; }
+
+  void start() {
+    timer_.expires_after(std::chrono::seconds(1));
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->finish();
+    });
+    asio::async_write(socket_, asio::buffer(out_),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec) return self->finish();
+                        beast::error_code ignored;
+                        self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
+                        self->drain();
+                      });
+  }
+
+ private:
+  void drain() {
+    socket_.async_read_some(asio::buffer(sink_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) return self->finish();
+                              self->drain();
+                            });
+  }
+  void finish() {
+    timer_.cancel();
+    beast::error_code ignored;
+    socket_.close(ignored);
+  }
+
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  std::shared_ptr<HttpServer::Shared> shared_;
+  std::string out_;
+  char sink_[1024];
+};
+
+void refuse(tcp::socket socket, const std::shared_ptr<HttpServer::Shared>& shared,
+            const std::string& message) {
+  if (shared->refusing >= 256) {  // a storm: no answer, just no descriptor held
+    beast::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  std::make_shared<Refusal>(std::move(socket), shared, message)->start();
+}
+
 class Session final : public std::enable_shared_from_this<Session>, public LiveFeed::Subscriber {
  public:
-  Session(tcp::socket socket, std::shared_ptr<HttpServer::Shared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)), ping_(stream_.get_executor()) {}
+  Session(tcp::socket socket, std::string remote, std::shared_ptr<HttpServer::Shared> shared)
+      : stream_(std::move(socket)),
+        shared_(std::move(shared)),
+        remote_(std::move(remote)),
+        ping_(stream_.get_executor()) {
+    ++shared_->open;
+    ++shared_->perAddress[remote_];
+  }
   ~Session() override {
-    if (feed_) feed_->unsubscribe(this);
+    release();
     shared_->sessions.erase(this);
   }
 
@@ -54,10 +157,7 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
   void close() {
     if (closed_) return;
     closed_ = true;
-    if (feed_) {
-      feed_->unsubscribe(this);
-      feed_ = nullptr;
-    }
+    release();
     ping_.cancel();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -70,8 +170,39 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
   }
 
  private:
+  // Gives back what this connection counted against the caps (once).
+  void release() {
+    if (released_) return;
+    released_ = true;
+    notWaiting();
+    if (feed_) {
+      feed_->unsubscribe(this);
+      feed_ = nullptr;
+    }
+    --shared_->open;
+    if (auto it = shared_->perAddress.find(remote_); it != shared_->perAddress.end())
+      if (--it->second == 0) shared_->perAddress.erase(it);
+    if (streaming_) {
+      --shared_->streams;
+      if (auto it = shared_->streamsPerAddress.find(remote_);
+          it != shared_->streamsPerAddress.end())
+        if (--it->second == 0) shared_->streamsPerAddress.erase(it);
+    }
+  }
+
+  void waiting() {
+    notWaiting();
+    waitingAt_ = shared_->waiting.insert(shared_->waiting.end(), this);
+  }
+  void notWaiting() {
+    if (!waitingAt_) return;
+    shared_->waiting.erase(*waitingAt_);
+    waitingAt_.reset();
+  }
+
   void read(std::chrono::milliseconds timeout) {
     if (closed_) return;
+    waiting();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(shared_->limits.headerLimit));
     parser_->body_limit(shared_->limits.bodyLimit);
@@ -83,6 +214,7 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
 
   void onRead(beast::error_code ec) {
     if (closed_) return;
+    notWaiting();
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted || ec == asio::error::eof ||
         ec == asio::error::connection_reset)
@@ -104,12 +236,9 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
     if (auto it = req.find(http::field::content_type); it != req.end())
       r.contentType = std::string(it->value());
     r.body = req.body();
-    {
-      beast::error_code ignored;
-      const auto peer = stream_.socket().remote_endpoint(ignored);
-      if (!ignored) r.remote = peer.address().to_string();
-    }
+    r.remote = remote_;
     const bool keepAlive = req.keep_alive();
+    const bool head = req.method() == http::verb::head;
 
     HttpResponse res;
     try {
@@ -118,7 +247,32 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
       spdlog::error("API: lỗi nội bộ khi xử lý {} {}: {}", r.method, pathOnly(r.target), e.what());
       res = HttpResponse{500, "application/json; charset=utf-8", errorBody("internal error"), {}};
     }
-    if (res.eventStream && res.status == 200) return startStream(res);
+    if (res.eventStream && res.status == 200) {
+      if (head) {  // the stream's headers, and no stream
+        res.eventStream = nullptr;
+        res.contentType = "text/event-stream; charset=utf-8";
+        return write(std::move(res), keepAlive, true);
+      }
+      const auto& limits = shared_->limits;
+      const auto fromHere = shared_->streamsPerAddress[remote_];
+      if (shared_->streams >= limits.maxStreams || fromHere >= limits.maxStreamsPerAddress) {
+        ++shared_->counters.refusedStreams;
+        if (shared_->busyWarn.due())
+          spdlog::warn("API: từ chối luồng sự kiện từ {}: đã có {} luồng ({} từ địa chỉ này){}",
+                       remote_, shared_->streams, fromHere, shared_->busyWarn.tail());
+        return write(HttpResponse{503,
+                                  "application/json; charset=utf-8",
+                                  errorBody("Đã đủ số luồng cập nhật trực tiếp cho phép; thử lại "
+                                            "sau (too many event streams" +
+                                            std::string(fromHere >= limits.maxStreamsPerAddress
+                                                            ? " from your address"
+                                                            : "") +
+                                            ")"),
+                                  {{"Retry-After", "5"}}},
+                     false);
+      }
+      return startStream(res);
+    }
     if (res.deferred) {
       // Nothing is read meanwhile: the reply comes before the next request is parsed.
       stream_.expires_never();
@@ -128,7 +282,7 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
       });
       return;
     }
-    write(std::move(res), keepAlive, req.method() == http::verb::head);
+    write(std::move(res), keepAlive, head);
   }
 
   static std::string pathOnly(const std::string& target) {
@@ -166,6 +320,10 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
   // ---- Server-Sent Events -------------------------------------------------------------
   void startStream(const HttpResponse& r) {
     feed_ = r.eventStream;
+    streaming_ = true;
+    ++shared_->streams;
+    ++shared_->streamsPerAddress[remote_];
+    streamStarted_ = std::chrono::steady_clock::now();
     out_ =
         "HTTP/1.1 200 OK\r\nServer: ceremonyd\r\nContent-Type: text/event-stream; "
         "charset=utf-8\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n"
@@ -213,6 +371,10 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
     ping_.expires_after(std::chrono::seconds(15));
     ping_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (ec || self->closed_) return;
+      // Not for ever: the browser reconnects by itself (retry: 1000) and shows its token again.
+      if (std::chrono::steady_clock::now() - self->streamStarted_ >=
+          self->shared_->limits.streamLifetime)
+        return self->close();
       if (!self->writing_) {
         self->out_ = ": ping\n\n";
         self->send();
@@ -233,6 +395,11 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
 
   beast::tcp_stream stream_;
   std::shared_ptr<HttpServer::Shared> shared_;
+  const std::string remote_;  // the client's address
+  std::optional<std::list<Session*>::iterator> waitingAt_;
+  bool released_ = false;
+  bool streaming_ = false;
+  std::chrono::steady_clock::time_point streamStarted_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   LiveFeed* feed_ = nullptr;
@@ -246,8 +413,27 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
 
 }  // namespace
 
+namespace {
+
+HttpLimits withDefaults(HttpLimits l) {
+  if (l.maxConnections == 0) {
+    // A quarter of the descriptors: the rest are the recording, the outputs, the probes and
+    // the bridge's sockets, which a flood of connections must never starve.
+    rlimit r{};
+    const std::size_t fds = ::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur != RLIM_INFINITY
+                                ? static_cast<std::size_t>(r.rlim_cur)
+                                : 1024;
+    l.maxConnections = std::clamp<std::size_t>(fds / 4, 64, 4096);
+  }
+  return l;
+}
+
+}  // namespace
+
 HttpServer::HttpServer(asio::io_context& io, Handler handler, HttpLimits limits)
-    : io_(io), acceptor_(io), shared_(std::make_shared<Shared>(std::move(handler), limits)) {}
+    : io_(io),
+      acceptor_(io),
+      shared_(std::make_shared<Shared>(std::move(handler), withDefaults(limits))) {}
 
 HttpServer::~HttpServer() {
   stop();
@@ -289,7 +475,19 @@ std::string HttpServer::endpoint() const {
 }
 
 std::size_t HttpServer::connections() const {
-  return shared_->sessions.size();
+  return shared_->open;
+}
+
+std::size_t HttpServer::streams() const {
+  return shared_->streams;
+}
+
+const HttpCounters& HttpServer::counters() const {
+  return shared_->counters;
+}
+
+const HttpLimits& HttpServer::limits() const {
+  return shared_->limits;
 }
 
 void HttpServer::accept() {
@@ -298,21 +496,55 @@ void HttpServer::accept() {
     if (ec) {
       if (ec == asio::error::operation_aborted) return;
       // Out of descriptors and the like: try again shortly rather than spin.
-      spdlog::warn("API: không nhận được kết nối: {}", ec.message());
+      ++shared->counters.acceptErrors;
+      if (shared->acceptWarn.due())
+        spdlog::warn("API: không nhận được kết nối: {}{}", ec.message(), shared->acceptWarn.tail());
       auto t = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(100));
       t->async_wait([this, t, shared](beast::error_code) {
         if (!shared->stopped) accept();
       });
       return;
     }
-    if (shared->sessions.size() >= shared->limits.maxConnections) {
-      beast::error_code ignored;
-      socket.close(ignored);
-    } else {
-      auto s = std::make_shared<Session>(std::move(socket), shared);
-      shared->sessions[s.get()] = s;
-      s->start();
+    beast::error_code peerError;
+    const auto peer = socket.remote_endpoint(peerError);
+    if (peerError) {  // gone already
+      socket.close(peerError);
+      return accept();
     }
+    std::string remote = peer.address().to_string();
+    const auto& limits = shared->limits;
+    const auto it = shared->perAddress.find(remote);
+    const std::size_t fromHere = it == shared->perAddress.end() ? 0 : it->second;
+    if (fromHere >= limits.maxPerAddress) {
+      ++shared->counters.refusedPerAddress;
+      if (shared->busyWarn.due())
+        spdlog::warn("API: {} đã có {} kết nối, từ chối thêm{}", remote, fromHere,
+                     shared->busyWarn.tail());
+      refuse(std::move(socket), shared,
+             "Quá nhiều kết nối từ địa chỉ này; thử lại sau (too many connections from your "
+             "address)");
+      return accept();
+    }
+    if (shared->open >= limits.maxConnections) {
+      if (shared->waiting.empty()) {
+        ++shared->counters.refusedBusy;
+        if (shared->busyWarn.due())
+          spdlog::warn("API: đã đủ {} kết nối đang làm việc, từ chối {}{}", shared->open, remote,
+                       shared->busyWarn.tail());
+        refuse(std::move(socket), shared,
+               "Máy chủ đang bận; thử lại sau (the server has as many connections as it takes)");
+        return accept();
+      }
+      // Room is made by closing whoever has waited longest for a request.
+      ++shared->counters.evicted;
+      if (shared->busyWarn.due())
+        spdlog::warn("API: đã đủ {} kết nối; đóng kết nối chờ lâu nhất để nhận kết nối mới{}",
+                     shared->open, shared->busyWarn.tail());
+      shared->waiting.front()->close();
+    }
+    auto s = std::make_shared<Session>(std::move(socket), std::move(remote), shared);
+    shared->sessions[s.get()] = s;
+    s->start();
     accept();
   });
 }

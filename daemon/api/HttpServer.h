@@ -46,11 +46,30 @@ struct HttpResponse {
 
 struct HttpLimits {
   std::chrono::milliseconds readTimeout{10000};  // a whole request, headers and body
-  std::chrono::milliseconds idleTimeout{30000};  // keep-alive wait for the next request
+  std::chrono::milliseconds idleTimeout{10000};  // keep-alive wait for the next request
   std::chrono::milliseconds writeTimeout{10000};
   std::size_t headerLimit = 8 * 1024;
   std::size_t bodyLimit = 64 * 1024;
-  std::size_t maxConnections = 1024;
+  // Connections at once. Past the total, the connection that has waited longest for its
+  // request (an idle keep-alive, a slow or silent client) is closed to make room, so a
+  // flood of idle connections never locks out the dashboard, ceremonyctl or a heartbeat;
+  // past the per-address cap the newcomer gets 503. 0 = a quarter of the descriptor limit.
+  std::size_t maxConnections = 0;
+  std::size_t maxPerAddress = 64;
+  // Server-Sent Events streams at once (they are never closed to make room), and how long
+  // one lasts before the browser is asked to reconnect (EventSource does by itself).
+  std::size_t maxStreams = 256;
+  std::size_t maxStreamsPerAddress = 16;
+  std::chrono::milliseconds streamLifetime{3600 * 1000};
+};
+
+// What the server turned away, for /metrics.
+struct HttpCounters {
+  std::uint64_t refusedPerAddress = 0;  // 503: too many connections from one address
+  std::uint64_t refusedBusy = 0;        // 503: full, and nobody waiting to close
+  std::uint64_t refusedStreams = 0;     // 503: too many event streams
+  std::uint64_t evicted = 0;            // closed to make room (waiting longest for a request)
+  std::uint64_t acceptErrors = 0;       // accept() failed (out of descriptors and the like)
 };
 
 class HttpServer {
@@ -70,6 +89,9 @@ class HttpServer {
   void stop();
 
   std::size_t connections() const;
+  std::size_t streams() const;
+  const HttpCounters& counters() const;
+  const HttpLimits& limits() const;
 
   struct Shared;  // what connections share with the server (outlives it if needed)
 

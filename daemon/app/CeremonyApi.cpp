@@ -458,6 +458,24 @@ std::string Ceremony::metrics() {
     line("ceremonyd_api_requests_total{class=\"4xx\"} " + std::to_string(c.clientErrors));
     line("ceremonyd_api_requests_total{class=\"5xx\"} " + std::to_string(c.serverErrors));
   }
+  if (http_) {
+    const auto& h = http_->counters();
+    line("# HELP ceremonyd_api_connections Open API connections.");
+    line("# TYPE ceremonyd_api_connections gauge");
+    line("ceremonyd_api_connections " + std::to_string(http_->connections()));
+    line("# HELP ceremonyd_api_connections_max The most API connections open at once.");
+    line("# TYPE ceremonyd_api_connections_max gauge");
+    line("ceremonyd_api_connections_max " + std::to_string(http_->limits().maxConnections));
+    line(
+        "# HELP ceremonyd_api_turned_away_total Connections refused (503) or closed to make room.");
+    line("# TYPE ceremonyd_api_turned_away_total counter");
+    line("ceremonyd_api_turned_away_total{why=\"per_address\"} " +
+         std::to_string(h.refusedPerAddress));
+    line("ceremonyd_api_turned_away_total{why=\"full\"} " + std::to_string(h.refusedBusy));
+    line("ceremonyd_api_turned_away_total{why=\"streams\"} " + std::to_string(h.refusedStreams));
+    line("ceremonyd_api_turned_away_total{why=\"made_room\"} " + std::to_string(h.evicted));
+    line("ceremonyd_api_turned_away_total{why=\"accept_error\"} " + std::to_string(h.acceptErrors));
+  }
   bridgeMetrics(out);
   line("# HELP ceremonyd_live_clients Dashboard clients on the live stream.");
   line("# TYPE ceremonyd_live_clients gauge");
@@ -561,8 +579,13 @@ bool Ceremony::startApi() {
   }
 
   api_ = std::make_unique<api::ControlApi>(*this, std::move(tokens));
+  api::HttpLimits limits;
+  limits.maxConnections = static_cast<std::size_t>(config_.api.maxConnections);
+  limits.maxPerAddress = static_cast<std::size_t>(config_.api.maxConnectionsPerAddress);
+  limits.maxStreams = static_cast<std::size_t>(config_.api.maxStreams);
+  limits.maxStreamsPerAddress = static_cast<std::size_t>(config_.api.maxStreamsPerAddress);
   http_ = std::make_unique<api::HttpServer>(
-      io_, [this](const api::HttpRequest& r) { return api_->handle(r); });
+      io_, [this](const api::HttpRequest& r) { return api_->handle(r); }, limits);
   std::string error;
   if (!http_->listen(where->host, where->port, &error)) {
     spdlog::critical("API: {}", error);

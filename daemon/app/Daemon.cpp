@@ -1,10 +1,13 @@
 #include "app/Daemon.h"
 
+#include <sys/resource.h>
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/systemd_sink.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -52,6 +55,23 @@ void (*testHook)(boost::asio::io_context& io) = nullptr;
 
 namespace {
 
+// As nginx's worker_rlimit_nofile: the soft limit up to the hard one (the unit sets both with
+// LimitNOFILE=, where the system call filter forbids this), so connections, recordings,
+// outputs, probes and the bridge's sockets never meet the 1024 a login shell gives.
+void raiseDescriptorLimit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0) return;
+  const rlim_t want = std::min<rlim_t>(r.rlim_max, 65536);
+  if (r.rlim_cur < want) {
+    const rlim_t before = r.rlim_cur;
+    r.rlim_cur = want;
+    if (::setrlimit(RLIMIT_NOFILE, &r) != 0) r.rlim_cur = before;
+  }
+  if (r.rlim_cur < 4096)
+    spdlog::warn("Chỉ được mở {} tệp/kết nối cùng lúc (LimitNOFILE); nên từ 4096 trở lên",
+                 static_cast<unsigned long long>(r.rlim_cur));
+}
+
 int runDaemonUnguarded(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   ParsedOptions parsed = parseOptions(args);
@@ -71,6 +91,7 @@ int runDaemonUnguarded(int argc, char** argv) {
   if (options.check) return checkConfigMain(options.configPath, std::cout);
 
   setUpLogging(options.logLevel);
+  raiseDescriptorLimit();
 
   std::optional<Config> config = loadForRun(options);
   if (!config) {

@@ -146,6 +146,12 @@ struct ApiConfig {
   std::string viewerTokenCredential;
   std::string operatorTokenFile;
   std::string operatorTokenCredential;
+  // Connections at once (0 = a quarter of the descriptor limit), per client address, and
+  // live event streams (the dashboard's) in all and per address. See api/HttpServer.h.
+  int maxConnections = 0;
+  int maxConnectionsPerAddress = 64;
+  int maxStreams = 256;
+  int maxStreamsPerAddress = 16;
   Position pos;
 };
 

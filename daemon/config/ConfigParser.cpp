@@ -969,8 +969,14 @@ class ConfigReader {
                                                 ": tokens never go in the config text; put each "
                                                 "in a file and name it with viewer_token_file / "
                                                 "operator_token_file (or *_credential)");
+    if (auto v = f.integer("max_connections", 16, 60000)) a.maxConnections = int(*v);
+    if (auto v = f.integer("max_connections_per_address", 1, 60000))
+      a.maxConnectionsPerAddress = int(*v);
+    if (auto v = f.integer("max_streams", 1, 60000)) a.maxStreams = int(*v);
+    if (auto v = f.integer("max_streams_per_address", 1, 60000)) a.maxStreamsPerAddress = int(*v);
     f.reportUnread({"listen", "viewer_token_file", "viewer_token_credential", "operator_token_file",
-                    "operator_token_credential"});
+                    "operator_token_credential", "max_connections", "max_connections_per_address",
+                    "max_streams", "max_streams_per_address"});
   }
 
   // -------------------------------------------------------------------------------------

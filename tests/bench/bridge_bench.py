@@ -119,6 +119,13 @@ position = "bottom-right"
 kind = "source"
 source = "do"
 
+# Every client of the bench comes from 127.0.0.1: the per-address caps are for the
+# province's network, not for a load generator on the same machine.
+[api]
+max_connections_per_address = 2000
+max_streams = 2000
+max_streams_per_address = 2000
+
 [bridge]
 max_viewers = 200
 srt_listen = "127.0.0.1:{srt_port}"
