@@ -157,8 +157,8 @@ Target parseTarget(const std::string& target) {
   return t;
 }
 
-ControlApi::ControlApi(Backend& backend, ApiTokens tokens)
-    : backend_(backend), tokens_(std::move(tokens)) {}
+ControlApi::ControlApi(Backend& backend, ApiTokens tokens, FailureLimit limit, Now now)
+    : backend_(backend), tokens_(std::move(tokens)), limit_(limit), now_(std::move(now)) {}
 
 ControlApi::Role ControlApi::roleOf(const std::string& token) const {
   if (!tokens_.operator_.empty() && !token.empty() && health::sameSecret(tokens_.operator_, token))
@@ -169,7 +169,36 @@ ControlApi::Role ControlApi::roleOf(const std::string& token) const {
 }
 
 HttpResponse ControlApi::handle(const HttpRequest& request) {
-  HttpResponse r = route(request);
+  const auto now = now_();
+  HttpResponse r;
+  auto f = failures_.find(request.remote);
+  if (f != failures_.end() && f->second.lockedUntil > now) {
+    const auto left = std::chrono::duration_cast<std::chrono::seconds>(f->second.lockedUntil - now);
+    r = error(429, "Quá nhiều lần sai mã từ địa chỉ này; thử lại sau " +
+                       std::to_string(left.count() + 1) +
+                       " giây (too many wrong tokens from your address)");
+    r.headers.emplace_back("Retry-After", std::to_string(left.count() + 1));
+  } else {
+    r = route(request);
+    // Only a token that was given and wrong counts: a page opened without one is no guess.
+    const bool guessed =
+        !request.authorization.empty() || request.target.find("token=") != std::string::npos;
+    if (r.status == 401 && guessed && !request.remote.empty()) {
+      if (failures_.size() > 10000)  // bounded: forget the ones whose window has passed
+        std::erase_if(failures_, [&](const auto& e) {
+          return e.second.lockedUntil <= now && now - e.second.since > limit_.window;
+        });
+      Failures& x = failures_[request.remote];
+      if (x.count == 0 || now - x.since > limit_.window) {
+        x.count = 0;
+        x.since = now;
+      }
+      if (++x.count >= limit_.maxFailures) {
+        x.lockedUntil = now + limit_.lockout;
+        x.count = 0;
+      }
+    }
+  }
   if (r.status >= 500)
     ++counts_.serverErrors;
   else if (r.status >= 400)
@@ -244,10 +273,10 @@ HttpResponse ControlApi::route(const HttpRequest& req) {
     switch (backend_.heartbeat(s[2], bearer(req.authorization))) {
       case HeartbeatOutcome::Accepted:
         return jsonResponse(200, json{{"ok", true}});
+      // The same answer for an id that does not exist: nothing says which ids do.
       case HeartbeatOutcome::UnknownPoint:
-        return error(404, "no connection point with id «" + s[2] + "» sends heartbeats");
       case HeartbeatOutcome::BadToken:
-        return error(401, "the heartbeat token of point «" + s[2] + "» is missing or wrong");
+        return error(401, "the point's heartbeat token is missing or wrong");
     }
   }
 

@@ -10,11 +10,13 @@
 // default); without an operator token nothing can be changed. Heartbeats carry the point's
 // own token. Tokens are compared in constant time and never appear in a response or log.
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -93,9 +95,19 @@ struct ApiTokens {
   std::string operator_;  // empty: no changes possible over HTTP
 };
 
+// Wrong tokens from one address: after `maxFailures` 401s within `window`, that address gets
+// 429 for `lockout`, whatever it sends (a token cannot be guessed at network speed).
+struct FailureLimit {
+  int maxFailures = 20;
+  std::chrono::milliseconds window{60000};
+  std::chrono::milliseconds lockout{60000};
+};
+
 class ControlApi {
  public:
-  ControlApi(Backend& backend, ApiTokens tokens);
+  using Now = std::function<std::chrono::steady_clock::time_point()>;
+  ControlApi(Backend& backend, ApiTokens tokens, FailureLimit limit = {},
+             Now now = &std::chrono::steady_clock::now);
   HttpResponse handle(const HttpRequest& request);
 
   // Requests answered per status class, for /metrics.
@@ -113,6 +125,13 @@ class ControlApi {
   Backend& backend_;
   ApiTokens tokens_;
   Counts counts_;
+  FailureLimit limit_;
+  Now now_;
+  struct Failures {
+    int count = 0;
+    std::chrono::steady_clock::time_point since, lockedUntil;
+  };
+  std::unordered_map<std::string, Failures> failures_;  // by client address
 };
 
 // A path and query split and percent-decoded: "/api/points/x%20y?limit=5".

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "config/Secrets.h"
 #include "health/PointState.h"
 
 namespace ceremony {
@@ -24,11 +25,7 @@ std::unique_ptr<health::EventLog> openLog(const health::HealthConfig& config,
 }
 
 std::string readToken(const std::string& file) {
-  std::ifstream in(file);
-  std::string token;
-  std::getline(in, token);
-  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
-  return token;
+  return readSecret(file, "", "point token", nullptr).value_or("");
 }
 
 }  // namespace

@@ -1524,6 +1524,52 @@ std::string countWord(std::size_t n, const char* vi, const char* en) {
 
 }  // namespace
 
+namespace {
+
+// Each point proves itself with a token of its own (heartbeats, the bridge page): one that
+// is short can be guessed, one shared with another point lets either speak for both. Both
+// are errors; a token file that cannot be read is a warning (that point alone will be down,
+// the ceremony goes on).
+void checkPointTokens(const health::HealthConfig& health, const std::string& displayName,
+                      Diagnostics& diagnostics) {
+  std::map<std::string, std::pair<std::string, health::Origin>> seen;  // token → point, where
+  for (const auto& point : health.points)
+    for (const auto& probe : point.probes) {
+      if (probe.tokenFile.empty() || (probe.kind != "heartbeat" && probe.kind != "bridge"))
+        continue;
+      const std::string file = probe.origin.file.empty() ? displayName : probe.origin.file;
+      std::string why;
+      auto token = readSecret(probe.tokenFile, "", "point token", &why);
+      if (!token) {
+        diagnostics.warning(file, probe.origin.line, probe.origin.column,
+                            "điểm cầu \"" + point.id + "\": " + why +
+                                "; the point cannot prove itself and will be down");
+        continue;
+      }
+      if (token->size() < kMinPointTokenBytes) {
+        diagnostics.error(file, probe.origin.line, probe.origin.column,
+                          "điểm cầu \"" + point.id + "\": the token in " + probe.tokenFile +
+                              " is " + std::to_string(token->size()) +
+                              " bytes; a point's token "
+                              "needs at least " +
+                              std::to_string(kMinPointTokenBytes) +
+                              " (e.g. `openssl rand -hex 16`)");
+      } else if (auto [it, fresh] = seen.emplace(*token, std::pair{point.id, probe.origin});
+                 !fresh && it->second.first != point.id) {
+        const auto& other = it->second.second;
+        diagnostics.error(
+            file, probe.origin.line, probe.origin.column,
+            "điểm cầu \"" + point.id + "\" has the same token as \"" + it->second.first + "\" (" +
+                (other.file.empty() ? displayName : other.file) + ":" + std::to_string(other.line) +
+                "); each point needs a token of its own, or one could speak for "
+                "the other");
+      }
+      std::fill(token->begin(), token->end(), '\0');
+    }
+}
+
+}  // namespace
+
 LoadResult parseConfigText(std::string_view text, const std::string& displayName,
                            const std::filesystem::path& baseDir) {
   LoadResult result;
@@ -1550,6 +1596,7 @@ LoadResult parseConfigText(std::string_view text, const std::string& displayName
       result.diagnostics.error(displayName, 0, 0,
                                "the connection points could not be read: " + std::string(e.what()));
     }
+    checkPointTokens(config.health, displayName, result.diagnostics);
     // A point told to watch over the bridge while the bridge is off would only ever be down.
     if (!config.bridge.enabled)
       for (const auto& point : config.health.points)

@@ -120,6 +120,8 @@ std::optional<std::string> readKeyFrom(const fs::path& file, const std::string& 
   auto st = fs::status(file, ec);
   if (st.type() == fs::file_type::not_found) return fail(what + " does not exist");
   if (st.type() == fs::file_type::directory) return fail(what + " is a folder, not a file");
+  // A FIFO or a device would block or never end: only a plain file (or what a link names).
+  if (st.type() != fs::file_type::regular) return fail(what + " is not a regular file");
   errno = 0;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(file.c_str(), "rb"), &std::fclose);
   if (!f) return fail(what + " cannot be read: " + std::strerror(errno));

@@ -18,6 +18,9 @@ std::optional<std::string> readStreamKey(const OutputConfig& output, std::string
 
 // The same for any secret (API tokens): from `file`, else from the systemd credential
 // `credential`. `noun` names it in messages ("token").
+// The shortest token a connection point may have (heartbeats, the bridge page).
+inline constexpr std::size_t kMinPointTokenBytes = 16;
+
 std::optional<std::string> readSecret(const std::string& file, const std::string& credential,
                                       const std::string& noun, std::string* whyNot);
 

@@ -8,6 +8,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "config/Secrets.h"
+
 namespace ceremony::health {
 
 namespace asio = boost::asio;
@@ -66,16 +68,10 @@ Millis toMillis(Micros us) {
   return std::chrono::duration_cast<Millis>(us);
 }
 
+// The one strict reader every token goes through (config/Secrets.h): "" when it cannot be
+// read (the config check has warned of it).
 std::string readToken(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return {};
-  std::stringstream all;
-  all << in.rdbuf();
-  std::string token = all.str();
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ' ||
-                            token.back() == '\t'))
-    token.pop_back();
-  return token;
+  return readSecret(path, "", "point token", nullptr).value_or("");
 }
 
 std::string connectFailure(int osErrno, const std::string& fallback) {

@@ -37,7 +37,7 @@ const fs::path kData = fs::path(CEREMONYD_SOURCE_DIR) / "tests/integration/data"
 const std::string kStreamKey = "fb-key-5e0d7a13c9";
 const std::string kViewer = "xem-3b8e41f2aa";
 const std::string kOperator = "dieu-khien-90c7d5e6";
-const std::string kPointToken = "diem-cau-77d1c0";
+const std::string kPointToken = "diem-cau-77d1c0e5a9";
 
 struct Reply {
   long status = 0;
@@ -359,7 +359,7 @@ TEST_F(ApiTest, HeartbeatsNeedThePointsOwnTokenAndMaintenanceSilencesAPoint) {
   EXPECT_EQ(http("POST", url("/api/points/p1/heartbeat"), "wrong").status, 401);
   EXPECT_EQ(http("POST", url("/api/points/p1/heartbeat"), kOperator).status, 401);
   EXPECT_EQ(http("POST", url("/api/points/p2/heartbeat"), kPointToken).status, 401);
-  EXPECT_EQ(http("POST", url("/api/points/p9/heartbeat"), kPointToken).status, 404);
+  EXPECT_EQ(http("POST", url("/api/points/p9/heartbeat"), kPointToken).status, 401);
   const json up = waitFor("/api/points/p1", [](const json& j) { return j["state"] == "up"; });
   EXPECT_EQ(up["state"], "up") << up;
 

@@ -777,7 +777,7 @@ TEST_F(ConfigParser, BridgeProbeNeedsTheTokenFile) {
 }
 
 TEST_F(ConfigParser, BridgeProbeWithItsTokenFileIsAccepted) {
-  dir_.write("tokens/nghia-hanh", "p1-secret\n");
+  dir_.write("tokens/nghia-hanh", "p1-secret-5f2c8a91\n");
   LoadResult r = parse(withBase(kOneItem) + "[bridge]\n" + kBridgePoint +
                        "probes = [{ kind = \"bridge\", token_file = \"tokens/nghia-hanh\", "
                        "heartbeat_timeout = \"30s\" }]\n");
@@ -790,8 +790,44 @@ TEST_F(ConfigParser, BridgeProbeWithItsTokenFileIsAccepted) {
   EXPECT_EQ(probe.tokenFile, (dir_.path() / "tokens/nghia-hanh").string());
 }
 
+// Before: any token was taken, one of 3 bytes or one file shared by every point (so one
+// point could vouch for all). Both are errors at the probe's line and column now.
+TEST_F(ConfigParser, APointsTokenIsAtLeastSixteenBytesAndItsOwn) {
+  dir_.write("tokens/short", "abc123\n");
+  dir_.write("tokens/shared", "shared-token-0123456789\n");
+  const std::string second = R"([[points]]
+id = "ba-to"
+name = "Xã Ba Tơ"
+kind = "xã"
+contact_phone = "0255 3822 124"
+)";
+  LoadResult r = parse(withBase(kOneItem) + "[bridge]\n" + kBridgePoint +
+                       "probes = [{ kind = \"bridge\", token_file = \"tokens/short\" }]\n");
+  EXPECT_DIAGNOSTIC(r, "is 6 bytes; a point's token needs at least 16", Severity::Error,
+                    kItemLines + 7, 11);
+  EXPECT_FALSE(r.config);
+  EXPECT_EQ(dump(r).find("abc123"), std::string::npos) << "the token itself is never shown";
+
+  r = parse(withBase(kOneItem) + "[bridge]\n" + kBridgePoint +
+            "probes = [{ kind = \"bridge\", token_file = \"tokens/shared\" }]\n" + second +
+            "probes = [{ kind = \"heartbeat\", token_file = \"tokens/shared\" }]\n");
+  EXPECT_DIAGNOSTIC(r,
+                    "\"ba-to\" has the same token as \"nghia-hanh\" (test.toml:" +
+                        std::to_string(kItemLines + 7) + ")",
+                    Severity::Error, kItemLines + 13, 11);
+  EXPECT_FALSE(r.config);
+  EXPECT_EQ(dump(r).find("shared-token"), std::string::npos);
+
+  // A file that cannot be read is that point's problem, not the ceremony's: a warning.
+  r = parse(withBase(kOneItem) + "[bridge]\n" + kBridgePoint +
+            "probes = [{ kind = \"bridge\", token_file = \"tokens/missing\" }]\n");
+  EXPECT_DIAGNOSTIC(r, "does not exist; the point cannot prove itself", Severity::Warning,
+                    kItemLines + 7, 11);
+  EXPECT_TRUE(r.config) << dump(r);
+}
+
 TEST_F(ConfigParser, BridgeProbeWithTheBridgeOffIsAWarning) {
-  dir_.write("tokens/nghia-hanh", "p1-secret\n");
+  dir_.write("tokens/nghia-hanh", "p1-secret-5f2c8a91\n");
   LoadResult r = parse(withBase(kOneItem) + kBridgePoint +
                        "probes = [{ kind = \"bridge\", token_file = \"tokens/nghia-hanh\" }]\n");
   const Diagnostic* d = find(r, "a bridge probe while the bridge is off");

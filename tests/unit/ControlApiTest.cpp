@@ -143,8 +143,47 @@ TEST_F(ControlApiTest, HeartbeatsUseThePointsOwnToken) {
   EXPECT_EQ(call("POST", "/api/points/p37/heartbeat", "wrong").status, 401);
   // Neither the viewer nor the operator token stands in for a point's.
   EXPECT_EQ(call("POST", "/api/points/p37/heartbeat", kOperator).status, 401);
-  EXPECT_EQ(call("POST", "/api/points/p99/heartbeat", "point-secret").status, 404);
+  // Before: 404 here told whoever asks which point ids exist.
+  const auto unknown = call("POST", "/api/points/p99/heartbeat", "point-secret");
+  const auto wrong = call("POST", "/api/points/p37/heartbeat", "wrong");
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(unknown.body, wrong.body);
   EXPECT_EQ(call("GET", "/api/points/p37/heartbeat", "point-secret").status, 405);
+}
+
+// Before: an address could try tokens as fast as the network carries requests.
+TEST(ControlApiFailures, TwentyWrongTokensFromOneAddressLockItOutForAMinuteAndNobodyElse) {
+  testing::RecordingBackend backend;
+  auto now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  api::ControlApi api{backend, {kViewer, kOperator}, {}, [&] { return now; }};
+  auto call = [&](const std::string& from, const std::string& token,
+                  const std::string& target = "/api/status") {
+    HttpRequest r;
+    r.method = "GET";
+    r.target = target;
+    r.remote = from;
+    if (!token.empty()) r.authorization = "Bearer " + token;
+    return api.handle(r);
+  };
+  // No token at all is not a guess: a page opened before its token is typed.
+  for (int i = 0; i < 50; ++i) ASSERT_EQ(call("203.0.113.7", "").status, 401);
+  for (int i = 0; i < 19; ++i) ASSERT_EQ(call("203.0.113.7", "guess").status, 401);
+  EXPECT_EQ(call("203.0.113.7", kViewer).status, 200);
+  EXPECT_EQ(call("203.0.113.7", "guess").status, 401);  // the 20th
+  const auto locked = call("203.0.113.7", kViewer);
+  EXPECT_EQ(locked.status, 429);
+  EXPECT_NE(locked.body.find("Quá nhiều lần sai mã"), std::string::npos) << locked.body;
+  // A heartbeat or a bridge page from there is refused too; other addresses are not.
+  EXPECT_EQ(call("203.0.113.7", "point-secret", "/api/points/p37/heartbeat").status, 429);
+  EXPECT_EQ(call("203.0.113.8", kViewer).status, 200);
+  now += std::chrono::seconds(61);
+  EXPECT_EQ(call("203.0.113.7", kViewer).status, 200);
+  // Wrong tokens spread out over more than the minute do not add up.
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_EQ(call("203.0.113.9", "guess").status, 401);
+    now += std::chrono::seconds(4);
+  }
+  EXPECT_EQ(call("203.0.113.9", kViewer).status, 200);
 }
 
 TEST_F(ControlApiTest, TheDashboardIsPublicAndTheStreamIsAnEventStream) {
