@@ -236,9 +236,19 @@ HttpResponse ControlApi::route(const HttpRequest& req) {
   if (s[0] == "diem-cau" || s[0] == "whep") return bridgeRoute(req, t);
 
   // ---- who is asking ----
+  // A token in the URL only where a browser cannot send a header: the dashboard's
+  // EventSource on GET /api/stream. Anywhere else it would sit in proxies' and browsers'
+  // histories, and an operator's could be replayed by a link.
   std::string token = bearer(req.authorization);
+  const bool streamRead = get && s.size() == 2 && s[0] == "api" && s[1] == "stream";
   if (token.empty())
-    if (auto q = t.param("token")) token = *q;
+    if (auto q = t.param("token")) {
+      if (!streamRead)
+        return error(401,
+                     "a token in the URL is taken only for GET /api/stream; send it as "
+                     "Authorization: Bearer <token>");
+      token = *q;
+    }
   const Role role = roleOf(token);
   const bool tokenGiven = !token.empty();
 

@@ -298,6 +298,12 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
         static_cast<http::status>(r.status), 11);
     res->set(http::field::server, "ceremonyd");
     res->set(http::field::content_type, r.contentType);
+    // No page of the daemon is ever shown inside another site's frame (clickjacking of the
+    // operators' buttons), and no answer is sniffed into another type; a handler may say more.
+    res->set("X-Content-Type-Options", "nosniff");
+    res->set("X-Frame-Options", "DENY");
+    res->set("Content-Security-Policy", "frame-ancestors 'none'");
+    res->set("Referrer-Policy", "no-referrer");
     bool cacheSet = false;
     for (const auto& [k, v] : r.headers) {
       res->set(k, v);

@@ -33,8 +33,7 @@ std::string readToken(const std::string& file) {
 ConnectionPoints::ConnectionPoints(boost::asio::io_context& io, const Clock& clock,
                                    const health::HealthConfig& config, const std::string& stateDir,
                                    bool bridge)
-    : io_(io),
-      clock_(clock),
+    : clock_(clock),
       curl_(io),
       heartbeats_(clock),
       bridge_(clock),

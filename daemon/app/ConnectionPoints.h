@@ -58,7 +58,6 @@ class ConnectionPoints final : public health::HealthMonitor::Listener {
  private:
   void everySecond();
 
-  boost::asio::io_context& io_;
   const Clock& clock_;
   health::CurlMulti curl_;
   health::HeartbeatTracker heartbeats_;

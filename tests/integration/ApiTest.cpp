@@ -329,6 +329,26 @@ TEST_F(ApiTest, OperatorCommandsMoveTheRunOfShow) {
   EXPECT_TRUE(logged) << ev;
 }
 
+// Before: no page said it must not be framed (the operators' buttons under another site's
+// clicks), and ?token= opened every route, operator POSTs included.
+TEST_F(ApiTest, PagesRefuseFramesAndATokenInTheUrlOnlyOpensTheStream) {
+  RawClient page(port_);
+  page.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  ASSERT_TRUE(page.readUntil(
+      [](const std::string& r) { return r.find("</html>") != std::string::npos; }, 5s));
+  const std::string head = page.received().substr(0, page.received().find("\r\n\r\n"));
+  EXPECT_NE(head.find("X-Frame-Options: DENY"), std::string::npos) << head;
+  EXPECT_NE(head.find("Content-Security-Policy: frame-ancestors 'none'"), std::string::npos)
+      << head;
+  EXPECT_NE(head.find("X-Content-Type-Options: nosniff"), std::string::npos) << head;
+  const auto before = get("/api/status").j()["current"];
+  const Reply inUrl = http("POST", url("/api/timeline/next?token=" + kOperator));
+  EXPECT_EQ(inUrl.status, 401) << inUrl.body;
+  EXPECT_NE(inUrl.j().value("error", "").find("Authorization: Bearer"), std::string::npos)
+      << inUrl.body;
+  EXPECT_EQ(get("/api/status").j()["current"]["id"], before["id"]);
+}
+
 TEST_F(ApiTest, TheLiveStreamSendsASnapshotThenEachChangeWithinOneSecond) {
   RawClient sse(port_);
   sse.send("GET /api/stream?token=" + kViewer + " HTTP/1.1\r\nHost: x\r\n\r\n");

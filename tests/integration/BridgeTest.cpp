@@ -440,8 +440,9 @@ scene = "xanh"
   chromium->process().kill();
   page.reset();
   chromium.reset();
-  // No RTCP for 5 s ends the session's good reports; 3 failed probes at 500 ms make it down.
-  const auto downDeadline = killed + 10s;
+  // No RTCP for 8 s (the report timeout, daemon/health/README.md) ends the session's good
+  // reports; 3 failed probes at 500 ms make it down: the promise is about 9.5 s.
+  const auto downDeadline = killed + 12s;
   for (;;) {
     point = api("/api/points/nghia-hanh");
     if (point.value("state", "") == "down") break;

@@ -44,7 +44,10 @@ TEST_F(ControlApiTest, ReadsNeedTheViewerOrOperatorToken) {
   EXPECT_EQ(errorOf(call("GET", "/api/status", "wrong")), "the token is not valid");
   EXPECT_EQ(call("GET", "/api/status", kViewer).status, 200);
   EXPECT_EQ(call("GET", "/api/status", kOperator).status, 200);
-  EXPECT_EQ(call("GET", "/api/status?token=" + std::string(kViewer)).status, 200);
+  // Before: ?token= was taken on every route, an operator's POST included.
+  EXPECT_EQ(call("GET", "/api/status?token=" + std::string(kViewer)).status, 401);
+  EXPECT_EQ(call("POST", "/api/timeline/next?token=" + std::string(kOperator)).status, 401);
+  EXPECT_TRUE(backend.calls.empty());
   EXPECT_EQ(call("GET", "/metrics").status, 401);
   const auto m = call("GET", "/metrics", kViewer);
   EXPECT_EQ(m.status, 200);
