@@ -156,6 +156,7 @@ bool Ceremony::startOutputEntry(OutputEntry& entry) {
       }
       if (!location.empty() && location.back() != '/') location += '/';
       location += *key;
+      rememberSecret(*key);
     }
     safe = redactUrl(location);
   }
@@ -176,6 +177,12 @@ bool Ceremony::startOutputEntry(OutputEntry& entry) {
 }
 
 bool Ceremony::start() {
+  // Whatever a library says about these URIs (an error quoting one) leaves scrubbed.
+  for (const auto& source : config_.sources)
+    if (!source.uri.empty()) rememberSecretsOf(source.uri);
+  for (const auto& out : config_.outputs)
+    if (!out.url.empty()) rememberSecretsOf(out.url);
+  for (const auto& url : options_.rtmpUrls) rememberSecretsOf(url);
   loadSavedState();
   mixer_ = std::make_unique<media::ProgramMixer>(config_, io_, *this);
   addOutputs();

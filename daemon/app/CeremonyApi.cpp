@@ -142,7 +142,7 @@ json Ceremony::status() {
       in["watched"] = st->watched;
       in["losses"] = st->losses;
       in["restarts"] = st->restarts;
-      in["last_reason"] = st->lastReason;
+      in["last_reason"] = scrubSecrets(st->lastReason);
       in["since"] = timeText(st->since);
     }
     inputs.push_back(std::move(in));
@@ -370,9 +370,10 @@ CommandResult Ceremony::stopOutput(const std::string& id) {
 }
 
 void Ceremony::logEvent(const std::string& kind, const std::string& message, json extra) {
-  json e{{"at", timeText(clock_.now())}, {"kind", kind}, {"message", message}};
+  json e{{"at", timeText(clock_.now())}, {"kind", kind}, {"message", scrubSecrets(message)}};
   if (extra.is_object())
-    for (auto& [k, v] : extra.items()) e[k] = v;
+    for (auto& [k, v] : extra.items())
+      e[k] = v.is_string() ? json(scrubSecrets(v.get_ref<const std::string&>())) : v;
   log_.push_back(std::move(e));
   while (log_.size() > kLogCapacity) log_.pop_front();
   publishEvents();
@@ -561,6 +562,7 @@ bool Ceremony::startApi() {
       spdlog::critical("API: không đọc được mã {}: {}", s.role, whyNot);
       return false;
     }
+    rememberSecret(*token);
     *s.into = std::move(*token);
   }
   if (tokens.operator_.empty())

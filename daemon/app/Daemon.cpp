@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/systemd_sink.h>
 #include <spdlog/spdlog.h>
@@ -12,11 +13,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 
 #include "app/Ceremony.h"
 #include "app/Options.h"
 #include "app/OrcCodeMemory.h"
 #include "config/ConfigParser.h"
+#include "config/Secrets.h"
 #include "pipelines/GstInit.h"
 
 namespace ceremony {
@@ -40,11 +43,37 @@ bool stderrIsJournal() {
 // Under systemd: straight to the journal with each line's priority (journalctl -p warning
 // shows the problems) and without our own timestamp, which the journal keeps anyway.
 // Otherwise: the console on stderr; stdout stays for answers like --check.
+// Every line leaves through this: a secret the daemon holds (config/Secrets.h) is replaced
+// by "***" whoever wrote the line (ours, GStreamer's error text, a library's).
+class ScrubbingSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit ScrubbingSink(spdlog::sink_ptr inner) : inner_(std::move(inner)) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    const std::string clean =
+        scrubSecrets(std::string_view(msg.payload.data(), msg.payload.size()));
+    spdlog::details::log_msg copy(msg);
+    copy.payload = clean;
+    inner_->log(copy);
+  }
+  void flush_() override { inner_->flush(); }
+  // The pattern is the inner sink's: it formats (and colours) the line.
+  void set_pattern_(const std::string& pattern) override { inner_->set_pattern(pattern); }
+  void set_formatter_(std::unique_ptr<spdlog::formatter> f) override {
+    inner_->set_formatter(std::move(f));
+  }
+
+ private:
+  spdlog::sink_ptr inner_;
+};
+
 void setUpLogging(const std::string& level) {
   if (stderrIsJournal())
     spdlog::set_default_logger(spdlog::systemd_logger_mt("ceremonyd", "ceremonyd"));
   else
     spdlog::set_default_logger(spdlog::stderr_color_mt("ceremonyd"));
+  for (auto& sink : spdlog::default_logger()->sinks()) sink = std::make_shared<ScrubbingSink>(sink);
   spdlog::set_level(spdlog::level::from_str(level));
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
 }

@@ -2,7 +2,9 @@
 
 #include "config/Config.h"
 
+#include <algorithm>
 #include <charconv>
+#include <iterator>
 
 namespace ceremony {
 
@@ -83,7 +85,16 @@ ParsedOptions parseOptions(const std::vector<std::string>& args) {
     } else if (is(a, "--viewer-token-file")) {
       if (auto v = value(i, "--viewer-token-file")) o.viewerTokenFile = *v;
     } else if (is(a, "--log-level")) {
-      if (auto v = value(i, "--log-level")) o.logLevel = *v;
+      if (auto v = value(i, "--log-level")) {
+        // spdlog takes an unknown name for "off": a typo must not silence the journal.
+        static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical"};
+        if (std::find(std::begin(kLevels), std::end(kLevels), *v) == std::end(kLevels)) {
+          out.error = "--log-level needs one of trace, debug, info, warn, error, critical, not «" +
+                      *v + "»";
+        } else {
+          o.logLevel = *v;
+        }
+      }
     } else if (a == "--help" || a == "-h") {
       o.help = true;
     } else if (a == "--version") {

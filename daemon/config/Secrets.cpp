@@ -8,6 +8,9 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <vector>
 
 namespace ceremony {
 
@@ -184,7 +187,7 @@ std::optional<std::string> readStreamKey(const OutputConfig& output, std::string
 
 std::string redactUrl(std::string_view url) {
   auto parts = splitUrl(url);
-  if (!parts) return std::string(url);
+  if (!parts) return url.empty() ? "" : "***";  // not a URL: nothing in it can be told safe
   const UrlParts& p = *parts;
   std::string out(url.substr(0, url.find("://") + 3));
   if (!p.userinfo.empty()) {
@@ -234,6 +237,87 @@ std::optional<std::string> secretPartOfRtmpUrl(std::string_view url) {
   if (parts->hasQuery && !parts->query.empty()) return "a query string (?…)";
   if (parts->hasFragment && !parts->fragment.empty()) return "a fragment (#…)";
   return std::nullopt;
+}
+
+// ---- the scrubber ---------------------------------------------------------------------
+
+namespace {
+
+struct Remembered {
+  std::shared_mutex mutex;
+  std::vector<std::string> secrets;  // longest first, so a longer one is never cut in two
+};
+
+Remembered& remembered() {
+  static Remembered r;
+  return r;
+}
+
+std::string percentEncoded(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+void keep(std::string secret) {
+  auto& r = remembered();
+  std::unique_lock lock(r.mutex);
+  if (std::find(r.secrets.begin(), r.secrets.end(), secret) != r.secrets.end()) return;
+  r.secrets.push_back(std::move(secret));
+  std::stable_sort(r.secrets.begin(), r.secrets.end(),
+                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+}
+
+}  // namespace
+
+void rememberSecret(std::string_view secret) {
+  if (secret.size() < 4) return;
+  keep(std::string(secret));
+  if (std::string enc = percentEncoded(secret); enc != secret) keep(std::move(enc));
+}
+
+void rememberSecretsOf(std::string_view url) {
+  auto parts = splitUrl(url);
+  if (!parts) {
+    rememberSecret(url);
+    return;
+  }
+  if (auto colon = parts->userinfo.find(':'); colon != std::string_view::npos)
+    rememberSecret(parts->userinfo.substr(colon + 1));
+  if (isRtmp(*parts)) {  // the stream name after the application is the key
+    std::string_view app, rest;
+    splitRtmpPath(parts->path, app, rest);
+    rememberSecret(rest);
+  }
+  std::string_view query = parts->query;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view param = query.substr(0, amp);
+    if (auto eq = param.find('='); eq != std::string_view::npos)
+      if (looksSecretParameter(param.substr(0, eq))) rememberSecret(param.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+}
+
+std::string scrubSecrets(std::string_view text) {
+  auto& r = remembered();
+  std::shared_lock lock(r.mutex);
+  std::string out(text);
+  for (const auto& secret : r.secrets) {
+    for (std::size_t at = out.find(secret); at != std::string::npos; at = out.find(secret, at + 3))
+      out.replace(at, secret.size(), "***");
+  }
+  return out;
 }
 
 }  // namespace ceremony

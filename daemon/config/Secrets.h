@@ -16,11 +16,11 @@ namespace ceremony {
 // sentence saying why (it never contains the key).
 std::optional<std::string> readStreamKey(const OutputConfig& output, std::string* whyNot);
 
-// The same for any secret (API tokens): from `file`, else from the systemd credential
-// `credential`. `noun` names it in messages ("token").
 // The shortest token a connection point may have (heartbeats, the bridge page).
 inline constexpr std::size_t kMinPointTokenBytes = 16;
 
+// The same for any secret (API tokens): from `file`, else from the systemd credential
+// `credential`. `noun` names it in messages ("token").
 std::optional<std::string> readSecret(const std::string& file, const std::string& credential,
                                       const std::string& noun, std::string* whyNot);
 
@@ -33,5 +33,17 @@ std::string redactUrl(std::string_view url);
 // a query string, a user name), says which part in a few words ("a stream name after
 // /rtmp/"); nullopt when the URL ends at the application as it should.
 std::optional<std::string> secretPartOfRtmpUrl(std::string_view url);
+
+// Every secret the daemon holds that nobody is meant to read back (stream keys, the API's
+// tokens, the webhook's, passwords and passphrases inside source URIs), so that text leaving
+// the process — the journal, the events, the API — can be scrubbed of it however it got
+// there (a GStreamer error quoting a URI, a library's message). Thread-safe. Secrets shorter
+// than 4 bytes are not kept (they would scrub ordinary words).
+void rememberSecret(std::string_view secret);
+// The password of user:password@ and the values of secret-looking query parameters
+// (passphrase=, key=, token=…) of a URL; a URL that does not parse is remembered whole.
+void rememberSecretsOf(std::string_view url);
+// `text` with every remembered secret, and its percent-encoded form, replaced by "***".
+std::string scrubSecrets(std::string_view text);
 
 }  // namespace ceremony

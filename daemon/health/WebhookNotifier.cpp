@@ -2,8 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <fstream>
-#include <sstream>
+#include "config/Secrets.h"
 
 namespace ceremony::health {
 
@@ -13,14 +12,16 @@ WebhookSettings WebhookSettings::from(const HealthSettings& s) {
   w.retries = s.webhookRetries;
   w.backoff = s.webhookBackoff;
   if (!s.webhookTokenFile.empty()) {
-    std::ifstream in(s.webhookTokenFile);
-    std::stringstream all;
-    all << in.rdbuf();
-    w.bearerToken = all.str();
-    while (!w.bearerToken.empty() && (w.bearerToken.back() == '\n' || w.bearerToken.back() == '\r'))
-      w.bearerToken.pop_back();
-    if (!in)
-      spdlog::warn("webhook: token file {} unreadable, sending without token", s.webhookTokenFile);
+    std::string why;
+    if (auto token = readSecret(s.webhookTokenFile, "", "webhook token", &why)) {
+      rememberSecret(*token);
+      w.bearerToken = std::move(*token);
+    } else {
+      // Never fail open: a receiver that wants a token would take these for forgeries, or
+      // one that does not check would be told the ceremony's state by anyone's request.
+      spdlog::error("webhook: {}; không gửi cảnh báo qua webhook", why);
+      w.url.clear();
+    }
   }
   return w;
 }

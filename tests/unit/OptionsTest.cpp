@@ -33,4 +33,12 @@ TEST(Options, CheckNeedsAConfigAndUnknownOptionsAreNamed) {
   EXPECT_FALSE(parseOptions({"--config"}).error.empty());
 }
 
+// Before: spdlog took "warning" (or any typo) for "off" and the daemon ran silent.
+TEST(Options, AnUnknownLogLevelIsAnError) {
+  EXPECT_EQ(parseOptions({"--log-level", "debug"}).options.logLevel, "debug");
+  const auto bad = parseOptions({"--log-level=warning"});
+  EXPECT_NE(bad.error.find("--log-level needs one of"), std::string::npos) << bad.error;
+  EXPECT_NE(bad.error.find("«warning»"), std::string::npos) << bad.error;
+}
+
 }  // namespace ceremony

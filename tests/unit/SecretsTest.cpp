@@ -170,7 +170,7 @@ TEST(Secrets, RedactUrlLeavesKeylessUrlsAlone) {
             "rtmps://live-api-s.facebook.com:443/rtmp/");
   EXPECT_EQ(redactUrl("rtmp://a.rtmp.youtube.com/live2"), "rtmp://a.rtmp.youtube.com/live2");
   EXPECT_EQ(redactUrl("srt://0.0.0.0:9000?mode=listener"), "srt://0.0.0.0:9000?mode=listener");
-  EXPECT_EQ(redactUrl("not a url"), "not a url");
+  EXPECT_EQ(redactUrl("not a url"), "***");  // was returned as it was: it may hold a password
   EXPECT_EQ(redactUrl(""), "");
 }
 
@@ -191,6 +191,24 @@ TEST(Secrets, SecretPartOfRtmpUrl) {
   EXPECT_EQ(secretPartOfRtmpUrl("rtmps://host/rtmp/?key=abc"), "a query string (?…)");
   EXPECT_TRUE(secretPartOfRtmpUrl("rtmp://u:p@host/live"));
   EXPECT_FALSE(secretPartOfRtmpUrl("srt://host:9000?passphrase=x"));  // not an ingest URL
+}
+
+// Before: uridecodebin's "Invalid URI rtsp://cam:Mat-Khau-9@…" reached the journal, the
+// events and inputs[].last_reason as it was, and redactUrl returned a non-URL unchanged.
+TEST(Secrets, RememberedSecretsAreScrubbedFromAnyTextPlainOrPercentEncoded) {
+  rememberSecretsOf("rtsp://cam:Mat-Khau 9@10.0.0.5/stream");
+  rememberSecretsOf("srt://10.0.0.6:9000?mode=caller&passphrase=cau-truyen-hinh-2025");
+  rememberSecretsOf("rtmps://live-api-s.facebook.com:443/rtmp/FB-1234-abcd-key");
+  rememberSecret("tok");  // too short to scrub: it would eat ordinary words
+  EXPECT_EQ(scrubSecrets("Invalid URI \"rtsp://cam:Mat-Khau 9@10.0.0.5/stream\""),
+            "Invalid URI \"rtsp://cam:***@10.0.0.5/stream\"");
+  EXPECT_EQ(scrubSecrets("uri=rtsp://cam:Mat-Khau%209@10.0.0.5"), "uri=rtsp://cam:***@10.0.0.5");
+  EXPECT_EQ(scrubSecrets("srt: passphrase cau-truyen-hinh-2025 rejected"),
+            "srt: passphrase *** rejected");
+  EXPECT_EQ(scrubSecrets("publish FB-1234-abcd-key failed; again FB-1234-abcd-key"),
+            "publish *** failed; again ***");
+  EXPECT_EQ(scrubSecrets("a token here"), "a token here");
+  EXPECT_EQ(redactUrl("cam:Mat-Khau 9@10.0.0.5/stream"), "***");
 }
 
 }  // namespace
