@@ -181,8 +181,8 @@ bool Ceremony::start() {
   for (const auto& source : config_.sources)
     if (!source.uri.empty()) rememberSecretsOf(source.uri);
   for (const auto& out : config_.outputs)
-    if (!out.url.empty()) rememberSecretsOf(out.url);
-  for (const auto& url : options_.rtmpUrls) rememberSecretsOf(url);
+    if (!out.url.empty()) rememberSecretsOf(out.url, true);
+  for (const auto& url : options_.rtmpUrls) rememberSecretsOf(url, true);
   loadSavedState();
   mixer_ = std::make_unique<media::ProgramMixer>(config_, io_, *this);
   addOutputs();

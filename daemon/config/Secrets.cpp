@@ -285,7 +285,7 @@ void rememberSecret(std::string_view secret) {
   if (std::string enc = percentEncoded(secret); enc != secret) keep(std::move(enc));
 }
 
-void rememberSecretsOf(std::string_view url) {
+void rememberSecretsOf(std::string_view url, bool streamNameIsKey) {
   auto parts = splitUrl(url);
   if (!parts) {
     rememberSecret(url);
@@ -293,10 +293,10 @@ void rememberSecretsOf(std::string_view url) {
   }
   if (auto colon = parts->userinfo.find(':'); colon != std::string_view::npos)
     rememberSecret(parts->userinfo.substr(colon + 1));
-  if (isRtmp(*parts)) {  // the stream name after the application is the key
+  if (streamNameIsKey && isRtmp(*parts)) {  // the stream name after the application
     std::string_view app, rest;
     splitRtmpPath(parts->path, app, rest);
-    rememberSecret(rest);
+    if (rest.size() >= 8) rememberSecret(rest);  // a key, not a word like "live" or "hall"
   }
   std::string_view query = parts->query;
   while (!query.empty()) {

@@ -42,7 +42,8 @@ std::optional<std::string> secretPartOfRtmpUrl(std::string_view url);
 void rememberSecret(std::string_view secret);
 // The password of user:password@ and the values of secret-looking query parameters
 // (passphrase=, key=, token=…) of a URL; a URL that does not parse is remembered whole.
-void rememberSecretsOf(std::string_view url);
+// For a destination (`streamNameIsKey`), an rtmp(s) stream name of 8 bytes or more as well.
+void rememberSecretsOf(std::string_view url, bool streamNameIsKey = false);
 // `text` with every remembered secret, and its percent-encoded form, replaced by "***".
 std::string scrubSecrets(std::string_view text);
 
