@@ -70,8 +70,14 @@ std::optional<std::string> decode(std::string_view s, bool plusIsSpace) {
 }
 
 std::string bearer(const std::string& header) {
-  constexpr std::string_view kPrefix = "Bearer ";
-  if (header.size() > kPrefix.size() && header.compare(0, kPrefix.size(), kPrefix) == 0) {
+  // The scheme's name is case-insensitive (RFC 9110 §11.1): "bearer", "BEARER" too.
+  constexpr std::string_view kPrefix = "bearer ";
+  auto sameLetters = [&] {
+    for (std::size_t i = 0; i < kPrefix.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(header[i])) != kPrefix[i]) return false;
+    return true;
+  };
+  if (header.size() > kPrefix.size() && sameLetters()) {
     std::string t = header.substr(kPrefix.size());
     while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.pop_back();
     return t;

@@ -174,7 +174,22 @@ void readSettings(const toml::table& t, const std::string& file, const fs::path&
     s.webhookUrl = *v;
   }
   if (auto v = r.string("webhook_token_file")) s.webhookTokenFile = resolved(base, *v);
-  if (auto v = r.integer("webhook_retries", 0, 100)) s.webhookRetries = int(*v);
+  // A token sent in clear over the province's network is a token given away; on this
+  // machine (a local relay) it never leaves it.
+  if (!s.webhookTokenFile.empty() && s.webhookUrl.rfind("http://", 0) == 0) {
+    std::string_view host = std::string_view(s.webhookUrl).substr(7);
+    host = host.substr(0, host.find_first_of("/?#"));
+    if (auto at = host.rfind('@'); at != std::string_view::npos) host.remove_prefix(at + 1);
+    const bool local = host.rfind("127.", 0) == 0 || host.rfind("localhost", 0) == 0 ||
+                       host.rfind("[::1]", 0) == 0;
+    if (!local)
+      r.error(*r.node("webhook_url"),
+              "[health]: 'webhook_url' is http:// and 'webhook_token_file' gives it a token: "
+              "the token would cross the network in clear; use https://");
+  }
+  // Each retry waits longer: 10 already spans many minutes, more would hold every later
+  // alert back for hours behind one dead receiver.
+  if (auto v = r.integer("webhook_retries", 0, 10)) s.webhookRetries = int(*v);
   if (auto v = r.duration("webhook_backoff")) s.webhookBackoff = *v;
   if (auto v = r.string("points_csv")) out.pointsCsv = resolved(base, *v);
   r.unknownKeys();

@@ -141,6 +141,19 @@ TEST_F(ControlApiTest, UnknownPathsAre404AndWrongMethods405WithAllow) {
   EXPECT_TRUE(backend.calls.empty());
 }
 
+// Before: "bearer" in lower case (as some HTTP clients send it) was taken for no token.
+TEST_F(ControlApiTest, TheBearerSchemeIsCaseInsensitive) {
+  HttpRequest r;
+  r.method = "GET";
+  r.target = "/api/status";
+  for (const char* scheme : {"Bearer ", "bearer ", "BEARER "}) {
+    r.authorization = std::string(scheme) + kViewer;
+    EXPECT_EQ(api.handle(r).status, 200) << scheme;
+  }
+  r.authorization = std::string("Basic ") + kViewer;
+  EXPECT_EQ(api.handle(r).status, 401);
+}
+
 TEST_F(ControlApiTest, HeartbeatsUseThePointsOwnToken) {
   EXPECT_EQ(call("POST", "/api/points/p37/heartbeat", "point-secret").status, 200);
   EXPECT_EQ(call("POST", "/api/points/p37/heartbeat", "wrong").status, 401);

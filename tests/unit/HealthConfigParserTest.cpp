@@ -144,6 +144,25 @@ probes = [{ kind = "heartbeat" }]
   EXPECT_EQ(c.points.size(), 1u);
 }
 
+// Before: a bearer token went to an http:// webhook across the network in clear, and 100
+// retries (each waiting longer) held every later alert back behind one dead receiver.
+TEST_F(HealthConfigParserTest, AWebhookTokenNeverCrossesTheNetworkInClear) {
+  Diagnostics d;
+  parse("[health]\nwebhook_url = \"http://10.1.2.3/hook\"\nwebhook_token_file = \"hook.token\"\n",
+        d);
+  ASSERT_TRUE(d.hasErrors()) << all(d);
+  EXPECT_NE(all(d).find("ceremony.toml:2:15"), std::string::npos) << all(d);
+  EXPECT_NE(all(d).find("would cross the network in clear; use https://"), std::string::npos);
+  Diagnostics ok;
+  parse("[health]\nwebhook_url = \"http://127.0.0.1:9/hook\"\nwebhook_token_file = \"t\"\n", ok);
+  parse("[health]\nwebhook_url = \"https://10.1.2.3/hook\"\nwebhook_token_file = \"t\"\n", ok);
+  parse("[health]\nwebhook_url = \"http://10.1.2.3/hook\"\n", ok);
+  EXPECT_FALSE(ok.hasErrors()) << all(ok);
+  Diagnostics many;
+  parse("[health]\nwebhook_retries = 100\n", many);
+  EXPECT_TRUE(many.hasErrors()) << all(many);
+}
+
 TEST_F(HealthConfigParserTest, EachBadPointOrProbeIsAnErrorAtItsLine) {
   Diagnostics d;
   auto c = parse(R"(
