@@ -423,6 +423,8 @@ std::vector<PointConfig> parsePointsCsv(std::string_view text, const std::string
   return points;
 }
 
+constexpr std::size_t kMaxPointsCsvBytes = 32u << 20;
+
 std::vector<PointConfig> loadPointsCsv(const std::filesystem::path& path,
                                        const std::string& displayName, Diagnostics& diagnostics) {
   std::ifstream in(path, std::ios::binary);
@@ -431,7 +433,18 @@ std::vector<PointConfig> loadPointsCsv(const std::filesystem::path& path,
                       "không mở được tệp danh sách điểm cầu (cannot open the points CSV)");
     return {};
   }
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // 10,000 points with every column filled is about 2 MB; a file far larger is not a list
+  // of points (a wrong path, a log, a device) and is not read into memory whole.
+  std::string text(kMaxPointsCsvBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxPointsCsvBytes) {
+    diagnostics.fatal(
+        displayName, 0, 0,
+        "tệp danh sách điểm cầu lớn hơn 32 MiB (the points CSV is larger than 32 MiB; "
+        "is it the right file?)");
+    return {};
+  }
   return parsePointsCsv(text, displayName, diagnostics);
 }
 

@@ -2,7 +2,11 @@
 // test per kind of bad row (each must name file:line and never drop a point silently).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 #include "health/PointsCsv.h"
 
@@ -251,6 +255,27 @@ TEST(PointsCsv, QuangNgaiExampleHasAll96Points) {
   ASSERT_TRUE(find(points, "ly-son"));
   EXPECT_EQ(find(points, "ly-son")->name, "Đặc khu Lý Sơn");
   EXPECT_EQ(find(points, "ly-son")->kind, "đặc khu");
+}
+
+// Before: any file named as the points CSV was read into memory whole (/dev/zero never ended).
+TEST(PointsCsv, AFileFarLargerThanAnyListOfPointsIsFatalAndNotReadWhole) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("huge-points-" + std::to_string(::getpid()) + ".csv");
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "id,name,kind\n";
+    const std::string row = "p,Xã A,xã\n";
+    for (std::size_t written = 0; written <= (32u << 20); written += row.size()) out << row;
+  }
+  Diagnostics d;
+  EXPECT_TRUE(loadPointsCsv(path, "points.csv", d).empty());
+  EXPECT_EQ(d.exitCode(), 2);
+  ASSERT_FALSE(d.all().empty());
+  EXPECT_NE(d.all()[0].message.find("larger than 32 MiB"), std::string::npos);
+  std::filesystem::remove(path);
+  Diagnostics zero;
+  EXPECT_TRUE(loadPointsCsv("/dev/zero", "points.csv", zero).empty());
+  EXPECT_EQ(zero.exitCode(), 2);
 }
 
 TEST(PointsCsv, MissingFileIsFatal) {
