@@ -254,7 +254,9 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
         return write(std::move(res), keepAlive, true);
       }
       const auto& limits = shared_->limits;
-      const auto fromHere = shared_->streamsPerAddress[remote_];
+      const auto counted = shared_->streamsPerAddress.find(remote_);  // no entry made here
+      const std::size_t fromHere =
+          counted == shared_->streamsPerAddress.end() ? 0 : counted->second;
       if (shared_->streams >= limits.maxStreams || fromHere >= limits.maxStreamsPerAddress) {
         ++shared_->counters.refusedStreams;
         if (shared_->busyWarn.due())

@@ -279,10 +279,32 @@ void keep(std::string secret) {
 
 }  // namespace
 
+// "%20" → " ": a password written percent-encoded in a URI is printed decoded by some.
+std::string percentDecoded(std::string_view s) {
+  auto hexValue = [](char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 && hexValue(s[i + 2]) >= 0) {
+      out += static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
 void rememberSecret(std::string_view secret) {
   if (secret.size() < 4) return;
   keep(std::string(secret));
   if (std::string enc = percentEncoded(secret); enc != secret) keep(std::move(enc));
+  if (std::string dec = percentDecoded(secret); dec != secret && dec.size() >= 4)
+    keep(std::move(dec));
 }
 
 void rememberSecretsOf(std::string_view url, bool streamNameIsKey) {

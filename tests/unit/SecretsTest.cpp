@@ -200,6 +200,7 @@ TEST(Secrets, RememberedSecretsAreScrubbedFromAnyTextPlainOrPercentEncoded) {
   rememberSecretsOf("srt://10.0.0.6:9000?mode=caller&passphrase=cau-truyen-hinh-2025");
   rememberSecretsOf("rtmps://live-api-s.facebook.com:443/rtmp/FB-1234-abcd-key", true);
   rememberSecretsOf("rtmp://10.0.0.7/live/hall-camera-2");  // a source: its name is no key
+  rememberSecretsOf("rtsp://cam2:Pass%20Word%2142@10.0.0.8/s");
   rememberSecret("tok");  // too short to scrub: it would eat ordinary words
   EXPECT_EQ(scrubSecrets("Invalid URI \"rtsp://cam:Mat-Khau 9@10.0.0.5/stream\""),
             "Invalid URI \"rtsp://cam:***@10.0.0.5/stream\"");
@@ -208,6 +209,7 @@ TEST(Secrets, RememberedSecretsAreScrubbedFromAnyTextPlainOrPercentEncoded) {
             "srt: passphrase *** rejected");
   EXPECT_EQ(scrubSecrets("publish FB-1234-abcd-key failed; again FB-1234-abcd-key"),
             "publish *** failed; again ***");
+  EXPECT_EQ(scrubSecrets("auth failed for Pass Word!42"), "auth failed for ***");
   EXPECT_EQ(scrubSecrets("a token here"), "a token here");
   EXPECT_EQ(scrubSecrets("lost hall-camera-2"), "lost hall-camera-2");
   EXPECT_EQ(redactUrl("cam:Mat-Khau 9@10.0.0.5/stream"), "***");
