@@ -2,13 +2,22 @@
 
 #include <spdlog/spdlog.h>
 
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <sys/resource.h>
+#include <unistd.h>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <algorithm>
+#include <cctype>
+#include <ctime>
 #include <list>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -69,8 +78,13 @@ struct HttpServer::Shared {
   std::size_t streams = 0;
   std::size_t refusing = 0;  // 503s being written
   HttpCounters counters;
-  WarnLimiter busyWarn, acceptWarn;
+  WarnLimiter busyWarn, acceptWarn, plainWarn;
   bool stopped = false;
+  // HTTPS: the context new connections take (nullptr: plain HTTP), and the DNS names its
+  // certificate is for (which browsers use, so Host may name them).
+  std::shared_ptr<asio::ssl::context> tls;
+  std::vector<std::string> certificateNames;
+  std::string hostName;  // this machine's (gethostname), lower case
 };
 
 namespace {
@@ -139,10 +153,12 @@ void refuse(tcp::socket socket, const std::shared_ptr<HttpServer::Shared>& share
 
 class Session final : public std::enable_shared_from_this<Session>, public LiveFeed::Subscriber {
  public:
-  Session(tcp::socket socket, std::string remote, std::shared_ptr<HttpServer::Shared> shared)
+  Session(tcp::socket socket, std::string remote, bool local,
+          std::shared_ptr<HttpServer::Shared> shared)
       : stream_(std::move(socket)),
         shared_(std::move(shared)),
         remote_(std::move(remote)),
+        local_(local),
         ping_(stream_.get_executor()) {
     ++shared_->open;
     ++shared_->perAddress[remote_];
@@ -152,7 +168,16 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
     shared_->sessions.erase(this);
   }
 
-  void start() { read(shared_->limits.readTimeout); }
+  void start() {
+    if (!shared_->tls) return read(shared_->limits.readTimeout);
+    // HTTPS and plain HTTP on the same port: the first bytes tell which this client speaks.
+    waiting();
+    stream_.expires_after(shared_->limits.readTimeout);
+    beast::async_detect_ssl(stream_, buffer_,
+                            [self = shared_from_this()](beast::error_code ec, bool isTls) {
+                              self->onDetect(ec, isTls);
+                            });
+  }
 
   void close() {
     if (closed_) return;
@@ -190,6 +215,56 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
     }
   }
 
+  void onDetect(beast::error_code ec, bool isTls) {
+    if (closed_) return;
+    if (ec) return close();
+    if (!isTls) {
+      // Plain HTTP: from this machine as ever; from elsewhere the request is read and
+      // answered with where to go (tokens and contacts must not cross the network in clear).
+      mustUseTls_ = !(local_ && shared_->limits.plainFromLoopback);
+      return read(shared_->limits.readTimeout);
+    }
+    context_ = shared_->tls;  // kept for this connection: a reload swaps only new ones
+    tls_.emplace(stream_, *context_);
+    tls_->async_handshake(asio::ssl::stream_base::server, buffer_.data(),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t used) {
+                            if (self->closed_) return;
+                            if (ec) {
+                              ++self->shared_->counters.handshakeFailed;
+                              return self->close();
+                            }
+                            self->buffer_.consume(used);
+                            self->read(self->shared_->limits.readTimeout);
+                          });
+  }
+
+  // Every read and write goes through this: the TLS layer when there is one.
+  template <class F>
+  void io(F&& f) {
+    if (tls_)
+      f(*tls_);
+    else
+      f(stream_);
+  }
+
+  // A Host header that names this server: an IP address, localhost, a name of its
+  // certificate, of this machine, or one the configuration lists.
+  bool hostAllowed(std::string_view host) const {
+    if (host.empty()) return false;
+    if (host.front() == '[') return host.find(']') != std::string_view::npos;  // [::1]:8080
+    if (auto colon = host.rfind(':'); colon != std::string_view::npos) host = host.substr(0, colon);
+    if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+    std::string name(host);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    beast::error_code ec;
+    asio::ip::make_address_v4(name, ec);
+    if (!ec || name == "localhost" || name == shared_->hostName) return true;
+    const auto& listed = shared_->limits.serverNames;
+    const auto& certified = shared_->certificateNames;
+    return std::find(listed.begin(), listed.end(), name) != listed.end() ||
+           std::find(certified.begin(), certified.end(), name) != certified.end();
+  }
+
   void waiting() {
     notWaiting();
     waitingAt_ = shared_->waiting.insert(shared_->waiting.end(), this);
@@ -207,9 +282,11 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
     parser_->header_limit(static_cast<std::uint32_t>(shared_->limits.headerLimit));
     parser_->body_limit(shared_->limits.bodyLimit);
     stream_.expires_after(timeout);
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
+    io([&](auto& s) {
+      http::async_read(
+          s, buffer_, *parser_,
+          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
+    });
   }
 
   void onRead(beast::error_code ec) {
@@ -217,7 +294,7 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
     notWaiting();
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted || ec == asio::error::eof ||
-        ec == asio::error::connection_reset)
+        ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated)
       return close();
     if (ec == http::error::body_limit)
       return fail(413, "the request body is larger than " +
@@ -228,6 +305,28 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
     if (ec) return close();
 
     const auto& req = parser_->get();
+    const auto hostField = req.find(http::field::host);
+    const std::string_view host =
+        hostField == req.end()
+            ? std::string_view{}
+            : std::string_view(hostField->value().data(), hostField->value().size());
+    if (mustUseTls_) {
+      ++shared_->counters.plainRefused;
+      if (shared_->plainWarn.due())
+        spdlog::warn("API: {} gọi bằng HTTP không mã hoá; đã trả lời phải dùng https://{}", remote_,
+                     shared_->plainWarn.tail());
+      return fail(400, "Máy chủ này chỉ nhận HTTPS từ máy khác: hãy mở https://" +
+                           (hostAllowed(host) ? std::string(host) : std::string("…")) +
+                           " (plain HTTP is refused beyond this machine; use https://)");
+    }
+    if (req.version() >= 11 && host.empty())
+      return fail(400, "the request has no Host header (HTTP/1.1 requires one)");
+    if (!host.empty() && !hostAllowed(host)) {
+      ++shared_->counters.badHost;
+      return fail(421, "Tên «" + std::string(host.substr(0, 100)) +
+                           "» không phải của máy chủ này; mở bằng địa chỉ IP hoặc tên trong "
+                           "[api] server_names (a Host this server does not answer to)");
+    }
     HttpRequest r;
     r.method = std::string(req.method_string());
     r.target = std::string(req.target());
@@ -317,12 +416,13 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
     res->prepare_payload();
     if (headOnly) res->body().clear();  // HEAD: the GET's headers (Content-Length too), no body
     stream_.expires_after(shared_->limits.writeTimeout);
-    http::async_write(
-        stream_, *res,
-        [self = shared_from_this(), res, keepAlive](beast::error_code ec, std::size_t) {
-          if (ec || !keepAlive) return self->close();
-          self->read(self->shared_->limits.idleTimeout);
-        });
+    io([&](auto& s) {
+      http::async_write(
+          s, *res, [self = shared_from_this(), res, keepAlive](beast::error_code ec, std::size_t) {
+            if (ec || !keepAlive) return self->close();
+            self->read(self->shared_->limits.idleTimeout);
+          });
+    });
   }
 
   // ---- Server-Sent Events -------------------------------------------------------------
@@ -338,18 +438,23 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
         "X-Accel-Buffering: no\r\n\r\nretry: 1000\n\n";
     writing_ = true;
     stream_.expires_after(shared_->limits.writeTimeout);
-    asio::async_write(stream_, asio::buffer(out_),
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->writing_ = false;
-                        if (ec || self->closed_) return self->close();
-                        // The snapshot: every topic's latest state.
-                        for (const auto& [topic, data] : self->feed_->latest())
-                          self->dirty_.insert(topic);
-                        self->feed_->subscribe(self.get());
-                        self->watchForClose();
-                        self->ping();
-                        self->flush();
-                      });
+    io([&](auto& s) {
+      asio::async_write(s, asio::buffer(out_),
+                        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                          self->onStreamStarted(ec);
+                        });
+    });
+  }
+
+  void onStreamStarted(beast::error_code ec) {
+    writing_ = false;
+    if (ec || closed_) return close();
+    // The snapshot: every topic's latest state.
+    for (const auto& [topic, data] : feed_->latest()) dirty_.insert(topic);
+    feed_->subscribe(this);
+    watchForClose();
+    ping();
+    flush();
   }
 
   void flush() {
@@ -366,12 +471,14 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
   void send() {
     writing_ = true;
     stream_.expires_after(shared_->limits.writeTimeout);
-    asio::async_write(stream_, asio::buffer(out_),
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->writing_ = false;
-                        if (ec) return self->close();
-                        self->flush();
-                      });
+    io([&](auto& s) {
+      asio::async_write(s, asio::buffer(out_),
+                        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                          self->writing_ = false;
+                          if (ec) return self->close();
+                          self->flush();
+                        });
+    });
   }
 
   // A comment line now and then keeps proxies open and finds clients that went away.
@@ -394,16 +501,22 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
   // The client sends nothing on an event stream; a read completes only when it leaves.
   void watchForClose() {
     stream_.expires_never();
-    stream_.async_read_some(asio::buffer(sink_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              if (ec) return self->close();
-                              self->watchForClose();
-                            });
+    io([&](auto& s) {
+      s.async_read_some(asio::buffer(sink_),
+                        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                          if (ec) return self->close();
+                          self->watchForClose();
+                        });
+    });
   }
 
-  beast::tcp_stream stream_;
+  beast::tcp_stream stream_;  // the socket and its timeouts, under TLS or not
+  std::shared_ptr<asio::ssl::context> context_;
+  std::optional<beast::ssl_stream<beast::tcp_stream&>> tls_;
   std::shared_ptr<HttpServer::Shared> shared_;
   const std::string remote_;  // the client's address
+  const bool local_;          // on this machine (loopback)
+  bool mustUseTls_ = false;   // plain HTTP from beyond loopback with TLS on: answer 400
   std::optional<std::list<Session*>::iterator> waitingAt_;
   bool released_ = false;
   bool streaming_ = false;
@@ -441,7 +554,111 @@ HttpLimits withDefaults(HttpLimits l) {
 HttpServer::HttpServer(asio::io_context& io, Handler handler, HttpLimits limits)
     : io_(io),
       acceptor_(io),
-      shared_(std::make_shared<Shared>(std::move(handler), withDefaults(limits))) {}
+      shared_(std::make_shared<Shared>(std::move(handler), withDefaults(limits))) {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) == 0) {
+    shared_->hostName = name;
+    for (char& c : shared_->hostName)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+}
+
+namespace {
+
+std::string x509Time(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return {};
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return out;
+}
+
+std::string opensslError(const char* fallback) {
+  const unsigned long e = ERR_get_error();
+  ERR_clear_error();
+  if (e == 0) return fallback;
+  char buf[256];
+  ERR_error_string_n(e, buf, sizeof buf);
+  return buf;
+}
+
+}  // namespace
+
+bool HttpServer::setTls(const std::string& certificateChainPem, const std::string& privateKeyPem,
+                        TlsIdentity* identity, std::string* error) {
+  namespace ssl = asio::ssl;
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                   ssl::context::single_dh_use);
+  ERR_clear_error();
+  beast::error_code ec;
+  ctx->use_certificate_chain(asio::buffer(certificateChainPem), ec);
+  if (ec) {
+    *error = "the TLS certificate does not load: " + opensslError(ec.message().c_str());
+    return false;
+  }
+  ctx->use_private_key(asio::buffer(privateKeyPem), ssl::context::pem, ec);
+  if (ec) {
+    // OpenSSL's text says nothing of the key's bytes.
+    const std::string why = opensslError(ec.message().c_str());
+    *error = why.find("key values mismatch") != std::string::npos
+                 ? "the TLS private key does not belong to the certificate"
+                 : "the TLS private key does not load: " + why;
+    return false;
+  }
+  SSL_CTX* native = ctx->native_handle();
+  if (SSL_CTX_check_private_key(native) != 1) {
+    ERR_clear_error();
+    *error = "the TLS private key does not belong to the certificate";
+    return false;
+  }
+  // Servers choose; session tickets off (their key would outlive a certificate reload).
+  SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
+
+  std::vector<std::string> names;
+  if (X509* cert = SSL_CTX_get0_certificate(native)) {
+    if (identity) {
+      char subject[512] = {};
+      X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject - 1);
+      identity->subject = subject;
+      identity->notAfter = x509Time(X509_get0_notAfter(cert));
+      int days = 0, secs = 0;
+      if (ASN1_TIME_diff(&days, &secs, nullptr, X509_get0_notAfter(cert)) == 1)
+        identity->secondsLeft = static_cast<long long>(days) * 86400 + secs;
+      unsigned char md[EVP_MAX_MD_SIZE];
+      unsigned int n = 0;
+      identity->sha256.clear();
+      if (X509_digest(cert, EVP_sha256(), md, &n) == 1) {
+        static const char* hex = "0123456789ABCDEF";
+        for (unsigned int i = 0; i < n; ++i) {
+          if (i) identity->sha256 += ':';
+          identity->sha256 += hex[md[i] >> 4];
+          identity->sha256 += hex[md[i] & 15];
+        }
+      }
+    }
+    auto* sans =
+        static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+    for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans); ++i) {
+      const GENERAL_NAME* g = sk_GENERAL_NAME_value(sans, i);
+      if (g->type != GEN_DNS) continue;
+      const auto* d = ASN1_STRING_get0_data(g->d.dNSName);
+      std::string name(reinterpret_cast<const char*>(d),
+                       static_cast<std::size_t>(ASN1_STRING_length(g->d.dNSName)));
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      names.push_back(std::move(name));
+    }
+    if (sans) GENERAL_NAMES_free(sans);
+  }
+  shared_->tls = std::move(ctx);
+  shared_->certificateNames = std::move(names);
+  return true;
+}
+
+bool HttpServer::tls() const {
+  return shared_->tls != nullptr;
+}
 
 HttpServer::~HttpServer() {
   stop();
@@ -550,7 +767,8 @@ void HttpServer::accept() {
                      shared->open, shared->busyWarn.tail());
       shared->waiting.front()->close();
     }
-    auto s = std::make_shared<Session>(std::move(socket), std::move(remote), shared);
+    auto s = std::make_shared<Session>(std::move(socket), std::move(remote),
+                                       peer.address().is_loopback(), shared);
     shared->sessions[s.get()] = s;
     s->start();
     accept();

@@ -1,8 +1,8 @@
 #pragma once
 // The daemon's HTTP/1.1 server (Boost.Beast) on the io_context that owns the state: every
 // request is answered by one synchronous handler call on that thread, so the handler reads
-// domain state without locks (DESIGN.md principle 1). Each connection has a read timeout, a
-// header and a body limit; keep-alive is honoured. A handler may turn a GET into a
+// domain state without locks (ARCHITECTURE.md, "Threads and who owns what"). Each connection has a
+// read timeout, a header and a body limit; keep-alive is honoured. A handler may turn a GET into a
 // Server-Sent Events stream fed by a LiveFeed.
 
 #include <boost/asio/io_context.hpp>
@@ -61,6 +61,13 @@ struct HttpLimits {
   std::size_t maxStreams = 256;
   std::size_t maxStreamsPerAddress = 16;
   std::chrono::milliseconds streamLifetime{3600 * 1000};
+  // With TLS on (setTls): whether a client on this machine (127.0.0.0/8, ::1) may still
+  // speak plain HTTP on the same port (ceremonyctl, a local reverse proxy). Anyone else who
+  // does gets a 400 saying to use https://.
+  bool plainFromLoopback = true;
+  // Host names a request may name in its Host header besides IP addresses and "localhost"
+  // (lower case). A browser led to the API by another name (DNS rebinding) gets 421.
+  std::vector<std::string> serverNames;
 };
 
 // What the server turned away, for /metrics.
@@ -70,6 +77,17 @@ struct HttpCounters {
   std::uint64_t refusedStreams = 0;     // 503: too many event streams
   std::uint64_t evicted = 0;            // closed to make room (waiting longest for a request)
   std::uint64_t acceptErrors = 0;       // accept() failed (out of descriptors and the like)
+  std::uint64_t plainRefused = 0;       // 400: plain HTTP from beyond loopback with TLS on
+  std::uint64_t handshakeFailed = 0;    // TLS handshakes that did not complete
+  std::uint64_t badHost = 0;            // 421: a Host header naming nobody we are
+};
+
+// What a certificate says of itself, for the log and /api/status.
+struct TlsIdentity {
+  std::string subject;   // "CN=truyenhinh.quangngai.gov.vn"
+  std::string notAfter;  // "2027-03-01 00:00:00 UTC"
+  long long secondsLeft = 0;
+  std::string sha256;  // fingerprint, "AB:CD:…"
 };
 
 class HttpServer {
@@ -80,6 +98,13 @@ class HttpServer {
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
+
+  // HTTPS from now on (new connections; open ones keep the context they began with): a PEM
+  // certificate chain and its private key. False + a sentence when they do not load or do
+  // not belong together; the server then keeps what it had (nothing, or the old pair).
+  bool setTls(const std::string& certificateChainPem, const std::string& privateKeyPem,
+              TlsIdentity* identity, std::string* error);
+  bool tls() const;
 
   // Binds and starts accepting; "127.0.0.1", port 0 picks a free port. False + a sentence.
   bool listen(const std::string& address, std::uint16_t port, std::string* error);

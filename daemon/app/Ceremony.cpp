@@ -717,6 +717,11 @@ void Ceremony::reload() {
     const auto tokens = points_->pointTokens();
     srt_->setTokens({tokens.begin(), tokens.end()});
   }
+  // A renewed certificate takes effect for new connections; a bad one keeps the old.
+  if (http_ && http_->tls() && next.api.tls() && !loadTls(next.api, false))
+    spdlog::error("SIGHUP: chứng chỉ HTTPS mới không dùng được (xem trên): vẫn dùng chứng chỉ cũ");
+  if (next.api.tls() != config_.api.tls())
+    spdlog::warn("SIGHUP: bật hay tắt HTTPS chỉ có hiệu lực sau khi khởi động lại");
   publishPoints();
   publishTimeline();
   publishStatus();

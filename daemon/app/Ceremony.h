@@ -1,6 +1,7 @@
 #pragma once
 // One running ceremony: the configuration, the run-of-show and the programme, wired on
-// the daemon's io_context (the one thread that owns domain state, DESIGN.md principle 1).
+// the daemon's io_context (the one thread that owns domain state: ARCHITECTURE.md, "Threads and who
+// owns what").
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -147,6 +148,9 @@ class Ceremony final : public media::ProgramMixer::Listener,
   void reconnect(const std::string& outputId);
   OutputEntry* findOutput(const std::string& outputId);
   bool startApi();
+  // Loads [api]'s TLS certificate and key into the server (at start, and again on SIGHUP).
+  // False + the reason logged; the server keeps what it had.
+  bool loadTls(const ApiConfig& api, bool atStart);
   void publishStatus();
   void refreshStatusBody();
   void publishTimeline();

@@ -580,14 +580,40 @@ bool Ceremony::startApi() {
     return false;
   }
 
+  // Beyond this machine tokens and contacts would cross the province's network: in clear
+  // only when said out loud, and never with reads open to anyone.
+  boost::system::error_code notIp;
+  const auto address = boost::asio::ip::make_address(where->host, notIp);
+  const bool beyondLoopback = notIp || !address.is_loopback();
+  if (beyondLoopback && tokens.viewer.empty()) {
+    spdlog::critical(
+        "API: nghe trên {} (ngoài máy này) mà không có mã xem (viewer token): ai cũng đọc được "
+        "danh bạ điểm cầu; đặt [api] viewer_token_file hoặc --viewer-token-file",
+        where->host);
+    return false;
+  }
+  if (beyondLoopback && !config_.api.tls()) {
+    if (!options_.insecure) {
+      spdlog::critical(
+          "API: nghe trên {} (ngoài máy này) cần HTTPS: đặt [api] tls_certificate_file và "
+          "tls_key_file (hoặc *_credential); --insecure để chấp nhận HTTP không mã hoá",
+          where->host);
+      return false;
+    }
+    spdlog::warn(
+        "API: --insecure: HTTP không mã hoá trên {}; mã và danh bạ đi qua mạng không được bảo vệ",
+        where->host);
+  }
   api_ = std::make_unique<api::ControlApi>(*this, std::move(tokens));
   api::HttpLimits limits;
   limits.maxConnections = static_cast<std::size_t>(config_.api.maxConnections);
   limits.maxPerAddress = static_cast<std::size_t>(config_.api.maxConnectionsPerAddress);
   limits.maxStreams = static_cast<std::size_t>(config_.api.maxStreams);
   limits.maxStreamsPerAddress = static_cast<std::size_t>(config_.api.maxStreamsPerAddress);
+  limits.serverNames = config_.api.serverNames;
   http_ = std::make_unique<api::HttpServer>(
       io_, [this](const api::HttpRequest& r) { return api_->handle(r); }, limits);
+  if (config_.api.tls() && !loadTls(config_.api, true)) return false;
   std::string error;
   if (!http_->listen(where->host, where->port, &error)) {
     spdlog::critical("API: {}", error);
@@ -597,7 +623,32 @@ bool Ceremony::startApi() {
   publishStatus();
   publishEvents();
   feed_.publish("points", text(points(false)));
-  spdlog::info("Bảng điều khiển và API: http://{}/", http_->endpoint());
+  spdlog::info("Bảng điều khiển và API: {}://{}/", http_->tls() ? "https" : "http",
+               http_->endpoint());
+  return true;
+}
+
+bool Ceremony::loadTls(const ApiConfig& api, bool atStart) {
+  std::string whyNot;
+  const auto chain =
+      readPem(api.tlsCertificateFile, api.tlsCertificateCredential, "TLS certificate", &whyNot);
+  std::optional<std::string> key;
+  if (chain) key = readPem(api.tlsKeyFile, api.tlsKeyCredential, "TLS key", &whyNot);
+  api::TlsIdentity id;
+  const bool ok = chain && key && http_->setTls(*chain, *key, &id, &whyNot);
+  if (key) std::fill(key->begin(), key->end(), '\0');
+  if (!ok) {
+    spdlog::log(atStart ? spdlog::level::critical : spdlog::level::err, "API: HTTPS: {}", whyNot);
+    return false;
+  }
+  spdlog::info("API: HTTPS với chứng chỉ {} (SHA-256 {}), hết hạn {}", id.subject, id.sha256,
+               id.notAfter);
+  if (id.secondsLeft <= 0)
+    spdlog::error("API: chứng chỉ HTTPS đã hết hạn từ {}: trình duyệt của các điểm cầu sẽ từ chối",
+                  id.notAfter);
+  else if (id.secondsLeft < 14 * 86400)
+    spdlog::warn("API: chứng chỉ HTTPS hết hạn trong {} ngày ({}); hãy gia hạn rồi gửi SIGHUP",
+                 id.secondsLeft / 86400, id.notAfter);
   return true;
 }
 

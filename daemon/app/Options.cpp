@@ -1,6 +1,7 @@
 #include "app/Options.h"
 
 #include "config/Config.h"
+#include "config/Secrets.h"
 
 #include <algorithm>
 #include <charconv>
@@ -25,7 +26,11 @@ std::string usage() {
   --listen ADDR:PORT   where the control API and dashboard listen (default [api]
                        listen, else 127.0.0.1:8080; port 0 picks a free one)
   --operator-token-file FILE   the token that allows changes over the API
-  --viewer-token-file FILE     the token that allows reading (else reads are open)
+  --viewer-token-file FILE     the token that allows reading (else reads are open;
+                       required when the API listens beyond loopback)
+  --insecure           allow plain HTTP when the API listens beyond loopback (tokens and
+                       contacts then cross the network in clear); without it, [api] must
+                       name tls_certificate_file and tls_key_file there
   --help, --version
 )";
 }
@@ -64,9 +69,16 @@ ParsedOptions parseOptions(const std::vector<std::string>& args) {
       if (auto v = value(i, "--rtmp")) {
         if (v->rfind("rtmp://", 0) != 0 && v->rfind("rtmps://", 0) != 0)
           out.error = "--rtmp needs an rtmp:// or rtmps:// URL";
+        else if (auto secret = secretOfRtmpArgument(*v))
+          // Never echoed: it may be the key itself.
+          out.error = "--rtmp URL carries " + *secret +
+                      ", which anyone on this machine can read in `ps`; put the destination in "
+                      "[[outputs]] with its key in key_file or key_credential";
         else
           o.rtmpUrls.push_back(*v);
       }
+    } else if (a == "--insecure") {
+      o.insecure = true;
     } else if (a == "--fresh") {
       o.fresh = true;
     } else if (a == "--exit-when-done") {

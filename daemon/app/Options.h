@@ -1,5 +1,5 @@
 #pragma once
-// The command line of ceremonyd (DESIGN.md "user-facing contract").
+// The command line of ceremonyd (its contract with systemd units and scripts).
 
 #include <optional>
 #include <string>
@@ -19,6 +19,7 @@ struct Options {
   std::string listen;             // --listen ADDR:PORT: overrides [api] listen
   std::string operatorTokenFile;  // --operator-token-file: overrides [api] operator_token_*
   std::string viewerTokenFile;    // --viewer-token-file: overrides [api] viewer_token_*
+  bool insecure = false;          // --insecure: plain HTTP beyond loopback, said out loud
   bool help = false;
   bool version = false;
 };

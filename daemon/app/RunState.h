@@ -1,7 +1,7 @@
 #pragma once
 // What the daemon needs to come back at the right place after a crash or a restart
-// (DESIGN.md principle 6): which ceremony, where its timeline was anchored, every operator
-// command with the time it took effect, and which outputs an operator stopped. The
+// (ARCHITECTURE.md, "Resume and systemd"): which ceremony, where its timeline was anchored, every
+// operator command with the time it took effect, and which outputs an operator stopped. The
 // timeline is pure (Timeline.h), so replaying the commands at their times rebuilds exactly
 // the state the daemon had: the current item, holds, extensions and jumps.
 //

@@ -152,6 +152,14 @@ struct ApiConfig {
   int maxConnectionsPerAddress = 64;
   int maxStreams = 256;
   int maxStreamsPerAddress = 16;
+  // HTTPS: the certificate chain and its private key, PEM, each from a file or a systemd
+  // credential (both or neither). Required when the API listens beyond loopback.
+  std::string tlsCertificateFile, tlsCertificateCredential;
+  std::string tlsKeyFile, tlsKeyCredential;
+  bool tls() const { return !(tlsCertificateFile.empty() && tlsCertificateCredential.empty()); }
+  // The host names browsers may reach the API by (a Host header that is one of these, an IP
+  // address or "localhost"); any other name is refused, against DNS rebinding.
+  std::vector<std::string> serverNames;
   Position pos;
 };
 

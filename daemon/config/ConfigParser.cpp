@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <climits>
 #include <fstream>
 #include <iterator>
@@ -328,6 +329,11 @@ struct Context {
     return p.lexically_normal();
   }
 };
+
+std::string toLowerAscii(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
 
 bool isRegularFile(const fs::path& p) {
   std::error_code ec;
@@ -969,6 +975,36 @@ class ConfigReader {
                                                 ": tokens never go in the config text; put each "
                                                 "in a file and name it with viewer_token_file / "
                                                 "operator_token_file (or *_credential)");
+    secret("tls_certificate_file", "tls_certificate_credential", a.tlsCertificateFile,
+           a.tlsCertificateCredential);
+    secret("tls_key_file", "tls_key_credential", a.tlsKeyFile, a.tlsKeyCredential);
+    const bool hasKey = !(a.tlsKeyFile.empty() && a.tlsKeyCredential.empty());
+    if (a.tls() != hasKey)
+      ctx_.error(f.pos(), std::string("[api] has ") +
+                              (hasKey ? "a TLS key but no tls_certificate_file"
+                                      : "a TLS certificate but no tls_key_file") +
+                              " (or *_credential); HTTPS needs both");
+    if (const toml::node* n = f.take("server_names")) {
+      const toml::array* names = n->as_array();
+      if (!names) {
+        f.typeError(*n, "server_names", "a list of host names in quotes");
+      } else {
+        for (const toml::node& e : *names) {
+          const auto* name = e.as_string();
+          const bool ok =
+              name && !name->get().empty() && name->get().size() <= 253 &&
+              std::all_of(name->get().begin(), name->get().end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+              });
+          if (!ok)
+            ctx_.error(positionOf(e),
+                       "[api] server_names: " + shown(e) +
+                           " is not a host name (like \"truyenhinh.quangngai.gov.vn\")");
+          else
+            a.serverNames.push_back(toLowerAscii(name->get()));
+        }
+      }
+    }
     if (auto v = f.integer("max_connections", 16, 60000)) a.maxConnections = int(*v);
     if (auto v = f.integer("max_connections_per_address", 1, 60000))
       a.maxConnectionsPerAddress = int(*v);
@@ -976,7 +1012,9 @@ class ConfigReader {
     if (auto v = f.integer("max_streams_per_address", 1, 60000)) a.maxStreamsPerAddress = int(*v);
     f.reportUnread({"listen", "viewer_token_file", "viewer_token_credential", "operator_token_file",
                     "operator_token_credential", "max_connections", "max_connections_per_address",
-                    "max_streams", "max_streams_per_address"});
+                    "max_streams", "max_streams_per_address", "tls_certificate_file",
+                    "tls_certificate_credential", "tls_key_file", "tls_key_credential",
+                    "server_names"});
   }
 
   // -------------------------------------------------------------------------------------

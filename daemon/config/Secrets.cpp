@@ -19,6 +19,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::size_t kMaxKeyBytes = 4096;
+// A certificate chain of a few intermediates and its key fit many times over.
+constexpr std::size_t kMaxPemBytes = 256 * 1024;
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -113,8 +115,11 @@ bool isBlank(unsigned char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
-std::optional<std::string> readKeyFrom(const fs::path& file, const std::string& what,
-                                       std::string* whyNot) {
+// The bytes of a plain file of at most `limit` bytes (a FIFO or a device would block or
+// never end: only a regular file, or what a link names).
+std::optional<std::string> readRegularFile(const fs::path& file, const std::string& what,
+                                           std::size_t limit, const char* tooLarge,
+                                           std::string* whyNot) {
   auto fail = [&](std::string sentence) -> std::optional<std::string> {
     if (whyNot) *whyNot = std::move(sentence);
     return std::nullopt;
@@ -123,16 +128,30 @@ std::optional<std::string> readKeyFrom(const fs::path& file, const std::string& 
   auto st = fs::status(file, ec);
   if (st.type() == fs::file_type::not_found) return fail(what + " does not exist");
   if (st.type() == fs::file_type::directory) return fail(what + " is a folder, not a file");
-  // A FIFO or a device would block or never end: only a plain file (or what a link names).
   if (st.type() != fs::file_type::regular) return fail(what + " is not a regular file");
   errno = 0;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(file.c_str(), "rb"), &std::fclose);
   if (!f) return fail(what + " cannot be read: " + std::strerror(errno));
-  std::string bytes(kMaxKeyBytes + 1, '\0');
+  std::string bytes(limit + 1, '\0');
   std::size_t n = std::fread(bytes.data(), 1, bytes.size(), f.get());
   if (std::ferror(f.get())) return fail(what + " cannot be read: " + std::strerror(errno));
-  if (n > kMaxKeyBytes) return fail(what + " is too large to be a stream key or token");
+  if (n > limit) {
+    std::fill(bytes.begin(), bytes.end(), '\0');
+    return fail(what + " is too large to be " + tooLarge);
+  }
   bytes.resize(n);
+  return bytes;
+}
+
+std::optional<std::string> readKeyFrom(const fs::path& file, const std::string& what,
+                                       std::string* whyNot) {
+  auto fail = [&](std::string sentence) -> std::optional<std::string> {
+    if (whyNot) *whyNot = std::move(sentence);
+    return std::nullopt;
+  };
+  auto read = readRegularFile(file, what, kMaxKeyBytes, "a stream key or token", whyNot);
+  if (!read) return std::nullopt;
+  std::string& bytes = *read;
   std::size_t b = 0, e = bytes.size();
   while (b < e && isBlank(static_cast<unsigned char>(bytes[b]))) ++b;
   while (e > b && isBlank(static_cast<unsigned char>(bytes[e - 1]))) --e;
@@ -150,31 +169,64 @@ std::optional<std::string> readKeyFrom(const fs::path& file, const std::string& 
   return key;
 }
 
+// Where a named systemd credential is, or nullopt and why not.
+std::optional<fs::path> credentialPath(const std::string& name, const std::string& what,
+                                       std::string* whyNot) {
+  if (name == "." || name == ".." || name.find('/') != std::string::npos) {
+    if (whyNot) *whyNot = what + " is not a valid credential name";
+    return std::nullopt;
+  }
+  const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+  if (dir == nullptr || *dir == '\0') {
+    if (whyNot)
+      *whyNot = what +
+                " is not available: CREDENTIALS_DIRECTORY is not set (systemd sets it when "
+                "the service has LoadCredential=" +
+                name + ":…)";
+    return std::nullopt;
+  }
+  return fs::path(dir) / name;
+}
+
 }  // namespace
 
 std::optional<std::string> readSecret(const std::string& file, const std::string& credential,
                                       const std::string& noun, std::string* whyNot) {
   if (!file.empty()) return readKeyFrom(file, "the " + noun + " file " + file, whyNot);
   if (!credential.empty()) {
-    const std::string& name = credential;
-    std::string what = "the systemd credential '" + name + "'";
-    if (name == "." || name == ".." || name.find('/') != std::string::npos) {
-      if (whyNot) *whyNot = what + " is not a valid credential name";
-      return std::nullopt;
-    }
-    const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
-    if (dir == nullptr || *dir == '\0') {
-      if (whyNot)
-        *whyNot = what +
-                  " is not available: CREDENTIALS_DIRECTORY is not set (systemd sets it when "
-                  "the service has LoadCredential=" +
-                  name + ":…)";
-      return std::nullopt;
-    }
-    return readKeyFrom(fs::path(dir) / name, what, whyNot);
+    const std::string what = "the systemd credential '" + credential + "'";
+    auto path = credentialPath(credential, what, whyNot);
+    if (!path) return std::nullopt;
+    return readKeyFrom(*path, what, whyNot);
   }
   if (whyNot) *whyNot = "no " + noun + " file or credential is named";
   return std::nullopt;
+}
+
+std::optional<std::string> readPem(const std::string& file, const std::string& credential,
+                                   const std::string& noun, std::string* whyNot) {
+  std::string what;
+  fs::path path;
+  if (!file.empty()) {
+    what = "the " + noun + " file " + file;
+    path = file;
+  } else if (!credential.empty()) {
+    what = "the systemd credential '" + credential + "'";
+    auto p = credentialPath(credential, what, whyNot);
+    if (!p) return std::nullopt;
+    path = *p;
+  } else {
+    if (whyNot) *whyNot = "no " + noun + " file or credential is named";
+    return std::nullopt;
+  }
+  auto text = readRegularFile(path, what, kMaxPemBytes, "a PEM certificate chain or key", whyNot);
+  if (!text) return std::nullopt;
+  if (text->find("-----BEGIN ") == std::string::npos) {
+    std::fill(text->begin(), text->end(), '\0');
+    if (whyNot) *whyNot = what + " is not PEM (no -----BEGIN … line)";
+    return std::nullopt;
+  }
+  return text;
 }
 
 std::optional<std::string> readStreamKey(const OutputConfig& output, std::string* whyNot) {
@@ -236,6 +288,28 @@ std::optional<std::string> secretPartOfRtmpUrl(std::string_view url) {
   if (!rest.empty()) return "a stream name after /" + std::string(app) + "/";
   if (parts->hasQuery && !parts->query.empty()) return "a query string (?…)";
   if (parts->hasFragment && !parts->fragment.empty()) return "a fragment (#…)";
+  return std::nullopt;
+}
+
+std::optional<std::string> secretOfRtmpArgument(std::string_view url) {
+  auto parts = splitUrl(url);
+  if (!parts || !isRtmp(*parts)) return std::nullopt;
+  if (!parts->userinfo.empty()) return "a user name or password before the host";
+  if (parts->hasQuery && !parts->query.empty()) return "a query string (?…)";
+  if (parts->hasFragment && !parts->fragment.empty()) return "a fragment (#…)";
+  std::string_view host = parts->host;
+  if (!host.empty() && host.front() == '[') {  // [::1]:1935
+    host =
+        host.substr(1, host.find(']') == std::string_view::npos ? host.size() : host.find(']') - 1);
+  } else if (auto colon = host.find(':'); colon != std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  const bool loopback =
+      host == "localhost" || host == "::1" || (host.rfind("127.", 0) == 0 && host.size() <= 15);
+  std::string_view app, rest;
+  splitRtmpPath(parts->path, app, rest);
+  if (!rest.empty() && !loopback)
+    return "a stream name after /" + std::string(app) + "/ for a server beyond this machine";
   return std::nullopt;
 }
 

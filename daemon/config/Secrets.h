@@ -24,6 +24,12 @@ inline constexpr std::size_t kMinPointTokenBytes = 16;
 std::optional<std::string> readSecret(const std::string& file, const std::string& credential,
                                       const std::string& noun, std::string* whyNot);
 
+// A PEM file (the API's TLS certificate chain or private key), from `file`, else from the
+// systemd credential `credential`: a regular file of at most 256 KiB with a "-----BEGIN"
+// line. The text is returned as it is (OpenSSL reads it); nullopt and why not otherwise.
+std::optional<std::string> readPem(const std::string& file, const std::string& credential,
+                                   const std::string& noun, std::string* whyNot);
+
 // The URL with its secrets replaced by "***": for rtmp(s) the stream name after the
 // application ("rtmps://host:443/rtmp/***") and any query string; for every scheme a
 // password in user:password@ and the values of query parameters that look secret.
@@ -33,6 +39,10 @@ std::string redactUrl(std::string_view url);
 // a query string, a user name), says which part in a few words ("a stream name after
 // /rtmp/"); nullopt when the URL ends at the application as it should.
 std::optional<std::string> secretPartOfRtmpUrl(std::string_view url);
+
+// The same for --rtmp's URL, which anyone on the machine reads in `ps`: a stream name is
+// allowed only for a server on this machine (a rehearsal's nginx), where it is no key.
+std::optional<std::string> secretOfRtmpArgument(std::string_view url);
 
 // Every secret the daemon holds that nobody is meant to read back (stream keys, the API's
 // tokens, the webhook's, passwords and passphrases inside source URIs), so that text leaving

@@ -1,6 +1,6 @@
 // ceremonyctl: the technical team's command line for a running ceremonyd (its HTTP API).
 //
-//   ceremonyctl [--url URL] [--token-file FILE] [--json] COMMAND [ARG]
+//   ceremonyctl [--url URL] [--cacert FILE] [--token-file FILE] [--json] COMMAND [ARG]
 //
 // Exit codes: 0 done, 1 the daemon refused (4xx: bad value, unknown id, not now, token),
 // 2 usage error, 3 the daemon cannot be reached or answered badly.
@@ -43,6 +43,9 @@ Commands:
 
 Options:
   --url URL            the daemon (default $CEREMONYCTL_URL or http://127.0.0.1:8080)
+  --cacert FILE        for an https:// daemon with its own certificate: the PEM
+                       certificate (or authority) to check it against
+                       (default $CEREMONYCTL_CACERT, else the system's)
   --token-file FILE    a file holding the viewer or operator token
                        (default $CEREMONYCTL_TOKEN_FILE)
   --json               print the daemon's JSON answer as it is
@@ -59,6 +62,10 @@ std::size_t collect(char* data, std::size_t size, std::size_t n, void* out) {
   static_cast<std::string*>(out)->append(data, size * n);
   return size * n;
 }
+
+// The certificate authority (or the self-signed certificate) an https:// daemon is checked
+// against; empty: the system's. The daemon's certificate is always verified.
+std::string caFile;
 
 Reply call(const std::string& method, const std::string& url, const std::string& token,
            const std::string& body) {
@@ -87,6 +94,10 @@ Reply call(const std::string& method, const std::string& url, const std::string&
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  if (!caFile.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, caFile.c_str());
+  // The token never follows a redirect anywhere, and never goes out over plain HTTP to
+  // another machine because of one.
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
   char err[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
   const CURLcode rc = curl_easy_perform(c);
@@ -304,6 +315,7 @@ int main(int argc, char** argv) {
   std::string url = std::getenv("CEREMONYCTL_URL") ? std::getenv("CEREMONYCTL_URL") : "";
   std::string tokenFile =
       std::getenv("CEREMONYCTL_TOKEN_FILE") ? std::getenv("CEREMONYCTL_TOKEN_FILE") : "";
+  if (const char* ca = std::getenv("CEREMONYCTL_CACERT")) caFile = ca;
   bool asJson = false, downOnly = false, links = false;
   std::vector<std::string> words;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -327,6 +339,10 @@ int main(int argc, char** argv) {
       auto v = value("--url");
       if (!v) return 2;
       url = *v;
+    } else if (a == "--cacert" || a.rfind("--cacert=", 0) == 0) {
+      auto v = value("--cacert");
+      if (!v) return 2;
+      caFile = *v;
     } else if (a == "--token-file" || a.rfind("--token-file=", 0) == 0) {
       auto v = value("--token-file");
       if (!v) return 2;

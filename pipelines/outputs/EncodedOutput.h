@@ -1,8 +1,8 @@
 #pragma once
 // One destination of the encoded programme (an RTMP/RTMPS ingest or a recording), in its
 // own pipeline fed from the programme's encoder through appsrc. A destination that stalls
-// or fails never blocks the encoder or another destination (DESIGN.md principle 4): the
-// programme pushes without blocking and a full queue drops.
+// or fails never blocks the encoder or another destination (ARCHITECTURE.md, "A frame, from a
+// camera to Facebook"): the programme pushes without blocking and a full queue drops.
 
 #include <gst/gst.h>
 

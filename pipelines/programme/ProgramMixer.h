@@ -1,7 +1,7 @@
 #pragma once
 // The programme: every source and slate into one compositor + audiomixer (forced live, so
 // the output never stalls), a lower third, one H.264 + AAC encode, fanned out to every
-// destination (DESIGN.md principles 3 and 4).
+// destination (ARCHITECTURE.md, "A frame, from a camera to Facebook").
 //
 // Threads: the public methods run on the daemon's io_context thread. GStreamer's threads
 // only touch media state (the scene schedule, the destination list) under mutex_, and

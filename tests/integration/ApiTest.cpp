@@ -333,7 +333,7 @@ TEST_F(ApiTest, OperatorCommandsMoveTheRunOfShow) {
 // clicks), and ?token= opened every route, operator POSTs included.
 TEST_F(ApiTest, PagesRefuseFramesAndATokenInTheUrlOnlyOpensTheStream) {
   RawClient page(port_);
-  page.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  page.send("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   ASSERT_TRUE(page.readUntil(
       [](const std::string& r) { return r.find("</html>") != std::string::npos; }, 5s));
   const std::string head = page.received().substr(0, page.received().find("\r\n\r\n"));
@@ -351,7 +351,7 @@ TEST_F(ApiTest, PagesRefuseFramesAndATokenInTheUrlOnlyOpensTheStream) {
 
 TEST_F(ApiTest, TheLiveStreamSendsASnapshotThenEachChangeWithinOneSecond) {
   RawClient sse(port_);
-  sse.send("GET /api/stream?token=" + kViewer + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  sse.send("GET /api/stream?token=" + kViewer + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
   ASSERT_TRUE(sse.readUntil(
       [](const std::string& s) {
         return s.find("event: status") != s.npos && s.find("event: timeline") != s.npos &&

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -898,4 +899,34 @@ TEST_F(ConfigParser, BridgeAddressAndUdpPortsAreCheckedForTheFirewall) {
 }
 
 }  // namespace
+// HTTPS: a certificate without its key (or the reverse) is an error at [api]; server_names
+// must be host names, each error at its own entry.
+TEST_F(ConfigParser, ApiTlsNeedsBothFilesAndServerNamesMustBeHostNames) {
+  LoadResult ok =
+      parse(withBase(kOneItem) +
+            "\n[api]\nlisten = \"0.0.0.0:8443\"\ntls_certificate_file = \"c.pem\"\n"
+            "tls_key_file = \"k.pem\"\nserver_names = [\"Dieuhanh.QuangNgai.gov.vn\"]\n");
+  ASSERT_TRUE(ok.config) << dump(ok);
+  EXPECT_TRUE(ok.config->api.tls());
+  EXPECT_NE(ok.config->api.tlsKeyFile.find("k.pem"), std::string::npos);
+  ASSERT_EQ(ok.config->api.serverNames.size(), 1u);
+  EXPECT_EQ(ok.config->api.serverNames[0], "dieuhanh.quangngai.gov.vn");
+
+  LoadResult half = parse(withBase(kOneItem) + "\n[api]\ntls_certificate_file = \"c.pem\"\n");
+  const Diagnostic* d = find(half, "HTTPS needs both");
+  ASSERT_TRUE(d) << dump(half);
+  EXPECT_EQ(d->severity, Severity::Error);
+  EXPECT_FALSE(half.config);
+
+  const std::string text =
+      withBase(kOneItem) + "\n[api]\nserver_names = [\"ok.vn\", \"http://x.vn/\", 7]\n";
+  LoadResult bad = parse(text);
+  const Diagnostic* url = find(bad, "\"http://x.vn/\" is not a host name");
+  ASSERT_TRUE(url) << dump(bad);
+  const int line = static_cast<int>(std::count(text.begin(), text.end(), '\n'));  // the last line
+  EXPECT_EQ(url->line, line);
+  EXPECT_EQ(url->column, 26);
+  EXPECT_TRUE(find(bad, "7 is not a host name")) << dump(bad);
+}
+
 }  // namespace ceremony

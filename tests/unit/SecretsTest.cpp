@@ -216,4 +216,25 @@ TEST(Secrets, RememberedSecretsAreScrubbedFromAnyTextPlainOrPercentEncoded) {
 }
 
 }  // namespace
+// The API's TLS files: PEM text returned whole (several lines), anything else refused with a
+// sentence that does not quote the file.
+TEST(Secrets, PemFilesAreReadWholeAndOtherFilesAreRefused) {
+  TempDir dir;
+  const std::string pem =
+      "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49\n-----END PRIVATE KEY-----\n";
+  std::string why;
+  auto got = readPem(dir.write("k.pem", pem).string(), "", "TLS key", &why);
+  ASSERT_TRUE(got) << why;
+  EXPECT_EQ(*got, pem);
+  EXPECT_FALSE(readPem(dir.write("k.txt", "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49\n").string(), "",
+                       "TLS key", &why));
+  EXPECT_NE(why.find("is not PEM"), std::string::npos) << why;
+  EXPECT_EQ(why.find("MIGHAg"), std::string::npos) << why;
+  EXPECT_FALSE(readPem("/dev/zero", "", "TLS key", &why));
+  EXPECT_NE(why.find("not a regular file"), std::string::npos) << why;
+  EXPECT_FALSE(readPem(dir.write("big.pem", "-----BEGIN " + std::string(300 * 1024, 'A')).string(),
+                       "", "TLS certificate", &why));
+  EXPECT_NE(why.find("too large"), std::string::npos) << why;
+}
+
 }  // namespace ceremony

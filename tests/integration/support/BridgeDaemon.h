@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "support/FreePort.h"
 #include "support/NginxRtmp.h"
@@ -25,19 +26,29 @@ inline std::string bridgePointToml(const std::string& id, const std::string& nam
 }
 
 // ceremonyd on `dir`/ceremony.toml, in rehearsal, listening on `host`:`port`, pushing to
-// nginx's `stream`. Empty `*whyNot` once it listens and publishes (20 s and 15 s at most).
+// nginx's `stream`, with `extra` arguments. Empty `*whyNot` once it listens and publishes (20 s
+// and 15 s at most).
 inline std::unique_ptr<Process> startBridgeDaemon(const std::filesystem::path& dir,
                                                   const std::string& host, int port,
                                                   NginxRtmp& nginx, const std::string& stream,
-                                                  std::string* whyNot) {
+                                                  std::string* whyNot,
+                                                  const std::vector<std::string>& extra = {}) {
   using namespace std::chrono_literals;
-  auto daemon = std::make_unique<Process>(
-      std::vector<std::string>{CEREMONYD_BINARY, "--config", (dir / "ceremony.toml").string(),
-                               "--rehearsal=1", "--listen", host + ":" + std::to_string(port),
-                               "--operator-token-file", (dir / "operator.token").string(),
-                               "--state-dir", (dir / "state").string(), "--rtmp",
-                               nginx.rtmpUrl(stream)},
-      ProcessOptions{dir / "ceremonyd.log", {}, {}, dir});
+  std::vector<std::string> argv{CEREMONYD_BINARY,
+                                "--config",
+                                (dir / "ceremony.toml").string(),
+                                "--rehearsal=1",
+                                "--listen",
+                                host + ":" + std::to_string(port),
+                                "--operator-token-file",
+                                (dir / "operator.token").string(),
+                                "--state-dir",
+                                (dir / "state").string(),
+                                "--rtmp",
+                                nginx.rtmpUrl(stream)};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  auto daemon = std::make_unique<Process>(std::move(argv),
+                                          ProcessOptions{dir / "ceremonyd.log", {}, {}, dir});
   const auto upBy = std::chrono::steady_clock::now() + 20s;
   while (!acceptsConnections(port)) {
     if (!daemon->running() || std::chrono::steady_clock::now() > upBy) {
