@@ -435,4 +435,12 @@ TEST(LiveFeedTest, AFrameIsOneEventAndUnchangedStateIsNotResent) {
 }
 
 }  // namespace
+// Found by fuzz_api: a 404 quoted the path, token and all, when a client put it there.
+TEST_F(ControlApiTest, AnAnswerNeverEchoesAToken) {
+  const auto r = call("POST", "/api/points/p1/maintenanc " + std::string(kOperator), kOperator,
+                      R"({"on":false})");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(errorOf(r).find("***"), std::string::npos) << r.body;  // checked in call() too
+}
+
 }  // namespace ceremony
