@@ -1015,6 +1015,26 @@ class ConfigReader {
                     "max_streams", "max_streams_per_address", "tls_certificate_file",
                     "tls_certificate_credential", "tls_key_file", "tls_key_credential",
                     "server_names"});
+    // What the daemon will refuse at start, said by --check where it is written (a warning:
+    // --insecure and --viewer-token-file on the command line may still make it fine).
+    if (const toml::node* listen = t->get("listen"); listen && listen->is_string()) {
+      const auto where = parseListenAddress(a.listen);
+      const bool loopback = where && (where->host == "::1" || where->host == "localhost" ||
+                                      where->host.rfind("127.", 0) == 0);
+      if (where && !loopback) {
+        if (!a.tls())
+          ctx_.warning(positionOf(*listen),
+                       "[api] listen " + inQuotes(a.listen) +
+                           " is beyond this machine without HTTPS: the daemon will not start "
+                           "unless tls_certificate_file and tls_key_file are given, or "
+                           "--insecure is said on its command line");
+        if (a.viewerTokenFile.empty() && a.viewerTokenCredential.empty())
+          ctx_.warning(positionOf(*listen),
+                       "[api] listen " + inQuotes(a.listen) +
+                           " is beyond this machine without a viewer token: the daemon will not "
+                           "start unless viewer_token_file (or --viewer-token-file) is given");
+      }
+    }
   }
 
   // -------------------------------------------------------------------------------------

@@ -929,4 +929,19 @@ TEST_F(ConfigParser, ApiTlsNeedsBothFilesAndServerNamesMustBeHostNames) {
   EXPECT_TRUE(find(bad, "7 is not a host name")) << dump(bad);
 }
 
+// --check says what the daemon would refuse at start, at listen's line:col.
+TEST_F(ConfigParser, ListeningBeyondLoopbackWithoutHttpsOrAViewerTokenIsWarnedOf) {
+  const std::string text = withBase(kOneItem) + "\n[api]\nlisten = \"0.0.0.0:8443\"\n";
+  LoadResult r = parse(text);
+  ASSERT_TRUE(r.config) << dump(r);
+  const Diagnostic* tls = find(r, "beyond this machine without HTTPS");
+  ASSERT_TRUE(tls) << dump(r);
+  EXPECT_EQ(tls->severity, Severity::Warning);
+  EXPECT_EQ(tls->line, static_cast<int>(std::count(text.begin(), text.end(), '\n')));
+  EXPECT_EQ(tls->column, 10);
+  EXPECT_TRUE(find(r, "without a viewer token")) << dump(r);
+  LoadResult local = parse(withBase(kOneItem) + "\n[api]\nlisten = \"127.0.0.1:8080\"\n");
+  EXPECT_FALSE(find(local, "beyond this machine")) << dump(local);
+}
+
 }  // namespace ceremony
