@@ -58,4 +58,5 @@ install(FILES ${CMAKE_CURRENT_LIST_DIR}/ceremonyd.sysusers
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/ceremonyd.tmpfiles
         DESTINATION ${CEREMONYD_TMPFILES_DIR} RENAME ceremonyd.conf)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/credentials.example ${CMAKE_CURRENT_LIST_DIR}/README.md
+              ${CMAKE_CURRENT_LIST_DIR}/capture.conf ${CMAKE_CURRENT_LIST_DIR}/network.conf.example
         DESTINATION ${CMAKE_INSTALL_DOCDIR}/systemd)
