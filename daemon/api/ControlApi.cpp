@@ -6,6 +6,8 @@
 #include <fstream>
 #include <iterator>
 
+#include <openssl/rand.h>
+
 #include "health/Probes.h"  // sameSecret
 
 namespace ceremony::api {
@@ -174,6 +176,30 @@ ControlApi::Role ControlApi::roleOf(const std::string& token) const {
   return Role::None;
 }
 
+std::string ControlApi::issueTicket(Role role, std::chrono::steady_clock::time_point now) {
+  if (tickets_.size() >= kMaxTickets)
+    std::erase_if(tickets_, [&](const auto& e) { return e.second.expires <= now; });
+  if (tickets_.size() >= kMaxTickets) return "";
+  unsigned char bytes[24];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) return "";
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string ticket;
+  for (unsigned char b : bytes) ticket += kAlphabet[b & 63];  // 144 random bits
+  tickets_[ticket] = Ticket{role, now + kTicketLife};
+  return ticket;
+}
+
+std::optional<ControlApi::Role> ControlApi::redeemTicket(
+    const std::string& ticket, std::chrono::steady_clock::time_point now) {
+  auto it = tickets_.find(ticket);
+  if (it == tickets_.end()) return std::nullopt;
+  const Ticket found = it->second;
+  tickets_.erase(it);
+  if (found.expires <= now) return std::nullopt;
+  return found.role;
+}
+
 HttpResponse ControlApi::handle(const HttpRequest& request) {
   const auto now = now_();
   HttpResponse r;
@@ -187,8 +213,9 @@ HttpResponse ControlApi::handle(const HttpRequest& request) {
   } else {
     r = route(request);
     // Only a token that was given and wrong counts: a page opened without one is no guess.
-    const bool guessed =
-        !request.authorization.empty() || request.target.find("token=") != std::string::npos;
+    const bool guessed = !request.authorization.empty() ||
+                         request.target.find("token=") != std::string::npos ||
+                         request.target.find("ticket=") != std::string::npos;
     if (r.status == 401 && guessed && !request.remote.empty()) {
       if (failures_.size() > 10000)  // bounded: forget the ones whose window has passed
         std::erase_if(failures_, [&](const auto& e) {
@@ -249,20 +276,29 @@ HttpResponse ControlApi::route(const HttpRequest& req) {
   if (s[0] == "diem-cau" || s[0] == "whep") return bridgeRoute(req, t);
 
   // ---- who is asking ----
-  // A token in the URL only where a browser cannot send a header: the dashboard's
-  // EventSource on GET /api/stream. Anywhere else it would sit in proxies' and browsers'
-  // histories, and an operator's could be replayed by a link.
+  // Something in the URL only where a browser cannot send a header: the dashboard's
+  // EventSource on GET /api/stream, best with a one-use ticket of 30 s (a token in a URL
+  // can sit in proxies' and browsers' histories, and an operator's be replayed by a link).
   std::string token = bearer(req.authorization);
   const bool streamRead = get && s.size() == 2 && s[0] == "api" && s[1] == "stream";
-  if (token.empty())
-    if (auto q = t.param("token")) {
+  std::optional<Role> ticketRole;
+  if (token.empty()) {
+    if (auto q = t.param("ticket")) {
+      if (!streamRead) return error(401, "a ticket is taken only by GET /api/stream");
+      ticketRole = redeemTicket(*q, now_());
+      if (!ticketRole)
+        return error(401, "the ticket is not valid: a ticket serves once, within " +
+                              std::to_string(kTicketLife.count()) +
+                              " s; ask POST /api/stream/ticket for a new one");
+    } else if (auto q = t.param("token")) {
       if (!streamRead)
         return error(401,
                      "a token in the URL is taken only for GET /api/stream; send it as "
                      "Authorization: Bearer <token>");
       token = *q;
     }
-  const Role role = roleOf(token);
+  }
+  const Role role = ticketRole ? *ticketRole : roleOf(token);
   const bool tokenGiven = !token.empty();
 
   auto needViewer = [&]() -> std::optional<HttpResponse> {
@@ -330,6 +366,22 @@ HttpResponse ControlApi::route(const HttpRequest& req) {
     });
   if (what == "status" && s.size() == 2)
     return read([&] { return HttpResponse{200, kJson, backend_.statusBody(), {}}; });
+  // A one-use ticket for the EventSource, in exchange for the token in the header.
+  if (what == "stream" && s.size() == 3 && s[2] == "ticket") {
+    if (!post) return methodNotAllowed("POST");
+    if (auto denied = needViewer()) return *denied;
+    const std::string ticket = issueTicket(role, now_());
+    if (ticket.empty()) {
+      HttpResponse busy =
+          error(503, "too many stream tickets waiting to be used; try again shortly");
+      busy.headers.emplace_back("Retry-After", std::to_string(kTicketLife.count()));
+      return busy;
+    }
+    HttpResponse r =
+        jsonResponse(200, json{{"ticket", ticket}, {"expires_in_s", kTicketLife.count()}});
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
+  }
   if (what == "stream" && s.size() == 2)
     return read([&] {
       HttpResponse r;
@@ -458,9 +510,7 @@ namespace {
 HttpResponse pointPageError(int status, const std::string& message) {
   const std::string body =
       "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Điểm cầu</title>"
-      "<style>body{font:20px sans-serif;background:#111;color:#eee;display:flex;height:100vh;"
-      "margin:0;align-items:center;justify-content:center;text-align:center}</style></head>"
-      "<body><p>" +
+      "<link rel=\"stylesheet\" href=\"/diem-cau.css\"></head><body class=\"message\"><p>" +
       message + "</p></body></html>";
   HttpResponse r{status, "text/html; charset=utf-8", body, {}};
   r.headers.emplace_back("Referrer-Policy", "no-referrer");

@@ -5,8 +5,10 @@
 // daemon/api/README.md.
 //
 // Tokens: a viewer token for reading and an operator token for anything that changes state
-// ("Authorization: Bearer …", or ?token=… where a browser cannot set headers: EventSource,
-// <img>). Without a configured viewer token reads are open (the API listens on loopback by
+// ("Authorization: Bearer …"). Where a browser cannot set headers (EventSource on
+// GET /api/stream) a short-lived ticket stands in: POST /api/stream/ticket with the token
+// in the header gives a one-use ticket of 30 s for ?ticket=…; ?token=… is still taken
+// there for tools. Without a configured viewer token reads are open (the API listens on loopback by
 // default); without an operator token nothing can be changed. Heartbeats carry the point's
 // own token. Tokens are compared in constant time and never appear in a response or log.
 
@@ -121,6 +123,11 @@ class ControlApi {
   HttpResponse route(const HttpRequest& request);
   HttpResponse bridgeRoute(const HttpRequest& request, const Target& target);
   Role roleOf(const std::string& token) const;
+  // A new one-use ticket standing for `role`, or "" when too many are outstanding.
+  std::string issueTicket(Role role, std::chrono::steady_clock::time_point now);
+  // The role a ticket stood for, once: it is gone after this.
+  std::optional<Role> redeemTicket(const std::string& ticket,
+                                   std::chrono::steady_clock::time_point now);
 
   Backend& backend_;
   ApiTokens tokens_;
@@ -132,6 +139,15 @@ class ControlApi {
     std::chrono::steady_clock::time_point since, lockedUntil;
   };
   std::unordered_map<std::string, Failures> failures_;  // by client address
+  struct Ticket {
+    Role role;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::unordered_map<std::string, Ticket> tickets_;
+
+ public:
+  static constexpr std::chrono::seconds kTicketLife{30};
+  static constexpr std::size_t kMaxTickets = 4096;
 };
 
 // A path and query split and percent-decoded: "/api/points/x%20y?limit=5".

@@ -338,8 +338,11 @@ TEST_F(ApiTest, PagesRefuseFramesAndATokenInTheUrlOnlyOpensTheStream) {
       [](const std::string& r) { return r.find("</html>") != std::string::npos; }, 5s));
   const std::string head = page.received().substr(0, page.received().find("\r\n\r\n"));
   EXPECT_NE(head.find("X-Frame-Options: DENY"), std::string::npos) << head;
-  EXPECT_NE(head.find("Content-Security-Policy: frame-ancestors 'none'"), std::string::npos)
+  EXPECT_NE(head.find("Content-Security-Policy: default-src 'self'; script-src 'self'; "
+                      "style-src 'self';"),
+            std::string::npos)
       << head;
+  EXPECT_NE(head.find("frame-ancestors 'none'"), std::string::npos) << head;
   EXPECT_NE(head.find("X-Content-Type-Options: nosniff"), std::string::npos) << head;
   const auto before = get("/api/status").j()["current"];
   const Reply inUrl = http("POST", url("/api/timeline/next?token=" + kOperator));

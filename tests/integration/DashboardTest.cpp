@@ -353,6 +353,20 @@ alert_hold = "0s"
       << page->evaluate("document.getElementById('alerts').innerText.slice(0, 400)");
 
   // --- with the operator token: the buttons appear and act ---------------------------------
+  // Every EventSource the page opens from here on is noted, with the messages it gets.
+  page->evaluate(R"(
+    window.seenStreams = [];
+    const Real = window.EventSource;
+    window.EventSource = function (url) {
+      const es = new Real(url);
+      const seen = { url: String(url), messages: 0 };
+      window.seenStreams.push(seen);
+      for (const t of ['status', 'timeline', 'points', 'events'])
+        es.addEventListener(t, () => ++seen.messages);
+      return es;
+    };
+    Object.assign(window.EventSource, { CONNECTING: 0, OPEN: 1, CLOSED: 2 });
+    true)");
   page->evaluate("document.getElementById('token').value = " + js(operatorToken) +
                  "; document.getElementById('token-form').requestSubmit(); true");
   ASSERT_TRUE(page->waitFor(controlsVisible, 5s)) << "operator buttons hidden with the token";
@@ -361,9 +375,19 @@ alert_hold = "0s"
                            ".map(b => b.dataset.name)"),
             json::array({"bam-nut"}));
   EXPECT_EQ(page->evaluate("document.querySelectorAll('#scenes button').length"), 2);
-  // The token stays in this browser only (localStorage), never in the page's text.
-  EXPECT_EQ(page->evaluate("localStorage.getItem('ceremonyd.token') === " + js(operatorToken)),
+  // The token stays in this tab only (sessionStorage, not localStorage), never in the
+  // page's text, and never in the stream's URL: the page trades it for a one-use ticket.
+  EXPECT_EQ(page->evaluate("sessionStorage.getItem('ceremonyd.token') === " + js(operatorToken)),
             true);
+  EXPECT_EQ(page->evaluate("localStorage.getItem('ceremonyd.token')"), nullptr);
+  ASSERT_TRUE(page->waitFor("window.seenStreams.some(s => s.messages > 0)", 5s))
+      << "no stream with messages after the token: " << page->evaluate("window.seenStreams");
+  const json streams = page->evaluate("window.seenStreams");
+  for (const auto& seen : streams) {
+    const std::string url = seen.at("url");
+    EXPECT_EQ(url.rfind("/api/stream?ticket=", 0), 0u) << url;
+    EXPECT_EQ(url.find(operatorToken), std::string::npos) << "the token in the stream's URL";
+  }
   EXPECT_EQ(page->evaluate("document.body.innerText.includes(" + js(operatorToken) + ")"), false);
 
   // "+5 phút" moves the end of the current item by five minutes.

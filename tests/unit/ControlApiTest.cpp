@@ -1,6 +1,8 @@
 // The control API's routing, tokens and request checks, without sockets.
 #include "api/ControlApi.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "ApiTestBackend.h"
@@ -213,6 +215,81 @@ TEST_F(ControlApiTest, TheDashboardIsPublicAndTheStreamIsAnEventStream) {
   EXPECT_EQ(s.status, 200);
   EXPECT_EQ(s.eventStream, &backend.feed());
   EXPECT_EQ(call("GET", "/api/preview.jpg", kViewer).status, 404);
+}
+
+// Before: the dashboard could only put its token in the EventSource's URL.
+TEST(ControlApiTickets, AStreamTicketServesOnceWithinThirtySecondsForTheStreamOnly) {
+  testing::RecordingBackend backend;
+  auto now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  api::ControlApi api{backend, {kViewer, kOperator}, {}, [&] { return now; }};
+  auto call = [&](const std::string& method, const std::string& target,
+                  const std::string& token = {}) {
+    HttpRequest r;
+    r.method = method;
+    r.target = target;
+    r.remote = "203.0.113.20";
+    if (!token.empty()) r.authorization = "Bearer " + token;
+    return api.handle(r);
+  };
+  auto ticketFor = [&](const std::string& token) {
+    const auto r = call("POST", "/api/stream/ticket", token);
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_NE(std::find(r.headers.begin(), r.headers.end(),
+                        std::pair<std::string, std::string>{"Cache-Control", "no-store"}),
+              r.headers.end());
+    const auto j = json::parse(r.body);
+    EXPECT_EQ(j.at("expires_in_s"), 30);
+    return j.at("ticket").get<std::string>();
+  };
+  // A token is needed for a ticket, in the header; a wrong one gets none.
+  EXPECT_EQ(call("POST", "/api/stream/ticket").status, 401);
+  EXPECT_EQ(call("POST", "/api/stream/ticket", "wrong").status, 401);
+  EXPECT_EQ(call("POST", "/api/stream/ticket?token=" + std::string(kViewer)).status, 401);
+  EXPECT_EQ(call("GET", "/api/stream/ticket", kViewer).status, 405);
+
+  const std::string a = ticketFor(kViewer);
+  const std::string b = ticketFor(kViewer);
+  EXPECT_GE(a.size(), 24u);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.find(kViewer), std::string::npos);
+  // Once, for the stream.
+  EXPECT_EQ(call("GET", "/api/status?ticket=" + a).status, 401);
+  const auto s = call("GET", "/api/stream?ticket=" + a);
+  EXPECT_EQ(s.status, 200);
+  EXPECT_EQ(s.eventStream, &backend.feed());
+  const auto again = call("GET", "/api/stream?ticket=" + a);
+  EXPECT_EQ(again.status, 401);
+  EXPECT_NE(again.body.find("POST /api/stream/ticket"), std::string::npos) << again.body;
+  // Within 30 s.
+  now += std::chrono::seconds(31);
+  EXPECT_EQ(call("GET", "/api/stream?ticket=" + b).status, 401);
+  EXPECT_EQ(call("GET", "/api/stream?ticket=made-up").status, 401);
+  // An operator's ticket opens the stream like a viewer's, and changes nothing.
+  const std::string o = ticketFor(kOperator);
+  EXPECT_EQ(call("POST", "/api/timeline/next?ticket=" + o).status, 401);
+  EXPECT_EQ(call("GET", "/api/stream?ticket=" + o).status, 200);
+  EXPECT_TRUE(backend.calls.empty());
+  // Wrong tickets count as wrong tokens: they cannot be guessed at network speed.
+  for (int i = 0; i < 20; ++i) call("GET", "/api/stream?ticket=guess" + std::to_string(i));
+  EXPECT_EQ(call("GET", "/api/status", kViewer).status, 429);
+}
+
+TEST(ControlApiTickets, OutstandingTicketsAreBounded) {
+  testing::RecordingBackend backend;
+  auto now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  api::ControlApi api{backend, {kViewer, kOperator}, {}, [&] { return now; }};
+  HttpRequest r;
+  r.method = "POST";
+  r.target = "/api/stream/ticket";
+  r.authorization = std::string("Bearer ") + kViewer;
+  for (std::size_t i = 0; i < api::ControlApi::kMaxTickets; ++i)
+    ASSERT_EQ(api.handle(r).status, 200);
+  const auto full = api.handle(r);
+  EXPECT_EQ(full.status, 503);
+  EXPECT_NE(full.body.find("too many stream tickets"), std::string::npos);
+  // Expired ones make room.
+  now += std::chrono::seconds(31);
+  EXPECT_EQ(api.handle(r).status, 200);
 }
 
 TEST_F(ControlApiTest, WhoAmITellsTheDashboardWhetherToShowTheButtons) {

@@ -53,9 +53,16 @@
     if (node.textContent !== t) node.textContent = t;
   }
 
+  // The token lives in this tab only (sessionStorage: gone when the tab closes, never on
+  // disk for good). Pages before this one kept it in localStorage: it is moved here once.
   function readToken() {
     try {
-      return localStorage.getItem(TOKEN_KEY) || '';
+      const old = localStorage.getItem(TOKEN_KEY);
+      if (old !== null) {
+        localStorage.removeItem(TOKEN_KEY);
+        if (!sessionStorage.getItem(TOKEN_KEY)) sessionStorage.setItem(TOKEN_KEY, old);
+      }
+      return sessionStorage.getItem(TOKEN_KEY) || '';
     } catch (e) {
       return '';
     }
@@ -808,8 +815,8 @@
   function setToken(token) {
     state.token = token;
     try {
-      if (token) localStorage.setItem(TOKEN_KEY, token);
-      else localStorage.removeItem(TOKEN_KEY);
+      if (token) sessionStorage.setItem(TOKEN_KEY, token);
+      else sessionStorage.removeItem(TOKEN_KEY);
     } catch (e) {
       // private mode: keep it for this page only
     }
@@ -833,10 +840,40 @@
     document.body.classList.toggle('offline', !ok);
   }
 
-  function connect() {
+  // The token never goes in the stream's URL: with a token, the page first trades it (in
+  // a header) for a one-use ticket of 30 s, and the EventSource carries only that.
+  let connectSeq = 0;
+  async function connect() {
     clearTimeout(retryTimer);
     if (source) source.close();
-    const url = '/api/stream' + (state.token ? '?token=' + encodeURIComponent(state.token) : '');
+    source = null;
+    const seq = ++connectSeq;
+    let url = '/api/stream';
+    if (state.token) {
+      let status = 0;
+      let retryAfter = 2;
+      try {
+        const r = await fetch('/api/stream/ticket', {
+          method: 'POST',
+          headers: authHeaders(),
+          cache: 'no-store',
+          signal: AbortSignal.timeout(10000),
+        });
+        status = r.status;
+        if (r.ok) url += '?ticket=' + encodeURIComponent((await r.json()).ticket);
+        else retryAfter = Number(r.headers.get('Retry-After')) || 2;
+      } catch (e) {
+        status = 0;
+      }
+      if (seq !== connectSeq) return;
+      if (url === '/api/stream') {
+        setConnected(false);
+        // A wrong token is not tried again and again (that would lock this address out):
+        // the role line says "Mã không đúng" until another one is entered.
+        if (status !== 401 && status !== 403) retryTimer = setTimeout(connect, retryAfter * 1000);
+        return;
+      }
+    }
     const es = new EventSource(url);
     source = es;
     lastMessage = Date.now();
@@ -846,6 +883,12 @@
     es.onerror = () => {
       if (source !== es) return;
       setConnected(false);
+      if (state.token) {
+        // A ticket serves once, so the browser's own retry would be refused: a new one.
+        es.close();
+        retryTimer = setTimeout(connect, 1000);
+        return;
+      }
       // The browser retries by itself unless the answer was not a stream (401, 404…).
       if (es.readyState === EventSource.CLOSED) retryTimer = setTimeout(connect, 2000);
     };
