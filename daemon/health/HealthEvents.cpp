@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 
 namespace ceremony::health {
 
@@ -174,8 +176,10 @@ void PointHistory::add(HealthEvent e) {
 
 // ---------------------------------------------------------------------------------------
 
-EventLog::EventLog(std::filesystem::path path, int utcOffsetMinutes)
-    : path_(std::move(path)), offset_(utcOffsetMinutes) {}
+EventLog::EventLog(std::filesystem::path path, int utcOffsetMinutes, std::uintmax_t maxBytes)
+    : path_(std::move(path)),
+      offset_(utcOffsetMinutes),
+      maxBytes_(std::max<std::uintmax_t>(maxBytes, 1)) {}
 
 EventLog::~EventLog() {
   if (fd_ >= 0) ::close(fd_);
@@ -192,6 +196,7 @@ bool EventLog::open() {
   }
   // A crash mid-line left a torn last line: start ours on a fresh one.
   const off_t size = ::lseek(fd_, 0, SEEK_END);
+  size_ = size > 0 ? static_cast<std::uintmax_t>(size) : 0;
   if (size > 0) {
     int rd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     char last = '\n';
@@ -199,20 +204,39 @@ bool EventLog::open() {
       if (::pread(rd, &last, 1, size - 1) != 1) last = '\n';
       ::close(rd);
     }
-    if (last != '\n' && ::write(fd_, "\n", 1) != 1) {
-      lastError_ = path_.string() + ": " + std::strerror(errno);
-      return false;
+    if (last != '\n') {
+      if (::write(fd_, "\n", 1) != 1) {
+        lastError_ = path_.string() + ": " + std::strerror(errno);
+        return false;
+      }
+      ++size_;
     }
   }
   return true;
 }
 
+void EventLog::rotate() {
+  ::close(fd_);
+  fd_ = -1;
+  std::filesystem::path old = path_;
+  old += ".1";
+  std::error_code ec;
+  std::filesystem::rename(path_, old, ec);  // replaces the one before
+  if (ec) lastError_ = path_.string() + ": " + ec.message();
+  ++rotations_;
+}
+
 bool EventLog::append(const HealthEvent& e) {
-  if (!open()) return false;
   // No fsync: events come in bursts (an uplink drop is 60 at once) on the event loop;
   // write() reaches the kernel, which survives a daemon crash.
   const std::string line =
       toJson(e, offset_).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  if (!open()) return false;
+  // The file would pass its size: set it aside and start a new one with this event.
+  if (size_ > 0 && size_ + line.size() > maxBytes_) {
+    rotate();
+    if (!open()) return false;
+  }
   std::size_t done = 0;
   while (done < line.size()) {
     const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
@@ -223,24 +247,70 @@ bool EventLog::append(const HealthEvent& e) {
     }
     done += static_cast<std::size_t>(n);
   }
+  size_ += line.size();
   return true;
 }
 
-std::vector<HealthEvent> EventLog::readRecent(std::size_t max) const {
+namespace {
+
+// The last `max` good events of one file, oldest first, reading backwards from the end in
+// growing windows so that a large old file costs what its end costs.
+std::deque<HealthEvent> tailOf(const std::filesystem::path& path, std::size_t max,
+                               std::size_t& skipped) {
   std::deque<HealthEvent> out;
-  std::ifstream in(path_, std::ios::binary);
-  std::string line;
-  skipped_ = 0;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    auto e = eventFromJson(j);
-    if (!e) {
-      ++skipped_;
-      continue;
+  std::ifstream in(path, std::ios::binary);
+  if (!in || max == 0) return out;
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  std::streamoff window = static_cast<std::streamoff>(std::min<std::size_t>(max, 1u << 20)) * 512;
+  for (;;) {
+    const std::streamoff from = window >= size ? 0 : size - window;
+    std::string chunk(static_cast<std::size_t>(size - from), '\0');
+    in.clear();
+    in.seekg(from);
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    chunk.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+    std::size_t pos = 0;
+    if (from > 0) {  // the first line is cut by the window: it belongs to the next round
+      const auto nl = chunk.find('\n');
+      pos = nl == std::string::npos ? chunk.size() : nl + 1;
     }
-    out.push_back(std::move(*e));
-    if (out.size() > max) out.pop_front();
+    out.clear();
+    std::size_t bad = 0;
+    while (pos < chunk.size()) {
+      auto nl = chunk.find('\n', pos);
+      if (nl == std::string::npos) nl = chunk.size();
+      const std::string_view line(chunk.data() + pos, nl - pos);
+      pos = nl + 1;
+      if (line.empty()) continue;
+      auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      auto e = eventFromJson(j);
+      if (!e) {
+        ++bad;
+        continue;
+      }
+      out.push_back(std::move(*e));
+      if (out.size() > max) out.pop_front();
+    }
+    if (out.size() >= max || from == 0) {
+      skipped += bad;
+      return out;
+    }
+    window *= 4;
+  }
+}
+
+}  // namespace
+
+std::vector<HealthEvent> EventLog::readRecent(std::size_t max) const {
+  skipped_ = 0;
+  std::deque<HealthEvent> out = tailOf(path_, max, skipped_);
+  if (out.size() < max) {
+    std::filesystem::path old = path_;
+    old += ".1";
+    std::deque<HealthEvent> before = tailOf(old, max - out.size(), skipped_);
+    out.insert(out.begin(), std::make_move_iterator(before.begin()),
+               std::make_move_iterator(before.end()));
   }
   return {out.begin(), out.end()};
 }

@@ -4,6 +4,7 @@
 // the next start reads back.
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <filesystem>
 #include <optional>
@@ -54,17 +55,24 @@ class PointHistory {
 
 // Appends events to a JSON-lines file, one write() per line, so a crash loses at most
 // the line being written; reading skips a torn or foreign line instead of failing.
+// Bounded: past `maxBytes` the file becomes `<path>.1` (the one before is dropped) and a new
+// one starts, so the disk holds at most about twice that. At start only the end of the
+// files is read, never a whole old log.
 class EventLog {
  public:
-  explicit EventLog(std::filesystem::path path, int utcOffsetMinutes = 7 * 60);
+  static constexpr std::uintmax_t kDefaultMaxBytes = 64u << 20;  // ~250,000 events
+  explicit EventLog(std::filesystem::path path, int utcOffsetMinutes = 7 * 60,
+                    std::uintmax_t maxBytes = kDefaultMaxBytes);
   ~EventLog();
   EventLog(const EventLog&) = delete;
   EventLog& operator=(const EventLog&) = delete;
 
   // False when the disk refused; lastError() says why. The caller keeps running.
   bool append(const HealthEvent& e);
-  // The last `max` events in the file, oldest first.
+  // The last `max` events (from `<path>.1` too when the file has fewer), oldest first.
   std::vector<HealthEvent> readRecent(std::size_t max) const;
+  // Times the file was set aside as `<path>.1` since this object was made.
+  std::size_t rotations() const { return rotations_; }
 
   const std::filesystem::path& path() const { return path_; }
   const std::string& lastError() const { return lastError_; }
@@ -72,9 +80,13 @@ class EventLog {
 
  private:
   bool open();
+  void rotate();
 
   std::filesystem::path path_;
   int offset_;
+  std::uintmax_t maxBytes_;
+  std::uintmax_t size_ = 0;  // of the open file
+  std::size_t rotations_ = 0;
   int fd_ = -1;
   std::string lastError_;
   mutable std::size_t skipped_ = 0;

@@ -118,6 +118,64 @@ TEST_F(EventLogTest, TornLastLineFromACrashIsSkippedAndNextEventStartsClean) {
   EXPECT_EQ(events[1].at, test::ceremonyStart() + 1s);
 }
 
+// Before: the file grew for ever (a 10-hour ceremony of flapping points) and was read whole
+// at every start.
+TEST_F(EventLogTest, PastItsSizeTheLogIsSetAsideOnceAndTheDiskHoldsAboutTwiceThat) {
+  constexpr std::uintmax_t kMax = 8192;
+  std::filesystem::path old = path;
+  old += ".1";
+  EventLog log(path, 7 * 60, kMax);
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(log.append(change(i))) << log.lastError();
+  EXPECT_GT(log.rotations(), 10u);
+  ASSERT_TRUE(std::filesystem::exists(old));
+  EXPECT_LE(std::filesystem::file_size(path), kMax);
+  EXPECT_LE(std::filesystem::file_size(old), kMax);
+  // The newest events come back in order across both files, the oldest are gone.
+  std::size_t inCurrent = 0;
+  {
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) ++inCurrent;
+  }
+  EventLog reopened(path, 7 * 60, kMax);
+  auto events = reopened.readRecent(inCurrent + 5);
+  ASSERT_EQ(events.size(), inCurrent + 5);
+  for (std::size_t i = 0; i < events.size(); ++i)
+    EXPECT_EQ(events[i].at, test::ceremonyStart() + std::chrono::seconds(1000 - events.size() + i));
+  const auto all = reopened.readRecent(100000);
+  EXPECT_LT(all.size(), 200u);
+  EXPECT_EQ(all.back().at, test::ceremonyStart() + 999s);
+}
+
+TEST_F(EventLogTest, AtStartOnlyTheEndOfALargeOldLogIsRead) {
+  std::filesystem::create_directories(dir);
+  {
+    // A log written before logs were bounded: 40 MB of old lines, then the last events.
+    std::ofstream out(path, std::ios::binary);
+    const std::string junk(400, 'x');
+    for (int i = 0; i < 100000; ++i) out << junk << "\n";
+  }
+  {
+    EventLog log(path);
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(log.append(change(i)));
+  }
+  EventLog log(path);
+  const auto events = log.readRecent(10);
+  ASSERT_EQ(events.size(), 10u);
+  EXPECT_EQ(events.back().at, test::ceremonyStart() + 19s);
+  EXPECT_LT(log.skippedLines(), 100u) << "the whole file was read";
+  // Asked for more than the end holds, it reads on back, and finds every event.
+  EXPECT_EQ(log.readRecent(1000).size(), 20u);
+  EXPECT_EQ(log.skippedLines(), 100000u);
+  // The next event sets the oversized file aside.
+  EventLog bounded(path);
+  ASSERT_TRUE(bounded.append(change(20)));
+  EXPECT_EQ(bounded.rotations(), 0u);
+  EventLog small(path, 7 * 60, 1 << 20);
+  ASSERT_TRUE(small.append(change(21)));
+  EXPECT_EQ(small.rotations(), 1u);
+  EXPECT_LT(std::filesystem::file_size(path), 1u << 20);
+}
+
 TEST_F(EventLogTest, UnwritablePathIsReportedNotFatal) {
   EventLog log("/proc/ceremonyd-cannot-write-here/events.jsonl");
   EXPECT_FALSE(log.append(change(0)));
