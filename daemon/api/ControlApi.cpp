@@ -1,5 +1,6 @@
 #include "api/ControlApi.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -179,7 +180,12 @@ ControlApi::Role ControlApi::roleOf(const std::string& token) const {
 std::string ControlApi::issueTicket(Role role, std::chrono::steady_clock::time_point now) {
   if (tickets_.size() >= kMaxTickets)
     std::erase_if(tickets_, [&](const auto& e) { return e.second.expires <= now; });
-  if (tickets_.size() >= kMaxTickets) return "";
+  // Still full (somebody asks for tickets and never uses them): the oldest goes. A page uses
+  // its ticket within milliseconds, so a flood cannot keep a dashboard off its stream.
+  if (tickets_.size() >= kMaxTickets)
+    tickets_.erase(std::min_element(
+        tickets_.begin(), tickets_.end(),
+        [](const auto& a, const auto& b) { return a.second.expires < b.second.expires; }));
   unsigned char bytes[24];
   if (RAND_bytes(bytes, sizeof bytes) != 1) return "";
   static constexpr char kAlphabet[] =
@@ -371,12 +377,7 @@ HttpResponse ControlApi::route(const HttpRequest& req) {
     if (!post) return methodNotAllowed("POST");
     if (auto denied = needViewer()) return *denied;
     const std::string ticket = issueTicket(role, now_());
-    if (ticket.empty()) {
-      HttpResponse busy =
-          error(503, "too many stream tickets waiting to be used; try again shortly");
-      busy.headers.emplace_back("Retry-After", std::to_string(kTicketLife.count()));
-      return busy;
-    }
+    if (ticket.empty()) return error(503, "no stream ticket could be made (no random bytes)");
     HttpResponse r =
         jsonResponse(200, json{{"ticket", ticket}, {"expires_in_s", kTicketLife.count()}});
     r.headers.emplace_back("Cache-Control", "no-store");

@@ -123,7 +123,8 @@ class ControlApi {
   HttpResponse route(const HttpRequest& request);
   HttpResponse bridgeRoute(const HttpRequest& request, const Target& target);
   Role roleOf(const std::string& token) const;
-  // A new one-use ticket standing for `role`, or "" when too many are outstanding.
+  // A new one-use ticket standing for `role` (the oldest unused one goes when
+  // kMaxTickets wait), or "" without random bytes.
   std::string issueTicket(Role role, std::chrono::steady_clock::time_point now);
   // The role a ticket stood for, once: it is gone after this.
   std::optional<Role> redeemTicket(const std::string& ticket,
