@@ -40,8 +40,8 @@ bench: build
 # Real coverage-guided fuzzing with libFuzzer (clang): make fuzz TARGET=fuzz_config
 fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ) -DCEREMONYD_LIBFUZZER=ON >/dev/null
-	@cmake --build $(FUZZ) -j$(JOBS)
-	@echo "fuzzers built in $(FUZZ)/tests; e.g. $(FUZZ)/tests/fuzz_config tests/fuzz/corpus/config"
+	@cmake --build $(FUZZ) -j$(JOBS) --target fuzzers
+	@echo "fuzzers built in $(FUZZ); e.g. $(FUZZ)/fuzz_config tests/fuzz/corpus/config"
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')
