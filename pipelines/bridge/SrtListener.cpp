@@ -70,16 +70,12 @@ bool SrtListener::start(const std::string& host, std::uint16_t port, int latency
   GstElement* aparse = gst_element_factory_make("aacparse", nullptr);
   GstElement* mux = gst_element_factory_make("mpegtsmux", nullptr);
   sink_ = gst_element_factory_make("srtsink", "srt-listener");
-  GstElement* all[] = {videoIn_, audioIn_, parse, aparse, mux, sink_};
-  for (GstElement* e : all)
-    if (!e) {
-      for (GstElement* o : all)
-        if (o) gst_object_unref(gst_object_ref_sink(o));
-      videoIn_ = audioIn_ = sink_ = nullptr;
-      pipeline_.reset();
-      *error = "the SRT listener needs srtsink, mpegtsmux and h264parse (gstreamer1.0-plugins-bad)";
-      return false;
-    }
+  if (!allMadeOrDropped({videoIn_, audioIn_, parse, aparse, mux, sink_})) {
+    videoIn_ = audioIn_ = sink_ = nullptr;
+    pipeline_.reset();
+    *error = "the SRT listener needs srtsink, mpegtsmux and h264parse (gstreamer1.0-plugins-bad)";
+    return false;
+  }
   // SPS/PPS before every keyframe: a decoder that calls in mid-stream starts at the next one.
   g_object_set(parse, "config-interval", -1, nullptr);
   g_object_set(mux, "alignment", 7, nullptr);  // 7 TS packets per datagram: 1316 bytes

@@ -143,7 +143,7 @@ struct WebRtcBridge::Viewer {
   std::atomic<bool> open{true};       // streaming threads push while true
   std::atomic<bool> answered{false};  // the SDP answer went out (once)
   std::atomic<gint64> lastRtcpUs{0};  // monotonic time of the viewer's last RTCP packet
-  GObject* rtpSession = nullptr;      // watched for RTCP (webrtcbin owns it)
+  GObjectPtr<GObject> rtpSession;     // watched for RTCP (our reference; webrtcbin's session)
   gulong rtcpHandler = 0;
   // io_context only.
   Answer answer;
@@ -276,10 +276,7 @@ GstBusSyncReply onViewerBus(GstBus*, GstMessage* msg, gpointer data) {
   if (GST_MESSAGE_TYPE(msg) != GST_MESSAGE_ERROR) return GST_BUS_DROP;
   auto v = static_cast<WeakViewer*>(data)->lock();
   if (!v) return GST_BUS_DROP;
-  GError* err = nullptr;
-  gst_message_parse_error(msg, &err, nullptr);
-  const std::string text = err && err->message ? err->message : "unknown error";
-  g_clear_error(&err);
+  const std::string text = parseProblem(msg).error.message("unknown error");
   v->open = false;
   toIo(v, [v, text] {
     spdlog::warn("Cầu truyền hình: phiên {} lỗi: {}", v->id, text);
@@ -398,15 +395,9 @@ bool WebRtcBridge::start(GstClock* clock, GstClockTime baseTime, std::string* er
   GstElement* webrtcCheck = gst_element_factory_make("webrtcbin", nullptr);
   // The DTLS certificate every viewer's session uses is made once per process, when the first
   // DTLS decoder is created: made now, it does not slow the first commune to connect.
-  if (GstElement* dtls = gst_element_factory_make("dtlsdec", nullptr))
-    gst_object_unref(gst_object_ref_sink(dtls));
-  const bool haveAll = videoIn_ && audioIn_ && pay && aacparse && aacdec && aconv && ares && opus &&
-                       opay && videoRtp_ && audioRtp_ && webrtcCheck;
-  if (webrtcCheck) gst_object_unref(gst_object_ref_sink(webrtcCheck));
-  if (!haveAll) {
-    for (GstElement* e :
-         {videoIn_, audioIn_, pay, aacparse, aacdec, aconv, ares, opus, opay, videoRtp_, audioRtp_})
-      if (e) gst_object_unref(gst_object_ref_sink(e));
+  dropFloating(gst_element_factory_make("dtlsdec", nullptr));
+  if (!allMadeOrDropped({videoIn_, audioIn_, pay, aacparse, aacdec, aconv, ares, opus, opay,
+                         videoRtp_, audioRtp_, webrtcCheck})) {
     videoIn_ = audioIn_ = videoRtp_ = audioRtp_ = nullptr;
     pipeline_.reset();
     *error =
@@ -414,6 +405,7 @@ bool WebRtcBridge::start(GstClock* clock, GstClockTime baseTime, std::string* er
         "(gstreamer1.0-plugins-bad, -good, -base and gstreamer1.0-nice: run `make deps`)";
     return false;
   }
+  dropFloating(webrtcCheck);  // it only told that webrtcbin is there
   // Packets of at most 1200 bytes fit any line's MTU with the SRTP and TURN overheads.
   g_object_set(pay, "config-interval", -1, "pt", 96, "mtu", 1200u, nullptr);
   gst_util_set_object_arg(G_OBJECT(pay), "aggregate-mode", "zero-latency");
@@ -604,36 +596,35 @@ std::optional<std::string> WebRtcBridge::addViewer(const std::string& offerSdp, 
   gst_bin_add_many(bin, v->webrtc, v->videoSrc, nullptr);
   if (v->audioSrc) gst_bin_add(bin, v->audioSrc);
   gst_util_set_object_arg(G_OBJECT(v->webrtc), "bundle-policy", "max-bundle");
-  if (GstWebRTCICE* ice = nullptr; g_object_get(v->webrtc, "ice-agent", &ice, nullptr), ice) {
+  GstWebRTCICE* iceOut = nullptr;
+  g_object_get(v->webrtc, "ice-agent", &iceOut, nullptr);
+  if (GstPtr<GstWebRTCICE> ice(iceOut); ice) {
     if (settings_.minPort > 0 && settings_.maxPort >= settings_.minPort)
-      g_object_set(ice, "min-rtp-port", static_cast<guint>(settings_.minPort), "max-rtp-port",
+      g_object_set(ice.get(), "min-rtp-port", static_cast<guint>(settings_.minPort), "max-rtp-port",
                    static_cast<guint>(settings_.maxPort), nullptr);
     // libnice asks the LAN's router for a port mapping (UPnP IGD) for every session by
     // default: the province's server has its own address, and 96 viewers would be 96 rounds
     // of SSDP on its network.
-    if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent")) {
-      GObject* agent = nullptr;
-      g_object_get(ice, "agent", &agent, nullptr);
-      if (agent) {
-        if (g_object_class_find_property(G_OBJECT_GET_CLASS(agent), "upnp"))
-          g_object_set(agent, "upnp", FALSE, nullptr);
-        g_object_unref(agent);
-      }
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice.get()), "agent")) {
+      GObject* agentOut = nullptr;
+      g_object_get(ice.get(), "agent", &agentOut, nullptr);
+      GObjectPtr<GObject> agent(agentOut);
+      if (agent && g_object_class_find_property(G_OBJECT_GET_CLASS(agent.get()), "upnp"))
+        g_object_set(agent.get(), "upnp", FALSE, nullptr);
     }
-    gst_object_unref(ice);
   }
 
   auto link = [&](GstElement* src, std::size_t index, int pt) {
     GstPtr<GstPad> sinkPad(gst_element_request_pad_simple(v->webrtc, "sink_%u"));
     GstPtr<GstPad> srcPad(gst_element_get_static_pad(src, "src"));
     if (!sinkPad || gst_pad_link(srcPad.get(), sinkPad.get()) != GST_PAD_LINK_OK) return false;
-    GstWebRTCRTPTransceiver* trans = nullptr;
-    g_object_get(sinkPad.get(), "transceiver", &trans, nullptr);
+    GstWebRTCRTPTransceiver* transOut = nullptr;
+    g_object_get(sinkPad.get(), "transceiver", &transOut, nullptr);
+    GstPtr<GstWebRTCRTPTransceiver> trans(transOut);
     if (!trans) return false;
     GstMiniPtr<GstCaps> prefs(offerCaps(sdp, index, pt));
-    g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
+    g_object_set(trans.get(), "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
                  "codec-preferences", prefs.get(), nullptr);
-    gst_object_unref(trans);
     return true;
   };
   bool linked = link(v->videoSrc, choice->videoIndex, choice->videoPt);
@@ -722,9 +713,9 @@ bool WebRtcBridge::removeViewer(const std::string& sessionId, const std::string&
   if (v->deadline) v->deadline->cancel();
   if (!v->answered.exchange(true))
     if (auto a = std::move(v->answer)) a(500, "the session ended before it was answered");
-  if (v->rtpSession && v->rtcpHandler) g_signal_handler_disconnect(v->rtpSession, v->rtcpHandler);
-  if (v->rtpSession) g_object_unref(v->rtpSession);
-  v->rtpSession = nullptr;
+  if (v->rtpSession && v->rtcpHandler)
+    g_signal_handler_disconnect(v->rtpSession.get(), v->rtcpHandler);
+  v->rtpSession.reset();
   const auto t0 = std::chrono::steady_clock::now();
   gst_element_set_state(v->pipeline.get(), GST_STATE_NULL);
   const auto took =
@@ -791,7 +782,7 @@ void WebRtcBridge::poll() {
         GObject* session = nullptr;
         g_signal_emit_by_name(rtpbin.get(), "get-internal-session", 0u, &session);
         if (session) {
-          v->rtpSession = session;
+          v->rtpSession.reset(session);
           v->rtcpHandler = g_signal_connect_data(session, "on-receiving-rtcp", G_CALLBACK(onRtcp),
                                                  weakData(v), freeWeak, GConnectFlags(0));
         }

@@ -159,12 +159,12 @@ bool EncodedOutput::start(std::string* error) {
   GstElement* target = flv ? mux : sink;
   GstPtr<GstPad> videoIn;
   auto linkTo = [&](GstElement* src, const char* templ, bool video) {
-    GstPad* pad = gst_element_request_pad_simple(target, templ);
+    // The muxer keeps its pad for the pipeline's life: only our reference goes here.
+    GstPtr<GstPad> pad(gst_element_request_pad_simple(target, templ));
     if (!pad) return false;
     GstPtr<GstPad> srcPad(gst_element_get_static_pad(src, "src"));
-    const bool ok = gst_pad_link(srcPad.get(), pad) == GST_PAD_LINK_OK;
-    if (video) videoIn.reset(GST_PAD(gst_object_ref(pad)));
-    gst_object_unref(pad);
+    const bool ok = gst_pad_link(srcPad.get(), pad.get()) == GST_PAD_LINK_OK;
+    if (video) videoIn = std::move(pad);
     return ok;
   };
   const bool linked = linkTo(videoSrc_, "video", true) &&
@@ -208,16 +208,12 @@ GstBusSyncReply EncodedOutput::onBusMessage(GstBus*, GstMessage* msg, gpointer d
       // The first error is the cause; what follows (appsrc's "Internal data stream error"
       // once the sink is gone) would only hide it.
       if (!self->running_.exchange(false)) break;
-      GError* err = nullptr;
-      gchar* debug = nullptr;
-      gst_message_parse_error(msg, &err, &debug);
-      const std::string text = std::string(err ? err->message : "unknown error") +
-                               (debug ? std::string(" (") + debug + ")" : "");
+      const BusProblem problem = parseProblem(msg);
+      const std::string text = problem.error.message("unknown error") +
+                               (problem.debug.empty() ? "" : " (" + problem.debug + ")");
       spdlog::warn("Đầu ra {}: GStreamer: {}", self->config_.id,
                    scrub(text, self->location_, self->safeLocation_));
-      const std::string reason = reasonFor(err, self->config_.kind);
-      if (err) g_error_free(err);
-      g_free(debug);
+      const std::string reason = reasonFor(problem.error.get(), self->config_.kind);
       self->setState(OutputState::Failed, reason);
       break;
     }

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "pipelines/GstPtr.h"
 #include "pipelines/programme/MediaBins.h"
 
 namespace ceremony::media {
@@ -17,11 +18,7 @@ Card makeCard(const ProgrammeFormat& f, const std::string& binName, const CardLi
   // cost ~0.13 CPU-s/s for the whole ceremony (tests/bench/README.md, "Media").
   GstElement* bg = make("videotestsrc");
   GstElement* freeze = make("imagefreeze");
-  if (!bg || !freeze) {
-    for (GstElement* e : {bin, bg, freeze})
-      if (e) gst_object_unref(gst_object_ref_sink(e));
-    return card;
-  }
+  if (!allMadeOrDropped({bin, bg, freeze})) return card;
   gst_util_set_object_arg(G_OBJECT(bg), "pattern", "solid-color");
   g_object_set(bg, "num-buffers", 1, "foreground-color", argbFromHex(lines.background), nullptr);
   GstElement* caps = capsfilter(rawVideoCaps(f, true));

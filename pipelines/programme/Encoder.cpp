@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "pipelines/GstPtr.h"
 #include "pipelines/programme/MediaBins.h"
 
 namespace ceremony::media {
@@ -11,12 +12,7 @@ using namespace bins;
 
 namespace {
 GstElement* inBin(const char* name, std::initializer_list<GstElement*> chain) {
-  for (GstElement* e : chain)
-    if (!e) {
-      for (GstElement* other : chain)
-        if (other) gst_object_unref(gst_object_ref_sink(other));
-      return nullptr;
-    }
+  if (!allMadeOrDropped(chain)) return nullptr;
   GstElement* bin = gst_bin_new(name);
   for (GstElement* e : chain) gst_bin_add(GST_BIN(bin), e);
   GstElement* previous = nullptr;

@@ -1,5 +1,6 @@
 #include "pipelines/programme/LiveInput.h"
 
+#include "pipelines/GstPtr.h"
 #include "pipelines/programme/MediaBins.h"
 #include "pipelines/programme/SourceBins.h"
 
@@ -106,10 +107,7 @@ bool LiveInputPipeline::start(const SourceConfig& s, const ProgrammeFormat& f,
       [](GstBus*, GstMessage* msg, gpointer data) {
         if (GST_MESSAGE_TYPE(msg) != GST_MESSAGE_ERROR) return GST_BUS_DROP;
         auto& ctx = **static_cast<std::shared_ptr<LostContext>*>(data);
-        GError* err = nullptr;
-        gst_message_parse_error(msg, &err, nullptr);
-        const std::string text = err ? err->message : "unknown error";
-        if (err) g_error_free(err);
+        const std::string text = parseProblem(msg).error.message("unknown error");
         if (ctx.generation == ctx.watch->generation)
           ctx.lost(*ctx.watch, g_get_monotonic_time(), text);
         return GST_BUS_DROP;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "pipelines/GstPtr.h"
 #include "pipelines/programme/MediaBins.h"
 
 namespace ceremony::media {
@@ -9,7 +10,8 @@ namespace ceremony::media {
 using namespace bins;
 
 GstElement* makeSourceBin(const SourceConfig& s, const ProgrammeFormat& f, std::string* error) {
-  GstElement* bin = gst_bin_new(("source-" + s.id).c_str());
+  GstFloatingPtr owned(gst_bin_new(("source-" + s.id).c_str()));  // gone on an error path
+  GstElement* bin = owned.get();
   switch (s.kind) {
     case SourceKind::Test: {
       GstElement* v = make("videotestsrc");
@@ -20,7 +22,7 @@ GstElement* makeSourceBin(const SourceConfig& s, const ProgrammeFormat& f, std::
                    f.audioRate / 50, nullptr);
       if (s.toneHz <= 0) gst_util_set_object_arg(G_OBJECT(a), "wave", "silence");
       addVideoAndAudio(bin, v, a, f);
-      return bin;
+      return owned.release();
     }
     case SourceKind::Uri:
     case SourceKind::Image: {
@@ -58,15 +60,13 @@ GstElement* makeSourceBin(const SourceConfig& s, const ProgrammeFormat& f, std::
         ghost(bin, rate, "src", "video");
       }
       linkDecodedPads(decode, vfirst, audioFirst);
-      return bin;
+      return owned.release();
     }
     case SourceKind::Launch: {
-      GError* err = nullptr;
-      GstElement* v = gst_parse_bin_from_description(s.videoLaunch.c_str(), TRUE, &err);
+      GErrorBox err;
+      GstElement* v = gst_parse_bin_from_description(s.videoLaunch.c_str(), TRUE, err.out());
       if (!v) {
-        *error = "source " + s.id + ": " + (err ? err->message : "bad launch fragment");
-        if (err) g_error_free(err);
-        gst_object_unref(bin);
+        *error = "source " + s.id + ": " + err.message("bad launch fragment");
         return nullptr;
       }
       auto [vfirst, vlast] = videoNormaliser(bin, f);
@@ -74,11 +74,9 @@ GstElement* makeSourceBin(const SourceConfig& s, const ProgrammeFormat& f, std::
       gst_element_link(v, vfirst);
       ghost(bin, vlast, "src", "video");
       if (!s.audioLaunch.empty()) {
-        GstElement* a = gst_parse_bin_from_description(s.audioLaunch.c_str(), TRUE, &err);
+        GstElement* a = gst_parse_bin_from_description(s.audioLaunch.c_str(), TRUE, err.out());
         if (!a) {
-          *error = "source " + s.id + ": " + (err ? err->message : "bad audio fragment");
-          if (err) g_error_free(err);
-          gst_object_unref(bin);
+          *error = "source " + s.id + ": " + err.message("bad audio fragment");
           return nullptr;
         }
         auto [afirst, alast] = audioNormaliser(bin, f);
@@ -86,15 +84,16 @@ GstElement* makeSourceBin(const SourceConfig& s, const ProgrammeFormat& f, std::
         gst_element_link(a, afirst);
         ghost(bin, alast, "src", "audio");
       }
-      return bin;
+      return owned.release();
     }
   }
-  return bin;
+  return owned.release();
 }
 
 GstElement* makeClipBin(const std::string& itemId, const ClipConfig& clip, const ProgrammeFormat& f,
                         std::string* error) {
-  GstElement* bin = gst_bin_new(("clip-" + itemId).c_str());
+  GstFloatingPtr owned(gst_bin_new(("clip-" + itemId).c_str()));  // gone on an error path
+  GstElement* bin = owned.get();
   if (clip.isTest()) {
     // A generated clip of a set length: the stand-in for a documentary in demos and tests.
     const int frames = static_cast<int>(std::lround(clip.testDurationSeconds * f.fps));
@@ -109,24 +108,22 @@ GstElement* makeClipBin(const std::string& itemId, const ClipConfig& clip, const
     g_object_set(a, "num-buffers", audioBuffers, "samplesperbuffer", samplesPerBuffer, "freq",
                  660.0, "volume", 0.2, nullptr);
     addVideoAndAudio(bin, v, a, f);
-    return bin;
+    return owned.release();
   }
-  gchar* uri = gst_filename_to_uri(clip.file.c_str(), nullptr);
+  GCharPtr uri(gst_filename_to_uri(clip.file.c_str(), nullptr));
   if (!uri) {
     *error = "clip file " + clip.file + " is not a usable path";
-    gst_object_unref(bin);
     return nullptr;
   }
   GstElement* decode = make("uridecodebin");
-  g_object_set(decode, "uri", uri, nullptr);
-  g_free(uri);
+  g_object_set(decode, "uri", uri.get(), nullptr);
   auto [vfirst, vlast] = videoNormaliser(bin, f);
   auto [afirst, alast] = audioNormaliser(bin, f);
   gst_bin_add(GST_BIN(bin), decode);
   ghost(bin, vlast, "src", "video");
   ghost(bin, alast, "src", "audio");
   linkDecodedPads(decode, vfirst, afirst);
-  return bin;
+  return owned.release();
 }
 
 }  // namespace ceremony::media

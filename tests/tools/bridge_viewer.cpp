@@ -50,6 +50,7 @@
 #include <vector>
 
 #include "../integration/support/HttpClient.h"
+#include "pipelines/GstPtr.h"
 
 namespace {
 
@@ -88,8 +89,8 @@ std::string origin(const std::string& url) {  // scheme://host:port
 struct Viewer {
   int index = 0;
   Steady::time_point start;
-  GstElement* pipeline = nullptr;
-  GstElement* webrtc = nullptr;
+  ceremony::media::GstPtr<GstElement> pipeline;
+  GstElement* webrtc = nullptr;  // owned by the pipeline
   std::atomic<long> frames{0}, audio{0};
   std::atomic<int> width{0}, height{0};
   std::atomic<bool> joined{false};
@@ -182,13 +183,12 @@ void onIncoming(GstElement*, GstPad* pad, gpointer user) {
   }
   chain.push_back(countingSink(v, video));
   for (GstElement* e : chain) {
-    gst_bin_add(GST_BIN(v->pipeline), e);
+    gst_bin_add(GST_BIN(v->pipeline.get()), e);
     gst_element_sync_state_with_parent(e);
   }
   for (size_t i = 0; i + 1 < chain.size(); ++i) gst_element_link(chain[i], chain[i + 1]);
-  GstPad* sinkPad = gst_element_get_static_pad(chain.front(), "sink");
-  gst_pad_link(pad, sinkPad);
-  gst_object_unref(sinkPad);
+  ceremony::media::GstPtr<GstPad> sinkPad(gst_element_get_static_pad(chain.front(), "sink"));
+  gst_pad_link(pad, sinkPad.get());
 }
 
 GstWebRTCSessionDescription* waitDescription(GstPromise* p, const char* field) {
@@ -245,13 +245,13 @@ GstWebRTCSessionDescription* parseSdp(GstWebRTCSDPType type, const std::string& 
 }
 
 bool makeWebrtc(Viewer* v) {
-  v->pipeline = gst_pipeline_new(nullptr);
+  v->pipeline.reset(GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new(nullptr))));
   v->webrtc = gst_element_factory_make("webrtcbin", nullptr);
   if (!v->webrtc) return false;
   g_object_set(v->webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
-  gst_bin_add(GST_BIN(v->pipeline), v->webrtc);
+  gst_bin_add(GST_BIN(v->pipeline.get()), v->webrtc);
   g_signal_connect(v->webrtc, "pad-added", G_CALLBACK(onIncoming), v);
-  return gst_element_set_state(v->pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
+  return gst_element_set_state(v->pipeline.get(), GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
 }
 
 std::string offeredProfile = "4d001f";
@@ -264,12 +264,11 @@ std::optional<std::string> joinWhep(Viewer* v, const std::string& url, const std
           offeredProfile,
       "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000"};
   for (const std::string& c : wanted) {
-    GstCaps* caps = gst_caps_from_string(c.c_str());
+    ceremony::media::GstMiniPtr<GstCaps> caps(gst_caps_from_string(c.c_str()));
     GstWebRTCRTPTransceiver* t = nullptr;
     g_signal_emit_by_name(v->webrtc, "add-transceiver",
-                          GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &t);
-    gst_caps_unref(caps);
-    if (t) gst_object_unref(t);
+                          GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps.get(), &t);
+    ceremony::media::GstPtr<GstWebRTCRTPTransceiver> added(t);  // webrtcbin keeps its own
   }
   if (!describeLocally(v->webrtc, "offer")) return "no offer from webrtcbin";
   const std::string sdp = localSdpGathered(v->webrtc);
@@ -379,31 +378,27 @@ std::optional<std::string> joinJanus(Viewer* v, Janus& janus, int mountpoint) {
 
 std::optional<std::string> joinSrt(Viewer* v, const std::string& hostPort, const std::string& point,
                                    const std::string& token) {
-  GError* err = nullptr;
+  ceremony::media::GErrorBox err;
   const std::string desc =
       "srtsrc name=src uri=srt://" + hostPort +
       "?mode=caller latency=200 ! tsdemux name=d d. ! queue ! h264parse name=vparse " +
       (v->decode ? "! avdec_h264 name=vdec " : "") + "d. ! queue ! aacparse name=aparse";
-  v->pipeline = gst_parse_launch(desc.c_str(), &err);
-  if (!v->pipeline) {
-    std::string e = err ? err->message : "cannot build the SRT receiver";
-    if (err) g_error_free(err);
-    return e;
-  }
-  GstElement* src = gst_bin_get_by_name(GST_BIN(v->pipeline), "src");
+  GstElement* launched = gst_parse_launch(desc.c_str(), err.out());
+  if (!launched) return err.message("cannot build the SRT receiver");
+  v->pipeline.reset(GST_ELEMENT(gst_object_ref_sink(launched)));
+  GstBin* bin = GST_BIN(v->pipeline.get());
+  using ceremony::media::GstPtr;
+  GstPtr<GstElement> src(gst_bin_get_by_name(bin, "src"));
   const std::string streamid = "#!::u=" + point + ",s=" + token;
-  g_object_set(src, "streamid", streamid.c_str(), nullptr);
-  gst_object_unref(src);
-  GstElement* vlast = gst_bin_get_by_name(GST_BIN(v->pipeline), v->decode ? "vdec" : "vparse");
-  GstElement* alast = gst_bin_get_by_name(GST_BIN(v->pipeline), "aparse");
+  g_object_set(src.get(), "streamid", streamid.c_str(), nullptr);
+  GstPtr<GstElement> vlast(gst_bin_get_by_name(bin, v->decode ? "vdec" : "vparse"));
+  GstPtr<GstElement> alast(gst_bin_get_by_name(bin, "aparse"));
   GstElement* vs = countingSink(v, true);
   GstElement* as = countingSink(v, false);
-  gst_bin_add_many(GST_BIN(v->pipeline), vs, as, nullptr);
-  gst_element_link(vlast, vs);
-  gst_element_link(alast, as);
-  gst_object_unref(vlast);
-  gst_object_unref(alast);
-  if (gst_element_set_state(v->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+  gst_bin_add_many(bin, vs, as, nullptr);
+  gst_element_link(vlast.get(), vs);
+  gst_element_link(alast.get(), as);
+  if (gst_element_set_state(v->pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     return "the SRT caller does not start";
   return std::nullopt;
 }
@@ -552,9 +547,8 @@ int main(int argc, char** argv) {
   for (auto& v : viewers) {
     if (!v->location.empty()) http("DELETE", v->location, "", "", token, 2000);
     if (v->pipeline) {
-      gst_element_set_state(v->pipeline, GST_STATE_NULL);
-      gst_object_unref(v->pipeline);
-      v->pipeline = nullptr;
+      gst_element_set_state(v->pipeline.get(), GST_STATE_NULL);
+      v->pipeline.reset();
     }
   }
   g_main_loop_unref(loop);

@@ -172,7 +172,7 @@ TEST_F(ProgrammeBins, ACardWithALiveTitleStartsSilent) {
   gboolean silent = FALSE;
   g_object_get(card.liveTitle, "silent", &silent, nullptr);
   EXPECT_TRUE(silent);
-  gst_object_unref(gst_object_ref_sink(card.bin));
+  dropFloating(card.bin);
 }
 
 TEST_F(ProgrammeBins, CountdownsReadAsTheHallExpects) {
@@ -250,9 +250,9 @@ TEST_F(ProgrammeBins, AClipOfAFileIsDecodedFromItsAbsoluteUri) {
   ClipConfig clip;
   clip.file = "/srv/le/phim-tu-lieu.mp4";
   std::string error;
-  GstElement* bin = makeClipBin("phim", clip, smallFormat(), &error);
-  ASSERT_NE(bin, nullptr) << error;
-  gst_object_ref_sink(bin);
+  GstFloatingPtr owned(makeClipBin("phim", clip, smallFormat(), &error));
+  ASSERT_NE(owned, nullptr) << error;
+  GstElement* bin = owned.get();
   GstElement* decoder = nullptr;
   GstIterator* it = gst_bin_iterate_elements(GST_BIN(bin));
   GValue item = G_VALUE_INIT;
@@ -266,9 +266,8 @@ TEST_F(ProgrammeBins, AClipOfAFileIsDecodedFromItsAbsoluteUri) {
   ASSERT_NE(decoder, nullptr);
   gchar* uri = nullptr;
   g_object_get(decoder, "uri", &uri, nullptr);
+  GCharPtr owner(uri);
   EXPECT_STREQ(uri, "file:///srv/le/phim-tu-lieu.mp4");
-  g_free(uri);
-  gst_object_unref(bin);
 }
 
 TEST_F(ProgrammeBins, TheEncodeIsH264OfTheProfileWithAKeyframeEveryInterval) {
