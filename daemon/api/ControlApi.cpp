@@ -1,5 +1,7 @@
 #include "api/ControlApi.h"
 
+#include "config/PercentEncoding.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -44,32 +46,6 @@ HttpResponse fromCommand(const CommandResult& r) {
       return error(409, r.message);
   }
   return error(500, "internal error");
-}
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> decode(std::string_view s, bool plusIsSpace) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      const int hi = hexValue(s[i + 1]), lo = hexValue(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (s[i] == '+' && plusIsSpace) {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
 }
 
 std::string bearer(const std::string& header) {
@@ -135,7 +111,7 @@ Target parseTarget(const std::string& target) {
     const auto slash = path.find('/', start);
     const auto piece = path.substr(
         start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
-    auto d = decode(piece, false);
+    auto d = percentDecodeStrict(piece);
     if (!d) {
       t.valid = false;
       return t;
@@ -151,9 +127,9 @@ Target parseTarget(const std::string& target) {
       const auto amp = rest.find('&');
       const std::string_view pair = rest.substr(0, amp);
       const auto eq = pair.find('=');
-      auto k = decode(pair.substr(0, eq), true);
+      auto k = percentDecodeStrict(pair.substr(0, eq), true);
       auto v = eq == std::string_view::npos ? std::optional<std::string>("")
-                                            : decode(pair.substr(eq + 1), true);
+                                            : percentDecodeStrict(pair.substr(eq + 1), true);
       if (!k || !v) {
         t.valid = false;
         return t;

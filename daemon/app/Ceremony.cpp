@@ -14,6 +14,8 @@
 #include "config/ConfigParser.h"
 #include "config/Secrets.h"
 #include "config/TimeSpec.h"
+#include "config/Url.h"
+#include "core/Backoff.h"
 #include "health/HealthEvents.h"
 
 namespace ceremony {
@@ -465,8 +467,7 @@ Ceremony::OutputEntry* Ceremony::findOutput(const std::string& outputId) {
 void Ceremony::scheduleReconnect(const std::string& outputId) {
   OutputEntry* e = findOutput(outputId);
   if (!e) return;
-  const double factor = std::pow(1.5, std::min(e->attempt, 10));
-  const auto delay = std::min(Millis(static_cast<long long>(2000 * factor)), Millis(30000));
+  const auto delay = backoffDelay(Millis(2000), e->attempt, Millis(30000));
   ++e->attempt;
   e->retryAt = clock_.now() + delay;
   e->knockFailed = false;
@@ -490,17 +491,10 @@ void Ceremony::knockThenReconnect(const std::string& outputId) {
     if (clock_.now() >= entry->retryAt) return reconnect(outputId);
     // host:port of the ingest URL
     const std::string& url = entry->url.empty() ? entry->config.url : entry->url;
-    const auto scheme = url.find("://");
-    std::string host = scheme == std::string::npos ? "" : url.substr(scheme + 3);
-    host = host.substr(0, host.find_first_of("/?#"));
-    std::string port = url.rfind("rtmps", 0) == 0 ? "443" : "1935";
-    if (auto colon = host.rfind(':');
-        colon != std::string::npos && host.find(']') == std::string::npos) {
-      port = host.substr(colon + 1);
-      host = host.substr(0, colon);
-    }
-    boost::system::error_code bad;
-    const auto address = boost::asio::ip::make_address(host, bad);
+    const auto ingest = hostPortOf(url, url.rfind("rtmps", 0) == 0 ? 443 : 1935);
+    boost::system::error_code bad = boost::asio::error::invalid_argument;
+    const auto address =
+        ingest ? boost::asio::ip::make_address(ingest->host, bad) : boost::asio::ip::address{};
     // The last knock gets one tick to answer: a black-holed line must not hold up the
     // next one (a SYN can wait two minutes for its timeout).
     if (entry->knock) {
@@ -511,8 +505,7 @@ void Ceremony::knockThenReconnect(const std::string& outputId) {
     if (!bad) {  // an address (for a host name the backoff alone decides)
       auto socket = std::make_shared<boost::asio::ip::tcp::socket>(io_);
       entry->knock = socket;
-      const boost::asio::ip::tcp::endpoint ep(address,
-                                              static_cast<unsigned short>(std::atoi(port.c_str())));
+      const boost::asio::ip::tcp::endpoint ep(address, ingest->port);
       socket->async_connect(ep,
                             [this, outputId, socket, timer](const boost::system::error_code& c) {
                               boost::system::error_code ignored;

@@ -1,5 +1,7 @@
 #include "config/ConfigParser.h"
 
+#include "config/PercentEncoding.h"
+
 #include <arpa/inet.h>
 
 #include <toml++/toml.h>
@@ -193,47 +195,6 @@ std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percentDecode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      int hi = hexValue(s[i + 1]);
-      int lo = hexValue(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
-}
-
-std::string percentEncodePath(const std::string& path) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : path) {
-    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '-' || c == '_' || c == '.' || c == '~' || c == '/';
-    if (plain) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
   return out;
 }
 
@@ -777,7 +738,7 @@ class ConfigReader {
     }
     if (scheme != "file") return uri;
     // file:///abs/path; "file://media/x.mp4" is read as relative to the config file.
-    std::string rest = percentDecode(uri.substr(sep + 3));
+    std::string rest = percentDecodeLenient(uri.substr(sep + 3));
     fs::path p = ctx_.resolve(rest);
     if (!isRegularFile(p)) {
       ctx_.error(positionOf(n), where + " the file " + inQuotes(rest) +
@@ -785,7 +746,7 @@ class ConfigReader {
                                     inQuotes(p.string()) + ")");
       return uri;
     }
-    return "file://" + percentEncodePath(p.string());
+    return "file://" + percentEncode(p.string(), "/");
   }
 
   // -------------------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 #include "config/Secrets.h"
 
+#include "config/PercentEncoding.h"
+#include "config/Url.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -27,49 +30,6 @@ std::string lower(std::string_view s) {
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-// The parts of scheme://userinfo@host/path?query#fragment, as views into the URL.
-struct UrlParts {
-  std::string scheme;  // lower case
-  std::string_view userinfo;
-  std::string_view host;  // host[:port]
-  std::string_view path;
-  std::string_view query;     // without '?'
-  std::string_view fragment;  // without '#'
-  bool hasQuery = false;
-  bool hasFragment = false;
-};
-
-std::optional<UrlParts> splitUrl(std::string_view url) {
-  auto sep = url.find("://");
-  if (sep == std::string_view::npos || sep == 0) return std::nullopt;
-  UrlParts p;
-  p.scheme = lower(url.substr(0, sep));
-  std::string_view rest = url.substr(sep + 3);
-  auto hash = rest.find('#');
-  if (hash != std::string_view::npos) {
-    p.fragment = rest.substr(hash + 1);
-    p.hasFragment = true;
-    rest = rest.substr(0, hash);
-  }
-  auto q = rest.find('?');
-  if (q != std::string_view::npos) {
-    p.query = rest.substr(q + 1);
-    p.hasQuery = true;
-    rest = rest.substr(0, q);
-  }
-  auto slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  p.path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
-  auto at = authority.rfind('@');
-  if (at != std::string_view::npos) {
-    p.userinfo = authority.substr(0, at);
-    p.host = authority.substr(at + 1);
-  } else {
-    p.host = authority;
-  }
-  return p;
 }
 
 bool isRtmp(const UrlParts& p) {
@@ -327,21 +287,6 @@ Remembered& remembered() {
   return r;
 }
 
-std::string percentEncoded(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 void keep(std::string secret) {
   auto& r = remembered();
   std::unique_lock lock(r.mutex);
@@ -353,31 +298,13 @@ void keep(std::string secret) {
 
 }  // namespace
 
-// "%20" → " ": a password written percent-encoded in a URI is printed decoded by some.
-std::string percentDecoded(std::string_view s) {
-  auto hexValue = [](char c) {
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-  };
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 && hexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 void rememberSecret(std::string_view secret) {
   if (secret.size() < 4) return;
   keep(std::string(secret));
-  if (std::string enc = percentEncoded(secret); enc != secret) keep(std::move(enc));
-  if (std::string dec = percentDecoded(secret); dec != secret && dec.size() >= 4)
+  // Its other spellings: a password written percent-encoded in a URI is printed decoded by
+  // some, and a plain one encoded by others.
+  if (std::string enc = percentEncode(secret); enc != secret) keep(std::move(enc));
+  if (std::string dec = percentDecodeLenient(secret); dec != secret && dec.size() >= 4)
     keep(std::move(dec));
 }
 
