@@ -1,5 +1,6 @@
 #include "pipelines/programme/ProgramMixer.h"
 
+#include "core/Backoff.h"
 #include "pipelines/programme/Cards.h"
 #include "pipelines/programme/Encoder.h"
 #include "pipelines/programme/LiveInput.h"
@@ -40,10 +41,20 @@ ProgramMixer::~ProgramMixer() {
   *alive_ = false;
   stop();
   std::lock_guard lock(mutex_);
-  for (auto& [key, layer] : layers_) {
-    if (layer.videoPad) gst_object_unref(layer.videoPad);
-    if (layer.audioPad) gst_object_unref(layer.audioPad);
-  }
+  layers_.clear();  // the mixer pads go back to the stopped mixers
+}
+
+std::shared_ptr<const ProgramMixer::FanOut> ProgramMixer::fanOut() const {
+  std::lock_guard lock(fanOutMutex_);
+  return fanOut_;
+}
+
+template <typename Edit>
+void ProgramMixer::editFanOut(Edit edit) {
+  std::lock_guard lock(fanOutMutex_);
+  auto next = std::make_shared<FanOut>(*fanOut_);
+  edit(*next);
+  fanOut_ = std::move(next);
 }
 
 GstElement* ProgramMixer::makeSlateBin(const std::string& sceneId, const SlateConfig& slate) {
@@ -55,12 +66,27 @@ GstElement* ProgramMixer::makeSlateBin(const std::string& sceneId, const SlateCo
 
 bool ProgramMixer::addLayer(const std::string& key, GstElement* bin, bool dynamic,
                             std::string* error) {
+  if (!bin) {
+    *error = "cannot make " + key + " (a GStreamer plugin is missing: run `make deps`)";
+    return false;
+  }
   gst_bin_add(GST_BIN(pipeline_.get()), bin);
   LayerPads layer;
   layer.bin = bin;
   layer.dynamic = dynamic;
+  // A layer that cannot be linked leaves nothing behind: its mixer pads go back (RequestPad)
+  // and its bin leaves the pipeline.
+  auto fail = [&](std::string why) {
+    layer.videoPad.reset();
+    layer.audioPad.reset();
+    gst_element_set_state(bin, GST_STATE_NULL);
+    gst_bin_remove(GST_BIN(pipeline_.get()), bin);
+    *error = std::move(why);
+    return false;
+  };
   GstPtr<GstPad> video(gst_element_get_static_pad(bin, "video"));
   GstPtr<GstPad> audio(gst_element_get_static_pad(bin, "audio"));
+  if (!video) return fail(key + " has no picture to give the programme mixer");
   if (dynamic) {
     // Hold everything (events too) until the take sets the running-time offset: the clip
     // is opened and decoded ahead, and its first frame lands exactly at the take.
@@ -72,19 +98,17 @@ bool ProgramMixer::addLayer(const std::string& key, GstElement* bin, bool dynami
       layer.blocks.emplace_back(p, id);
     }
   }
-  layer.videoPad = gst_element_request_pad_simple(compositor_, "sink_%u");
-  g_object_set(layer.videoPad, "alpha", 0.0, nullptr);
-  if (gst_pad_link(video.get(), layer.videoPad) != GST_PAD_LINK_OK) {
-    *error = "cannot link " + key + " to the programme mixer";
-    return false;
-  }
+  layer.videoPad = RequestPad(compositor_, "sink_%u");
+  if (!layer.videoPad) return fail("the programme mixer gave no pad for " + key);
+  g_object_set(layer.videoPad.get(), "alpha", 0.0, nullptr);
+  if (gst_pad_link(video.get(), layer.videoPad.get()) != GST_PAD_LINK_OK)
+    return fail("cannot link " + key + " to the programme mixer");
   if (audio) {
-    layer.audioPad = gst_element_request_pad_simple(audiomixer_, "sink_%u");
-    g_object_set(layer.audioPad, "volume", 0.0, nullptr);
-    if (gst_pad_link(audio.get(), layer.audioPad) != GST_PAD_LINK_OK) {
-      *error = "cannot link the sound of " + key + " to the programme mixer";
-      return false;
-    }
+    layer.audioPad = RequestPad(audiomixer_, "sink_%u");
+    if (!layer.audioPad) return fail("the sound mixer gave no pad for " + key);
+    g_object_set(layer.audioPad.get(), "volume", 0.0, nullptr);
+    if (gst_pad_link(audio.get(), layer.audioPad.get()) != GST_PAD_LINK_OK)
+      return fail("cannot link the sound of " + key + " to the programme mixer");
   }
   if (dynamic) {
     // A clip's end is the item's cue to hand over: report it on the io_context.
@@ -109,7 +133,7 @@ bool ProgramMixer::addLayer(const std::string& key, GstElement* bin, bool dynami
   }
   {
     std::lock_guard lock(mutex_);
-    layers_[key] = layer;
+    layers_[key] = std::move(layer);
   }
   gst_element_sync_state_with_parent(bin);
   return true;
@@ -121,20 +145,14 @@ void ProgramMixer::removeLayer(const std::string& key) {
     std::lock_guard lock(mutex_);
     auto it = layers_.find(key);
     if (it == layers_.end()) return;
-    layer = it->second;
+    layer = std::move(it->second);
     layers_.erase(it);
   }
   // Release the mixer pads first: that flushes them and frees a clip thread blocked on a
   // full mixer queue, so the bin can then stop without a deadlock.
   for (auto& [pad, id] : layer.blocks) gst_pad_remove_probe(pad, id);
-  if (layer.videoPad) {
-    gst_element_release_request_pad(compositor_, layer.videoPad);
-    gst_object_unref(layer.videoPad);
-  }
-  if (layer.audioPad) {
-    gst_element_release_request_pad(audiomixer_, layer.audioPad);
-    gst_object_unref(layer.audioPad);
-  }
+  layer.videoPad.reset();
+  layer.audioPad.reset();
   gst_element_set_state(layer.bin, GST_STATE_NULL);
   gst_bin_remove(GST_BIN(pipeline_.get()), layer.bin);
 }
@@ -238,10 +256,10 @@ bool ProgramMixer::build(std::string* error) {
     GstMiniPtr<GstSample> sample(gst_app_sink_pull_sample(sink));
     if (!sample) return GST_FLOW_OK;
     const bool video = GST_ELEMENT(sink) == self->videoSink_;
-    std::lock_guard lock(self->mutex_);
-    for (auto& out : self->outputs_)
+    const auto to = self->fanOut();
+    for (const auto& out : to->outputs)
       video ? out->pushVideo(sample.get()) : out->pushAudio(sample.get());
-    for (auto& sink : self->sinks_)
+    for (const auto& sink : to->sinks)
       video ? sink->pushVideo(sample.get()) : sink->pushAudio(sample.get());
     return GST_FLOW_OK;
   };
@@ -312,16 +330,8 @@ bool ProgramMixer::build(std::string* error) {
 }
 
 void ProgramMixer::onBus(GstMessage* msg) {
-  GError* err = nullptr;
-  gchar* debug = nullptr;
-  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR)
-    gst_message_parse_error(msg, &err, &debug);
-  else
-    gst_message_parse_warning(msg, &err, &debug);
   const std::string where = GST_OBJECT_NAME(GST_MESSAGE_SRC(msg));
-  const std::string text = err ? err->message : "unknown";
-  if (err) g_error_free(err);
-  g_free(debug);
+  const std::string text = parseProblem(msg).error.message("unknown");
   if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
     // An error inside a clip is that clip's alone: its title card stands in.
     GstObject* src = GST_MESSAGE_SRC(msg);
@@ -400,9 +410,7 @@ void ProgramMixer::onInputLost(const std::string& id, const std::string& reason,
   if (in.status.state != state || in.status.lastReason != reason) reportInput(in, state, reason);
   if (in.restart) return;  // a rebuild is already due
   // Rebuilt after 1 s × 1.5ⁿ (at most 10 s); a stall that ends before then needs none.
-  const auto delay =
-      std::min(Millis(static_cast<long long>(1000 * std::pow(1.5, std::min(in.attempt, 10)))),
-               Millis(10000));
+  const auto delay = backoffDelay(Millis(1000), in.attempt, Millis(10000));
   ++in.attempt;
   in.restart = std::make_shared<boost::asio::steady_timer>(io_, delay);
   in.restart->async_wait(
@@ -589,10 +597,7 @@ bool ProgramMixer::start(std::string* error) {
 void ProgramMixer::stop() {
   stopping_ = true;
   std::vector<std::shared_ptr<EncodedOutput>> outs;
-  {
-    std::lock_guard lock(mutex_);
-    outs.swap(outputs_);
-  }
+  editFanOut([&](FanOut& f) { outs.swap(f.outputs); });
   for (auto& o : outs) o->stop(std::chrono::milliseconds(3000));
   for (auto& in : inputs_) {
     if (in.restart) in.restart->cancel();
@@ -694,10 +699,11 @@ void ProgramMixer::applyVideo(GstClockTime rt) {
     auto it = std::find_if(shown.video.begin(), shown.video.end(),
                            [&k = key](const Layer& l) { return l.key == k; });
     if (it == shown.video.end()) {
-      g_object_set(layer.videoPad, "alpha", 0.0, nullptr);
+      g_object_set(layer.videoPad.get(), "alpha", 0.0, nullptr);
     } else {
-      g_object_set(layer.videoPad, "alpha", 1.0, "xpos", it->x, "ypos", it->y, "width", it->width,
-                   "height", it->height, "zorder", static_cast<guint>(it->zorder), nullptr);
+      g_object_set(layer.videoPad.get(), "alpha", 1.0, "xpos", it->x, "ypos", it->y, "width",
+                   it->width, "height", it->height, "zorder", static_cast<guint>(it->zorder),
+                   nullptr);
     }
   }
   if (!due) return;
@@ -722,7 +728,7 @@ void ProgramMixer::applyAudio(GstClockTime rt) {
   for (auto& [key, layer] : layers_) {
     if (!layer.audioPad) continue;
     const bool on = std::find(heard.audio.begin(), heard.audio.end(), key) != heard.audio.end();
-    g_object_set(layer.audioPad, "volume", on ? 1.0 : 0.0, nullptr);
+    g_object_set(layer.audioPad.get(), "volume", on ? 1.0 : 0.0, nullptr);
   }
 }
 
@@ -732,10 +738,7 @@ void ProgramMixer::setCountdown(const std::string& sceneId, WallTime target) {
 }
 
 void ProgramMixer::tick(WallTime now) {
-  {
-    std::lock_guard lock(mutex_);
-    for (auto& out : outputs_) out->poll();
-  }
+  for (const auto& out : fanOut()->outputs) out->poll();
   for (auto& [id, c] : countdowns_) {
     const auto left = std::chrono::duration_cast<std::chrono::seconds>(c.target - now).count();
     g_object_set(c.overlay, "text", formatCountdown(left).c_str(), nullptr);
@@ -776,8 +779,7 @@ bool ProgramMixer::addOutput(const OutputConfig& output, const std::string& loca
     outputTokens_.erase(output.id);  // its failure report still reaches the listener
     return false;
   }
-  std::lock_guard lock(mutex_);
-  outputs_.push_back(std::move(out));
+  editFanOut([&](FanOut& f) { f.outputs.push_back(std::move(out)); });
   return true;
 }
 
@@ -799,14 +801,14 @@ std::optional<std::string> ProgramMixer::previewJpeg() {
 
 bool ProgramMixer::removeOutput(const std::string& outputId) {
   std::shared_ptr<EncodedOutput> out;
-  {
-    std::lock_guard lock(mutex_);
-    auto it = std::find_if(outputs_.begin(), outputs_.end(),
+  editFanOut([&](FanOut& f) {
+    auto it = std::find_if(f.outputs.begin(), f.outputs.end(),
                            [&](const auto& o) { return o->id() == outputId; });
-    if (it == outputs_.end()) return false;
+    if (it == f.outputs.end()) return;
     out = *it;
-    outputs_.erase(it);
-  }
+    f.outputs.erase(it);
+  });
+  if (!out) return false;
   outputTokens_.erase(outputId);  // its last reports (stopped) still reach the listener
   reapFinished();
   auto done = std::make_shared<std::atomic<bool>>(false);
@@ -819,15 +821,13 @@ bool ProgramMixer::removeOutput(const std::string& outputId) {
 }
 
 std::vector<OutputStatus> ProgramMixer::outputs() const {
-  std::lock_guard lock(mutex_);
   std::vector<OutputStatus> out;
-  for (const auto& o : outputs_) out.push_back(o->status());
+  for (const auto& o : fanOut()->outputs) out.push_back(o->status());
   return out;
 }
 
 void ProgramMixer::addSink(std::shared_ptr<EncodedSink> sink) {
-  std::lock_guard lock(mutex_);
-  sinks_.push_back(std::move(sink));
+  editFanOut([&](FanOut& f) { f.sinks.push_back(std::move(sink)); });
 }
 
 void ProgramMixer::requestKeyframe() {

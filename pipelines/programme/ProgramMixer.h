@@ -114,10 +114,11 @@ class ProgramMixer {
   const std::string& onAirScene() const { return onAirScene_; }
 
  private:
+  // Move-only: the mixer pads go back to their mixer when it goes.
   struct LayerPads {
     GstElement* bin = nullptr;                       // owned by the pipeline
-    GstPad* videoPad = nullptr;                      // compositor sink pad (our ref)
-    GstPad* audioPad = nullptr;                      // audiomixer sink pad (our ref), may be null
+    RequestPad videoPad;                             // compositor sink pad
+    RequestPad audioPad;                             // audiomixer sink pad, may be empty
     bool dynamic = false;                            // a clip: removed once off air
     std::vector<std::pair<GstPad*, gulong>> blocks;  // held until the take
   };
@@ -182,7 +183,20 @@ class ProgramMixer {
   std::string preview_;                  // the last preview JPEG (io_context only)
   WallTime wallAtZero_{};
 
-  // Shared with streaming threads.
+  // Where the encode goes: the appsink threads take the current list and push without a
+  // lock (a slow destination or viewer never holds the mixer's state); adding or removing
+  // one makes a new list.
+  struct FanOut {
+    std::vector<std::shared_ptr<EncodedOutput>> outputs;
+    std::vector<std::shared_ptr<EncodedSink>> sinks;  // the bridge
+  };
+  std::shared_ptr<const FanOut> fanOut() const;
+  template <typename Edit>
+  void editFanOut(Edit edit);
+  mutable std::mutex fanOutMutex_;  // only to read or replace fanOut_
+  std::shared_ptr<const FanOut> fanOut_ = std::make_shared<const FanOut>();
+
+  // Shared with streaming threads (the compositor's and the audio mixer's).
   mutable std::mutex mutex_;
   std::map<std::string, LayerPads> layers_;
   std::deque<Scheduled> videoQueue_;
@@ -193,9 +207,7 @@ class ProgramMixer {
   bool videoDirty_ = false;
   bool audioDirty_ = false;
   std::vector<std::shared_ptr<InputWatch>> watches_;  // fixed once built
-  std::vector<std::shared_ptr<EncodedOutput>> outputs_;
-  std::vector<std::shared_ptr<EncodedSink>> sinks_;  // the bridge
-  GstElement* videoEncoder_ = nullptr;               // owned by pipeline_
+  GstElement* videoEncoder_ = nullptr;                // owned by pipeline_
   std::atomic<gint64> lastKeyframeRequestUs_{0};
   // io_context only: one token per destination's current pipeline. A pipeline whose token
   // is gone while a newer one of the same destination runs (a reconnect) has nothing left to
