@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "config/Secrets.h"
 #include "health/AlertPayload.h"
 #include "health/PointFields.h"
 
@@ -20,9 +21,10 @@ std::string maskedTarget(const ProbeSpec& s) {
     auto start = scheme == std::string::npos ? 0 : scheme + 3;
     auto slash = s.url.find('/', start);
     auto at = s.url.rfind('@', slash == std::string::npos ? s.url.size() : slash);
+    // The query's secret-looking parameters (?token=…) go too, as in every other URL shown.
     if (at != std::string::npos && at >= start)
-      return s.url.substr(0, start) + "***" + s.url.substr(at);
-    return s.url;
+      return redactUrl(s.url.substr(0, start) + "***" + s.url.substr(at));
+    return redactUrl(s.url);
   }
   if (!s.host.empty()) return s.host + ":" + std::to_string(s.port);
   return {};

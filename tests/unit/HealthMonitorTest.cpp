@@ -292,6 +292,12 @@ TEST_F(HealthMonitorTest, ApiJsonNamesContactAndNeverTheTokenFile) {
   EXPECT_EQ(text.find("tokens/p01"), std::string::npos);
   EXPECT_EQ(text.find("secret"), std::string::npos);
   EXPECT_EQ(j["points"][0]["since"], "2025-07-28T14:00:00.000+07:00");
+
+  // A probe's query string is shown without its secrets (it was shown whole).
+  c.points[0].probes[0].url = "http://10.0.0.1/health?token=s3cr3t-value&lang=vi";
+  HealthMonitor q(c, t0);
+  EXPECT_EQ(q.pointsJson()["points"][0]["probes"][0]["target"],
+            "http://10.0.0.1/health?token=***&lang=vi");
 }
 
 TEST_F(HealthMonitorTest, HistoryAndMaintenanceSurviveARestart) {
