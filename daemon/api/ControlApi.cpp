@@ -11,7 +11,7 @@
 
 #include <openssl/rand.h>
 
-#include "health/Probes.h"  // sameSecret
+#include "config/Secrets.h"
 
 namespace ceremony::api {
 
@@ -146,9 +146,9 @@ ControlApi::ControlApi(Backend& backend, ApiTokens tokens, FailureLimit limit, N
     : backend_(backend), tokens_(std::move(tokens)), limit_(limit), now_(std::move(now)) {}
 
 ControlApi::Role ControlApi::roleOf(const std::string& token) const {
-  if (!tokens_.operator_.empty() && !token.empty() && health::sameSecret(tokens_.operator_, token))
+  if (!tokens_.operator_.empty() && !token.empty() && sameSecret(tokens_.operator_, token))
     return Role::Operator;
-  if (!tokens_.viewer.empty() && !token.empty() && health::sameSecret(tokens_.viewer, token))
+  if (!tokens_.viewer.empty() && !token.empty() && sameSecret(tokens_.viewer, token))
     return Role::Viewer;
   return Role::None;
 }

@@ -62,7 +62,7 @@ bool ConnectionPoints::tokenValid(const std::string& pointId, const std::string&
   auto it = tokens_.find(pointId);
   // An unknown point still costs a comparison: the time says nothing of which ids exist.
   const std::string& expected = it == tokens_.end() ? std::string() : it->second;
-  const bool same = health::sameSecret(expected.empty() ? std::string(32, '\0') : expected, token);
+  const bool same = sameSecret(expected.empty() ? std::string(32, '\0') : expected, token);
   return it != tokens_.end() && !expected.empty() && same;
 }
 

@@ -13,13 +13,13 @@
 #include <vector>
 
 #include "core/Clock.h"
-#include "health/CurlMulti.h"
+#include "health/net/CurlMulti.h"
 #include "health/HealthConfig.h"
 #include "health/HealthEvents.h"
 #include "health/HealthMonitor.h"
-#include "health/ProbeScheduler.h"
-#include "health/Probes.h"
-#include "health/WebhookNotifier.h"
+#include "health/net/ProbeScheduler.h"
+#include "health/net/Probes.h"
+#include "health/net/WebhookNotifier.h"
 
 namespace ceremony {
 

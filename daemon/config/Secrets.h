@@ -57,4 +57,8 @@ void rememberSecretsOf(std::string_view url, bool streamNameIsKey = false);
 // `text` with every remembered secret, and its percent-encoded form, replaced by "***".
 std::string scrubSecrets(std::string_view text);
 
+// Equal strings, in time that depends only on the lengths, not on where they differ: every
+// token and passphrase a client sends is compared with this.
+bool sameSecret(std::string_view a, std::string_view b);
+
 }  // namespace ceremony

@@ -1,9 +1,9 @@
 #include "health/ProbeSpecRules.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
-
-#include "health/Probes.h"
+#include <vector>
 
 namespace ceremony::health {
 
@@ -105,20 +105,22 @@ constexpr std::array kRules{
     ProbeSpecRule{"bridge", checkBridge, heartbeatTarget},
 };
 
-const ProbeKinds& registry() {
-  static const ProbeKinds kinds = ProbeKinds::builtin();
+}  // namespace
+
+std::vector<std::string_view> probeKinds() {
+  std::vector<std::string_view> kinds;
+  for (const auto& r : kRules) kinds.push_back(r.kind);
+  std::sort(kinds.begin(), kinds.end());
   return kinds;
 }
 
-}  // namespace
-
 bool probeKindExists(std::string_view kind) {
-  return registry().has(kind);
+  return findProbeSpecRule(kind) != nullptr;
 }
 
 std::string probeKindList() {
   std::string out;
-  for (const auto& k : registry().kinds()) {
+  for (const auto& k : probeKinds()) {
     if (!out.empty()) out += ", ";
     out += k;
   }

@@ -2,13 +2,15 @@
 // What the configuration must say for each kind of probe, checked when the config or
 // the CSV is read (so `ceremonyd --check` catches it, not the first probe round).
 //
-// Which kinds exist is decided by the prober registry, ProbeKinds::builtin() (Probes.h):
-// a new kind registered there is accepted here with the generic checks (timeouts).
-// A rule in this file adds kind-specific checks and how to read the CSV column
-// url_or_host; it is optional for a new kind.
+// The kinds that exist are the ones with a rule here: a rule says what the kind needs
+// (checks on top of the timeouts) and how to read the CSV column url_or_host. The prober
+// registry on the network side, ProbeKinds::builtin() (health/net/Probes.h), makes a
+// probe for each of them; a unit test keeps the two lists the same, so this file, like
+// the rest of the pure core, needs no network library.
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "health/HealthConfig.h"
 
@@ -22,8 +24,9 @@ struct ProbeSpecRule {
   std::string (*fromTarget)(std::string_view target, ProbeSpec& spec);
 };
 
+std::vector<std::string_view> probeKinds();  // sorted
 bool probeKindExists(std::string_view kind);
-std::string probeKindList();  // "heartbeat, http, https, tcp" for messages
+std::string probeKindList();  // "bridge, heartbeat, http, https, tcp" for messages
 const ProbeSpecRule* findProbeSpecRule(std::string_view kind);
 
 // Reads the CSV column url_or_host into `spec` by its kind's rule (a kind without a

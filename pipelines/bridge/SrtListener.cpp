@@ -7,7 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <string_view>
 
-#include "health/Probes.h"  // sameSecret
+#include "config/Secrets.h"
 #include "pipelines/bridge/EncodedIn.h"
 
 namespace ceremony::media {
@@ -131,8 +131,8 @@ gboolean SrtListener::onConnecting(GstElement*, GSocketAddress* addr, const gcha
   const auto who = parseStreamId(streamid ? streamid : "");
   std::lock_guard lock(self->mutex_);
   const auto it = who ? self->tokens_.find(who->first) : self->tokens_.end();
-  const bool ok = it != self->tokens_.end() && !it->second.empty() &&
-                  health::sameSecret(it->second, who->second);
+  const bool ok =
+      it != self->tokens_.end() && !it->second.empty() && sameSecret(it->second, who->second);
   if (ok) self->admitted_[describe(addr).first] = who->first;
   spdlog::debug("SRT: {} {} ({} điểm có mã)", describe(addr).first, ok ? "được vào" : "bị từ chối",
                 self->tokens_.size());

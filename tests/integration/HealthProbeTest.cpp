@@ -13,9 +13,9 @@
 
 #include "HealthPeers.h"
 #include "core/Clock.h"
-#include "health/CurlMulti.h"
-#include "health/ProbeScheduler.h"
-#include "health/Probes.h"
+#include "health/net/CurlMulti.h"
+#include "health/net/ProbeScheduler.h"
+#include "health/net/Probes.h"
 
 namespace ceremony::testing {
 namespace {

@@ -58,10 +58,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/Clock.h"
-#include "health/CurlMulti.h"
+#include "health/net/CurlMulti.h"
 #include "health/HealthMonitor.h"
-#include "health/ProbeScheduler.h"
-#include "health/Probes.h"
+#include "health/net/ProbeScheduler.h"
+#include "health/net/Probes.h"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include "HealthTestSupport.h"
 #include "health/BridgeSignals.h"
 #include "health/PointState.h"
-#include "health/Probes.h"
+#include "health/net/Probes.h"
 
 namespace ceremony::health {
 namespace {

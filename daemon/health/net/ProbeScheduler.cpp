@@ -1,4 +1,4 @@
-#include "health/ProbeScheduler.h"
+#include "health/net/ProbeScheduler.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "health/Probes.h"
+#include "health/net/Probes.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -16,17 +16,6 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 // ---- heartbeats ---------------------------------------------------------------------
-
-bool sameSecret(std::string_view a, std::string_view b) {
-  const std::size_t n = std::max(a.size(), b.size());
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (std::size_t i = 0; i < n; ++i) {
-    const unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    const unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    diff |= static_cast<unsigned char>(x ^ y);
-  }
-  return diff == 0;
-}
 
 void HeartbeatTracker::expect(const std::string& pointId, std::string token) {
   points_[pointId] = Expected{std::move(token), clock_.now(), std::nullopt};
@@ -235,8 +224,9 @@ class HeartbeatProbe final : public JudgedProbe {
  public:
   HeartbeatProbe(const PointConfig& point, const ProbeSpec& spec, ProbeContext& context)
       : JudgedProbe(context.io), point_(point), spec_(spec), context_(context) {
-    context_.heartbeats.expect(point_.id, readToken(spec_.tokenFile));
-    tokenReadable_ = !readToken(spec_.tokenFile).empty();
+    std::string token = readToken(spec_.tokenFile);
+    tokenReadable_ = !token.empty();
+    context_.heartbeats.expect(point_.id, std::move(token));
   }
 
  private:

@@ -15,8 +15,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "health/CurlMulti.h"
 #include "health/HealthConfig.h"
+#include "health/net/CurlMulti.h"
 
 namespace ceremony::health {
 

@@ -1,4 +1,4 @@
-#include "health/CurlMulti.h"
+#include "health/net/CurlMulti.h"
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>

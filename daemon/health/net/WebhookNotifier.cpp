@@ -1,4 +1,4 @@
-#include "health/WebhookNotifier.h"
+#include "health/net/WebhookNotifier.h"
 
 #include <spdlog/spdlog.h>
 

@@ -32,9 +32,9 @@
 
 #include "core/Clock.h"
 #include "health/BridgeSignals.h"
-#include "health/CurlMulti.h"
 #include "health/HealthConfig.h"
 #include "health/ProbeResult.h"
+#include "health/net/CurlMulti.h"
 
 namespace ceremony::health {
 
@@ -65,9 +65,6 @@ class HeartbeatTracker {
   const Clock& clock_;
   std::map<std::string, Expected, std::less<>> points_;
 };
-
-// Equal strings, in time that depends only on the lengths, not on where they differ.
-bool sameSecret(std::string_view a, std::string_view b);
 
 // What a probe needs from the daemon.
 struct ProbeContext {

@@ -21,7 +21,7 @@
 
 #include "health/HealthConfig.h"
 #include "health/ProbeResult.h"
-#include "health/Probes.h"
+#include "health/net/Probes.h"
 
 namespace ceremony::health {
 
