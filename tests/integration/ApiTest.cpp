@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "support/Common.h"
 #include "support/FreePort.h"
 #include "support/HttpClient.h"
 #include "support/NginxRtmp.h"
@@ -28,12 +29,6 @@
 namespace ceremony::testing {
 namespace {
 
-namespace fs = std::filesystem;
-using nlohmann::json;
-using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
-
-const fs::path kData = fs::path(CEREMONYD_SOURCE_DIR) / "tests/integration/data";
 const std::string kStreamKey = "fb-key-5e0d7a13c9";
 const std::string kViewer = "xem-3b8e41f2aa";
 const std::string kOperator = "dieu-khien-90c7d5e6";

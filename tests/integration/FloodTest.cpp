@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/Common.h"
 #include "support/FreePort.h"
 #include "support/HttpClient.h"
 #include "support/MediaProbe.h"
@@ -34,12 +35,6 @@
 namespace ceremony::testing {
 namespace {
 
-namespace fs = std::filesystem;
-using nlohmann::json;
-using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
-
-const fs::path kData = fs::path(CEREMONYD_SOURCE_DIR) / "tests/integration/data";
 const std::string kViewer = "xem-flood-51c7e0a2";
 const std::string kOperator = "dieu-khien-flood-9a3d";
 const std::string kPointToken = "diem-cau-flood-4e8b21";

@@ -10,8 +10,8 @@
 
 #include "HealthPeers.h"
 #include "core/Clock.h"
-#include "health/net/CurlMulti.h"
 #include "health/HealthMonitor.h"
+#include "health/net/CurlMulti.h"
 #include "health/net/ProbeScheduler.h"
 #include "health/net/Probes.h"
 #include "health/net/WebhookNotifier.h"

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "support/Common.h"
 #include "support/FreePort.h"
 #include "support/HttpClient.h"
 #include "support/MediaProbe.h"
@@ -22,11 +23,6 @@
 
 namespace ceremony::testing {
 namespace {
-
-namespace fs = std::filesystem;
-using nlohmann::json;
-using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 
 // The card's background (#3a3a3a) fills its lower quarter; nothing of the scrolling SMPTE
 // hall feed looks like that.

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/Common.h"
 #include "support/FreePort.h"
 #include "support/HttpClient.h"
 #include "support/MediaProbe.h"
@@ -28,17 +29,6 @@
 
 namespace ceremony::testing {
 namespace {
-
-namespace fs = std::filesystem;
-using nlohmann::json;
-using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
-
-const fs::path kData = fs::path(CEREMONYD_SOURCE_DIR) / "tests/integration/data";
-
-double seconds(Clock::duration d) {
-  return std::chrono::duration<double>(d).count();
-}
 
 // The test programme, its last item long enough for the whole test, the recording going to
 // `recordDir`.

@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "support/Common.h"
 #include "support/FreePort.h"
 #include "support/HttpClient.h"
 #include "support/MediaProbe.h"
@@ -18,13 +19,6 @@
 
 namespace ceremony::testing {
 namespace {
-
-namespace fs = std::filesystem;
-using nlohmann::json;
-using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
-
-const fs::path kData = fs::path(CEREMONYD_SOURCE_DIR) / "tests/integration/data";
 
 TEST(Reconnect, AServerThatComesBackIsFedAgainWithinTwoSecondsAndTheRecordingHasNoGap) {
   TempDir dir("reconnect");

@@ -7,17 +7,13 @@
 #include <filesystem>
 #include <string>
 
+#include "support/Common.h"
 #include "support/MediaProbe.h"
 #include "support/Process.h"
 #include "support/TempDir.h"
 
 namespace ceremony::testing {
 namespace {
-
-namespace fs = std::filesystem;
-using namespace std::chrono_literals;
-
-const fs::path kData = fs::path(CEREMONYD_SOURCE_DIR) / "tests/integration/data";
 
 TEST(Recording, ComesInSegmentsThatEachPlayAndFollowOnWithoutAGap) {
   TempDir dir("segments");

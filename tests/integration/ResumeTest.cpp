@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "support/Common.h"
 #include "support/FreePort.h"
 #include "support/HttpClient.h"
 #include "support/MediaProbe.h"
@@ -23,13 +24,6 @@
 
 namespace ceremony::testing {
 namespace {
-
-namespace fs = std::filesystem;
-using nlohmann::json;
-using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
-
-const fs::path kData = fs::path(CEREMONYD_SOURCE_DIR) / "tests/integration/data";
 
 json call(const std::string& method, const std::string& url, const std::string& token,
           const std::string& body = {}) {

@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/Common.h"
 #include "support/FreePort.h"
 #include "support/HttpClient.h"
 #include "support/Process.h"
@@ -32,11 +33,6 @@
 namespace ceremony::testing {
 namespace {
 
-namespace fs = std::filesystem;
-using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
-
-const fs::path kData = fs::path(CEREMONYD_SOURCE_DIR) / "tests/integration/data";
 constexpr auto kWatchdog = 2s;
 
 using Reply = HttpReply;
@@ -147,10 +143,6 @@ class NotifySocket {
   std::condition_variable arrived_;
   std::vector<Notification> received_;
 };
-
-double seconds(Clock::duration d) {
-  return std::chrono::duration<double>(d).count();
-}
 
 bool startsWith(const std::string& line, const std::string& prefix) {
   return line.rfind(prefix, 0) == 0;

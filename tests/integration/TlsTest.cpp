@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/Common.h"
 #include "support/FreePort.h"
 #include "support/PointNetwork.h"
 #include "support/Process.h"
@@ -31,11 +32,8 @@
 namespace ceremony::testing {
 namespace {
 
-namespace fs = std::filesystem;
-using namespace std::chrono_literals;
 using Steady = std::chrono::steady_clock;
 
-const fs::path kData = fs::path(CEREMONYD_SOURCE_DIR) / "tests/integration/data";
 const char* kName = "dieuhanh.quangngai.test";
 
 // A self-signed certificate `<base>.pem` and its key `<base>.key` for kName, 127.0.0.1 and
