@@ -79,21 +79,16 @@ bool RtpPacketiser::start(const BridgeSettings& settings, std::string* error) {
     else if (to->port > 0)
       spdlog::info("Cầu truyền hình: chuyển tiếp {} RTP tới {}", what, relay->target());
   }
-  if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+  if (!playOrDrop(pipeline_)) {
     *error = "the video bridge's pipeline does not start";
-    gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
     forgetElements();
-    pipeline_.reset();
     return false;
   }
   return true;
 }
 
 void RtpPacketiser::stop() {
-  if (pipeline_) {
-    gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
-    pipeline_.reset();
-  }
+  stopAndDrop(pipeline_);
   forgetElements();
 }
 
