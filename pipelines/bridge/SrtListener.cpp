@@ -56,7 +56,7 @@ SrtListener::~SrtListener() {
 }
 
 void SrtListener::setTokens(std::map<std::string, std::string> tokens) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(admissionMutex_);
   tokens_ = std::move(tokens);
 }
 
@@ -123,7 +123,7 @@ gboolean SrtListener::onConnecting(GstElement*, GSocketAddress* addr, const gcha
                                    gpointer data) {
   auto* self = static_cast<SrtListener*>(data);
   const auto who = parseStreamId(streamid ? streamid : "");
-  std::lock_guard lock(self->mutex_);
+  std::lock_guard lock(self->admissionMutex_);
   const auto it = who ? self->tokens_.find(who->first) : self->tokens_.end();
   const bool ok = it != self->tokens_.end() && !it->second.empty() &&
                   health::sameSecret(it->second, who->second);
@@ -139,7 +139,7 @@ void SrtListener::onAdded(GstElement*, gint, GSocketAddress* addr, gpointer data
   const auto [full, host] = describe(addr);
   std::string point;
   {
-    std::lock_guard lock(self->mutex_);
+    std::lock_guard lock(self->admissionMutex_);
     auto it = self->admitted_.find(full);
     if (it == self->admitted_.end()) return;
     point = it->second;
