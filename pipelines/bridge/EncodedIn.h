@@ -1,12 +1,15 @@
 #pragma once
-// What the bridge's pipelines share: the programme's encode coming in through appsrc, and
-// numbers read out of GStreamer's statistics structures.
+// What the bridge's pipelines share: the programme's encode coming in through appsrc, their
+// start and stop, and numbers read out of GStreamer's statistics structures.
 
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 
 #include <atomic>
+#include <memory>
 #include <optional>
+
+#include "pipelines/GstPtr.h"
 
 namespace ceremony::media::bridge {
 
@@ -34,6 +37,31 @@ inline void pushFromKeyframe(GstElement* appsrc, GstSample* sample,
   }
   gst_app_src_push_sample(GST_APP_SRC(appsrc), sample);
 }
+
+// Sets a pipeline just built to PLAYING. One that will not start is set back to NULL and let
+// go of (false).
+inline bool playOrDrop(GstPtr<GstElement>& pipeline) {
+  if (gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE)
+    return true;
+  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+  pipeline.reset();
+  return false;
+}
+
+// Stops a pipeline (to NULL, on the calling thread) and lets go of it; nothing if there is none.
+inline void stopAndDrop(GstPtr<GstElement>& pipeline) {
+  if (!pipeline) return;
+  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+  pipeline.reset();
+}
+
+// A statistics structure handed over by an element, freed when it goes.
+struct StructureFree {
+  void operator()(GstStructure* s) const {
+    if (s) gst_structure_free(s);
+  }
+};
+using StructurePtr = std::unique_ptr<GstStructure, StructureFree>;
 
 // A statistics field, whatever integer or floating type the element gave it.
 inline std::optional<double> statNumber(const GstStructure* s, const char* field) {

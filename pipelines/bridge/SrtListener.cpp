@@ -18,9 +18,8 @@ namespace {
 std::pair<std::string, std::string> describe(GSocketAddress* addr) {
   if (!addr || !G_IS_INET_SOCKET_ADDRESS(addr)) return {"?", "?"};
   auto* inet = G_INET_SOCKET_ADDRESS(addr);
-  gchar* ip = g_inet_address_to_string(g_inet_socket_address_get_address(inet));
-  const std::string host = ip ? ip : "?";
-  g_free(ip);
+  GCharPtr ip(g_inet_address_to_string(g_inet_socket_address_get_address(inet)));
+  const std::string host = ip ? ip.get() : "?";
   return {host + ":" + std::to_string(g_inet_socket_address_get_port(inet)), host};
 }
 
@@ -57,7 +56,7 @@ SrtListener::~SrtListener() {
 }
 
 void SrtListener::setTokens(std::map<std::string, std::string> tokens) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(admissionMutex_);
   tokens_ = std::move(tokens);
 }
 
@@ -94,10 +93,8 @@ bool SrtListener::start(const std::string& host, std::uint16_t port, int latency
     pipeline_.reset();
     return false;
   }
-  if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+  if (!bridge::playOrDrop(pipeline_)) {
     *error = "cannot listen for SRT callers on " + host + ":" + std::to_string(port);
-    gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
-    pipeline_.reset();
     videoIn_ = audioIn_ = sink_ = nullptr;
     return false;
   }
@@ -107,10 +104,7 @@ bool SrtListener::start(const std::string& host, std::uint16_t port, int latency
 void SrtListener::stop() {
   *alive_ = false;
   alive_ = std::make_shared<bool>(true);
-  if (pipeline_) {
-    gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
-    pipeline_.reset();
-  }
+  bridge::stopAndDrop(pipeline_);
   videoIn_ = audioIn_ = sink_ = nullptr;
   for (const auto& [address, c] : callers_) listener_.onCallerLeft(c.sessionId);
   callers_.clear();
@@ -129,7 +123,7 @@ gboolean SrtListener::onConnecting(GstElement*, GSocketAddress* addr, const gcha
                                    gpointer data) {
   auto* self = static_cast<SrtListener*>(data);
   const auto who = parseStreamId(streamid ? streamid : "");
-  std::lock_guard lock(self->mutex_);
+  std::lock_guard lock(self->admissionMutex_);
   const auto it = who ? self->tokens_.find(who->first) : self->tokens_.end();
   const bool ok =
       it != self->tokens_.end() && !it->second.empty() && sameSecret(it->second, who->second);
@@ -145,7 +139,7 @@ void SrtListener::onAdded(GstElement*, gint, GSocketAddress* addr, gpointer data
   const auto [full, host] = describe(addr);
   std::string point;
   {
-    std::lock_guard lock(self->mutex_);
+    std::lock_guard lock(self->admissionMutex_);
     auto it = self->admitted_.find(full);
     if (it == self->admitted_.end()) return;
     point = it->second;
@@ -180,14 +174,15 @@ std::size_t SrtListener::callers() const {
 
 void SrtListener::poll() {
   if (!sink_ || callers_.empty()) return;
-  GstStructure* stats = nullptr;
-  g_object_get(sink_, "stats", &stats, nullptr);
+  GstStructure* statsOut = nullptr;
+  g_object_get(sink_, "stats", &statsOut, nullptr);
+  const bridge::StructurePtr owned(statsOut);
+  const GstStructure* stats = owned.get();
   if (!stats) return;
   static bool dumped = false;
   if (!dumped) {
-    gchar* text = gst_structure_to_string(stats);
-    spdlog::debug("SRT: thống kê {}", text ? text : "");
-    g_free(text);
+    GCharPtr text(gst_structure_to_string(stats));
+    spdlog::debug("SRT: thống kê {}", text ? text.get() : "");
     dumped = true;
   }
   const GValue* list = gst_structure_get_value(stats, "callers");
@@ -242,7 +237,6 @@ void SrtListener::poll() {
       out.bytesSent = static_cast<std::uint64_t>(*bytes);
     listener_.onCallerStats(out);
   }
-  gst_structure_free(stats);
 }
 
 }  // namespace ceremony::media

@@ -83,7 +83,7 @@ class SrtListener final : public EncodedSink {
   GstElement* sink_ = nullptr;
   std::atomic<bool> sawKeyframe_{false};
   // SRT's threads: who may call, and which point each admitted address is.
-  mutable std::mutex mutex_;
+  mutable std::mutex admissionMutex_;  // only tokens_ and admitted_
   std::map<std::string, std::string> tokens_;
   std::map<std::string, std::string> admitted_;  // "ip:port" → point id
   // io_context only: "ip:port" → caller.

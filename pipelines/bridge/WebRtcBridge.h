@@ -18,6 +18,12 @@
 // Threads: addViewer/removeViewer/poll run on the daemon's io_context; GStreamer's threads
 // push packets through a snapshot of the viewer list (no lock held while pushing) and
 // report back through callbacks posted onto the io_context.
+//
+// The parts, each in a file of its name: BridgeOffer (reading the offer, pure text),
+// RtpPacketiser (the shared packetisation and the relays), RtpPayload (a packet and caps with
+// one viewer's payload types), WebRtcViewer (one viewer's pipeline, signals, answer and
+// statistics), CopyOnWriteList (the viewers as the streaming threads see them). This class
+// keeps the viewers and decides when each one starts and ends.
 
 #include <gst/gst.h>
 
@@ -35,42 +41,14 @@
 #include <vector>
 
 #include "pipelines/GstPtr.h"
+#include "pipelines/bridge/BridgeOffer.h"
+#include "pipelines/bridge/BridgeSettings.h"
+#include "pipelines/bridge/CopyOnWriteList.h"
+#include "pipelines/bridge/RtpPacketiser.h"
 #include "pipelines/bridge/RtpRelay.h"
 #include "pipelines/outputs/EncodedSink.h"
 
 namespace ceremony::media {
-
-struct BridgeSettings {
-  std::size_t maxViewers = 150;
-  int opusBitrateKbps = 64;
-  std::string h264Profile = "main";  // what the programme encodes: the offer must decode it
-  // Where the same RTP goes once more, to a media server's RTP mountpoint (port 0: nowhere).
-  struct Relay {
-    std::string host;
-    int port = 0;
-  };
-  Relay relayVideo, relayAudio;
-  // The address the viewers are told to reach (the answer's only host candidates; "" = every
-  // interface's) and the UDP ports the sessions use (0, 0 = any), for the province's firewall.
-  std::string address;
-  int minPort = 0, maxPort = 0;
-};
-
-// What a relay has sent (for /metrics).
-struct RelayStats {
-  std::string media;  // "video" or "audio"
-  std::string target;
-  std::uint64_t packets = 0, dropped = 0;
-};
-
-// One viewer's link as webrtcbin's statistics tell it (RTCP receiver reports).
-struct ViewerStats {
-  std::string sessionId;
-  bool connected = false;
-  bool freshReport = false;  // a receiver report arrived since the last poll
-  std::optional<double> rttMs, lossPercent, jitterMs;
-  std::uint64_t bytesSent = 0, packetsSent = 0;
-};
 
 class WebRtcBridge final : public EncodedSink {
  public:
@@ -114,56 +92,31 @@ class WebRtcBridge final : public EncodedSink {
   std::vector<RelayStats> relays() const;
   Listener& listener() { return listener_; }
 
-  struct Viewer;  // one viewer's pipeline (WebRtcBridge.cpp)
+  struct Viewer;  // one viewer's pipeline (WebRtcViewer.h)
 
  private:
-  using ViewerList = std::vector<std::shared_ptr<Viewer>>;
   using Steady = std::chrono::steady_clock;
   // Sends the SDP answer once it holds a candidate (or at `until`, whatever it holds).
   void answerWhenReady(const std::shared_ptr<Viewer>& v, Steady::time_point until);
-  void publish();  // a new snapshot of viewers_ for the streaming threads
-  std::shared_ptr<const ViewerList> snapshot() const;
-  static GstFlowReturn onRtpSample(GstElement* sink, gpointer self);
+  void publish();  // viewers_ as the streaming threads see it from now on
+  // A packet from the packetiser (its streaming threads): to every open viewer.
+  void onPacket(bool video, GstBuffer* rtp, GstClockTime runningTime);
 
   BridgeSettings settings_;
   boost::asio::io_context& io_;
   Listener& listener_;
   KeyframeRequest keyframe_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // io_context only
-  GstPtr<GstElement> pipeline_;
-  GstElement* videoIn_ = nullptr;  // owned by pipeline_
-  GstElement* audioIn_ = nullptr;
-  GstElement* videoRtp_ = nullptr;
-  GstElement* audioRtp_ = nullptr;
-  RtpRelay videoRelay_, audioRelay_;
   GstPtr<GstClock> clock_;
   GstClockTime baseTime_ = 0;
-  std::atomic<bool> sawKeyframe_{false};
-  // The RTP caps the packetisers give (read by the io thread for a new viewer).
-  mutable std::mutex capsMutex_;
-  GstMiniPtr<GstCaps> videoCaps_, audioCaps_;
   // io_context only: the viewers by session id, and the counter that names them.
   std::map<std::string, std::shared_ptr<Viewer>> viewers_;
   std::uint64_t nextId_ = 1;
-  // The streaming threads' copy of the list, swapped whole (copy on write).
-  mutable std::mutex listMutex_;
-  std::shared_ptr<const ViewerList> list_ = std::make_shared<ViewerList>();
+  // The streaming threads' copy of viewers_, replaced whole (copy on write).
+  bridge::CopyOnWriteList<std::shared_ptr<Viewer>> list_;
+  // Last, so that it goes first: its threads push to list_.
+  bridge::RtpPacketiser packetiser_{
+      [this](bool video, GstBuffer* rtp, GstClockTime rt) { onPacket(video, rtp, rt); }};
 };
-
-// The payload types a WHEP offer wants for what the bridge sends: H.264 (packetization-mode
-// 1, of a profile that decodes `profile`) and Opus. Pure text work, for the API's checks
-// and the fuzz target. nullopt with a sentence when the offer cannot be served.
-struct OfferChoice {
-  int videoPt = -1;
-  int audioPt = -1;                            // -1: the offer has no audio (video only)
-  std::size_t videoIndex = 0, audioIndex = 0;  // m-line indexes
-};
-std::optional<OfferChoice> chooseFromOffer(const std::string& sdp, const std::string& profile,
-                                           std::string* error);
-
-// The SDP with only the ICE candidates on `address` ("" keeps them all): what a point is told
-// to reach when the province's machine has several interfaces (a LAN, a VPN, a docker bridge)
-// and only one is reachable from the communes.
-std::string keepCandidatesOn(const std::string& sdp, const std::string& address);
 
 }  // namespace ceremony::media

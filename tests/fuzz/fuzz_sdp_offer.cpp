@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "pipelines/bridge/WebRtcBridge.h"
+#include "pipelines/bridge/BridgeOffer.h"
 
 namespace {
 

@@ -2,7 +2,7 @@
 // browser asked for, and a sentence when the offer cannot be served. Pure text work.
 #include <gtest/gtest.h>
 
-#include "pipelines/bridge/WebRtcBridge.h"
+#include "pipelines/bridge/BridgeOffer.h"
 
 namespace ceremony::media {
 namespace {

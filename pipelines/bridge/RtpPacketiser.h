@@ -1,0 +1,70 @@
+#pragma once
+// The bridge's one packetisation, shared by every viewer and relay: the programme's encode in,
+// RTP out, handed packet by packet to whoever serves the viewers.
+//
+//   pushVideo ─► appsrc ─► rtph264pay (pt 96, mtu 1200) ─► appsink ─┐
+//   pushAudio ─► appsrc ─► AAC decode ─► opusenc ─► rtpopuspay ─► appsink ─┤
+//                                           onSample: the relay, then `onPacket`
+//
+// Threads: start/stop on the io_context; pushVideo/pushAudio on the programme's streaming
+// threads (never blocking); `onPacket` on the appsinks' streaming threads.
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "pipelines/GstPtr.h"
+#include "pipelines/bridge/BridgeSettings.h"
+#include "pipelines/bridge/RtpRelay.h"
+
+namespace ceremony::media::bridge {
+
+class RtpPacketiser {
+ public:
+  // One RTP packet (the packetiser's, not to be written) and its running time.
+  using OnPacket = std::function<void(bool video, GstBuffer* rtp, GstClockTime runningTime)>;
+
+  explicit RtpPacketiser(OnPacket onPacket);
+  ~RtpPacketiser();
+  RtpPacketiser(const RtpPacketiser&) = delete;
+  RtpPacketiser& operator=(const RtpPacketiser&) = delete;
+
+  // Builds and starts the pipeline, and opens the relays `settings` names (a relay that
+  // cannot open is said in the log). False with a sentence when the pipeline cannot run.
+  bool start(const BridgeSettings& settings, std::string* error);
+  void stop();
+  bool running() const { return pipeline_ != nullptr; }
+
+  void pushVideo(GstSample* sample);
+  void pushAudio(GstSample* sample);
+
+  // The RTP caps the packetisers produced, with the payload types a viewer asked for
+  // (audioPt < 0: no audio). Null until the first packet of each.
+  struct Caps {
+    GstMiniPtr<GstCaps> video, audio;
+  };
+  Caps capsFor(int videoPt, int audioPt) const;
+
+  std::vector<RelayStats> relays() const;
+
+ private:
+  static GstFlowReturn onSample(GstElement* sink, gpointer self);
+  void forgetElements() { videoIn_ = audioIn_ = videoRtp_ = audioRtp_ = nullptr; }
+
+  OnPacket onPacket_;
+  GstPtr<GstElement> pipeline_;
+  GstElement* videoIn_ = nullptr;  // owned by pipeline_
+  GstElement* audioIn_ = nullptr;
+  GstElement* videoRtp_ = nullptr;
+  GstElement* audioRtp_ = nullptr;
+  RtpRelay videoRelay_, audioRelay_;
+  std::atomic<bool> sawKeyframe_{false};
+  mutable std::mutex capsMutex_;  // only the two caps below
+  GstMiniPtr<GstCaps> videoCaps_, audioCaps_;
+};
+
+}  // namespace ceremony::media::bridge

@@ -1,0 +1,49 @@
+#include "pipelines/bridge/RtpPayload.h"
+
+#include <gst/rtp/gstrtpbuffer.h>
+
+namespace ceremony::media::bridge {
+
+SdpMessagePtr parseSdp(const std::string& text) {
+  GstSDPMessage* sdp = nullptr;
+  const GstSDPResult result = gst_sdp_message_new_from_text(text.c_str(), &sdp);
+  SdpMessagePtr owned(sdp);
+  if (result != GST_SDP_OK) owned.reset();
+  return owned;
+}
+
+GstMiniPtr<GstCaps> offerCaps(const GstSDPMessage* sdp, std::size_t index, int pt) {
+  if (index >= gst_sdp_message_medias_len(sdp)) return nullptr;
+  const GstSDPMedia* media = gst_sdp_message_get_media(sdp, static_cast<guint>(index));
+  GstCaps* caps = gst_sdp_media_get_caps_from_media(media, pt);
+  if (!caps) return nullptr;
+  caps = gst_caps_make_writable(caps);
+  for (guint i = 0; i < gst_caps_get_size(caps); ++i)
+    gst_structure_set_name(gst_caps_get_structure(caps, i), "application/x-rtp");
+  return GstMiniPtr<GstCaps>(caps);
+}
+
+GstMiniPtr<GstCaps> withPayload(const GstCaps* caps, int pt) {
+  GstCaps* out = gst_caps_copy(caps);
+  gst_caps_set_simple(out, "payload", G_TYPE_INT, pt, nullptr);
+  return GstMiniPtr<GstCaps>(out);
+}
+
+GstMiniPtr<GstBuffer> forViewer(GstBuffer* shared, GstClockTime runningTime, int pt) {
+  GstBuffer* buf = gst_buffer_copy(shared);  // shares the memory until it is written
+  GST_BUFFER_PTS(buf) = runningTime;
+  GST_BUFFER_DTS(buf) = GST_CLOCK_TIME_NONE;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  bool same = false;
+  if (gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp)) {
+    same = gst_rtp_buffer_get_payload_type(&rtp) == pt;
+    gst_rtp_buffer_unmap(&rtp);
+  }
+  if (!same && gst_rtp_buffer_map(buf, GST_MAP_WRITE, &rtp)) {
+    gst_rtp_buffer_set_payload_type(&rtp, static_cast<guint8>(pt));
+    gst_rtp_buffer_unmap(&rtp);
+  }
+  return GstMiniPtr<GstBuffer>(buf);
+}
+
+}  // namespace ceremony::media::bridge

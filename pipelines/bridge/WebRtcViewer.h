@@ -1,0 +1,90 @@
+#pragma once
+// One WHEP viewer of the bridge: its own pipeline (an appsrc for video, one for audio, and
+// webrtcbin), the signals webrtcbin raises on its own threads, the SDP answer and the
+// statistics. The bridge keeps the viewers and decides when one starts and ends; this is
+// what happens inside one.
+//
+//   appsrc "video" (the viewer's payload type) ─┐
+//   appsrc "audio"                              ─┴► webrtcbin ─► ICE/DTLS ─► the browser
+//
+// Threads: the fields marked "io_context only" and the functions here run on the io_context;
+// webrtcbin's callbacks run on its threads and report back through a post onto the
+// io_context, guarded by the bridge's `alive` flag and a weak reference to the viewer.
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "pipelines/GstPtr.h"
+#include "pipelines/bridge/BridgeOffer.h"
+#include "pipelines/bridge/BridgeSettings.h"
+#include "pipelines/bridge/RtpPayload.h"
+#include "pipelines/bridge/WebRtcBridge.h"
+
+namespace ceremony::media {
+
+struct WebRtcBridge::Viewer {
+  std::string id;
+  OfferChoice choice;
+  boost::asio::io_context* io = nullptr;
+  WebRtcBridge* bridge = nullptr;  // touched on the io_context only, while *alive
+  std::shared_ptr<bool> alive;     // the bridge's
+  KeyframeRequest keyframe;        // for the picture-loss probe
+  std::string address;             // [bridge] address: the only candidates the answer names
+  GstPtr<GstElement> pipeline;
+  GstElement* webrtc = nullptr;  // owned by pipeline
+  GstElement* videoSrc = nullptr;
+  GstElement* audioSrc = nullptr;
+  std::atomic<bool> open{true};       // streaming threads push while true
+  std::atomic<bool> answered{false};  // the SDP answer went out (once)
+  std::atomic<gint64> lastRtcpUs{0};  // monotonic time of the viewer's last RTCP packet
+  GObjectPtr<GObject> rtpSession;     // watched for RTCP (our reference; webrtcbin's session)
+  gulong rtcpHandler = 0;
+  // io_context only.
+  Answer answer;
+  std::shared_ptr<boost::asio::steady_timer> deadline;
+  bool connected = false;
+  gint64 lastPolledRtcpUs = 0;
+  std::chrono::steady_clock::time_point troubleSince{};
+  bool inTrouble = false;
+
+  // The SDP answer as webrtcbin has it now, with only the candidates on `address` ("" when
+  // there is none yet).
+  std::string answerSdp() const;
+  // Stops watching RTCP and sets the pipeline to NULL (on the io_context, synchronously).
+  void stop();
+};
+
+namespace bridge {
+
+using Viewer = WebRtcBridge::Viewer;
+
+// What a new viewer's pipeline is given: the offer (taken), the caps of what it sends (with
+// the offer's payload types; no audio caps for a video-only offer), and the programme's
+// clock and base time, whose running time stamps every packet.
+struct ViewerStart {
+  SdpMessagePtr offer;
+  GstCaps* videoCaps = nullptr;
+  GstCaps* audioCaps = nullptr;
+  int minPort = 0, maxPort = 0;  // [bridge] ports for ICE (0, 0: any)
+  GstClock* clock = nullptr;
+  GstClockTime baseTime = 0;
+};
+
+// Builds the viewer's pipeline, starts it and hands webrtcbin the offer: the answer comes
+// later (`Viewer::answerSdp`). False with the HTTP status and a sentence.
+bool startViewer(const std::shared_ptr<Viewer>& v, ViewerStart start, int* status,
+                 std::string* error);
+
+// Asks webrtcbin for the viewer's statistics (reported through the bridge's listener on the
+// io_context) and, the first time it can, starts watching the viewer's RTCP.
+void requestStats(const std::shared_ptr<Viewer>& v);
+
+}  // namespace bridge
+
+}  // namespace ceremony::media
