@@ -1,0 +1,136 @@
+#include "pipelines/inputs/LiveInput.h"
+
+#include "pipelines/GstPtr.h"
+#include "pipelines/programme/MediaBins.h"
+#include "pipelines/programme/SourceBins.h"
+
+namespace ceremony::media {
+
+using namespace bins;
+
+SignalChange signalChange(const InputWatch& w, bool lost, gint64 nowUs) {
+  const gint64 last = w.lastFrameUs;
+  if (!lost && nowUs - last > w.timeoutUs) return SignalChange::Lost;
+  if (lost && last > w.lostAtUs) return SignalChange::Back;
+  return SignalChange::None;
+}
+
+GstElement* makeInterBin(const SourceConfig& s, const ProgrammeFormat& f,
+                         const std::string& channel) {
+  GstElement* bin = gst_bin_new(("source-" + s.id).c_str());
+  GstElement* v = make("intervideosrc");
+  g_object_set(v, "channel", channel.c_str(), "timeout", G_MAXUINT64, nullptr);
+  GstElement* a = make("interaudiosrc");
+  g_object_set(a, "channel", channel.c_str(), nullptr);
+  addVideoAndAudio(bin, v, a, f);
+  return bin;
+}
+
+namespace {
+
+struct LostContext {
+  LiveInputPipeline::Lost lost;
+  std::shared_ptr<InputWatch> watch;
+  unsigned generation;
+};
+
+// Every frame of the bin's current generation says it is alive; its end of stream says it is
+// lost (and goes no further: the programme never sees an input end).
+void watchFrames(GstElement* bin, const std::shared_ptr<LostContext>& context) {
+  GstPtr<GstPad> video(gst_element_get_static_pad(bin, "video"));
+  gst_pad_add_probe(
+      video.get(),
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+        auto& ctx = **static_cast<std::shared_ptr<LostContext>*>(data);
+        InputWatch& w = *ctx.watch;
+        if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+          if (ctx.generation == w.generation) w.lastFrameUs = g_get_monotonic_time();
+          return GST_PAD_PROBE_OK;
+        }
+        if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_EOS)
+          return GST_PAD_PROBE_OK;
+        if (ctx.generation == w.generation)
+          ctx.lost(w, g_get_monotonic_time(), "hết luồng (end of stream)");
+        return GST_PAD_PROBE_DROP;
+      },
+      new std::shared_ptr<LostContext>(context),
+      [](gpointer data) { delete static_cast<std::shared_ptr<LostContext>*>(data); });
+  if (GstPtr<GstPad> audio(gst_element_get_static_pad(bin, "audio")); audio)
+    gst_pad_add_probe(
+        audio.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        [](GstPad*, GstPadProbeInfo* info, gpointer) {
+          return GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS
+                     ? GST_PAD_PROBE_DROP
+                     : GST_PAD_PROBE_OK;
+        },
+        nullptr, nullptr);
+}
+
+}  // namespace
+
+LiveInputPipeline::~LiveInputPipeline() {
+  if (pipeline_) gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+}
+
+bool LiveInputPipeline::start(const SourceConfig& s, const ProgrammeFormat& f,
+                              const std::string& channel, const std::shared_ptr<InputWatch>& watch,
+                              Lost lost, std::string* error) {
+  GstElement* bin = makeSourceBin(s, f, error);
+  if (!bin) return false;
+  pipeline_.reset(GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new(("input-" + s.id).c_str()))));
+  watch_ = watch;
+  GstBin* p = GST_BIN(pipeline_.get());
+  // A file plays at its own pace; a live feed is handed on as it comes.
+  const bool file = s.kind == SourceKind::Uri && s.uri.rfind("file:", 0) == 0;
+  GstElement* rate = make("videorate");
+  GstElement* vcaps = capsfilter(rawVideoCaps(f, true));
+  GstElement* vsink = make("intervideosink");
+  g_object_set(vsink, "channel", channel.c_str(), "sync", file, "qos", FALSE, nullptr);
+  gst_bin_add_many(p, bin, rate, vcaps, vsink, nullptr);
+  GstPtr<GstPad> video(gst_element_get_static_pad(bin, "video"));
+  GstPtr<GstPad> rateSink(gst_element_get_static_pad(rate, "sink"));
+  bool linked = gst_pad_link(video.get(), rateSink.get()) == GST_PAD_LINK_OK &&
+                gst_element_link_many(rate, vcaps, vsink, nullptr);
+  if (GstPtr<GstPad> audio(gst_element_get_static_pad(bin, "audio")); audio) {
+    GstElement* asink = make("interaudiosink");
+    g_object_set(asink, "channel", channel.c_str(), "sync", file, nullptr);
+    gst_bin_add(p, asink);
+    GstPtr<GstPad> asinkPad(gst_element_get_static_pad(asink, "sink"));
+    linked = linked && gst_pad_link(audio.get(), asinkPad.get()) == GST_PAD_LINK_OK;
+  }
+  if (!linked) {
+    *error = "cannot link input " + s.id;
+    pipeline_.reset();
+    return false;
+  }
+  ++watch->generation;
+  auto context =
+      std::make_shared<LostContext>(LostContext{std::move(lost), watch, watch->generation.load()});
+  watchFrames(bin, context);
+  GstPtr<GstBus> bus(gst_element_get_bus(pipeline_.get()));
+  gst_bus_set_sync_handler(
+      bus.get(),
+      [](GstBus*, GstMessage* msg, gpointer data) {
+        if (GST_MESSAGE_TYPE(msg) != GST_MESSAGE_ERROR) return GST_BUS_DROP;
+        auto& ctx = **static_cast<std::shared_ptr<LostContext>*>(data);
+        const std::string text = parseProblem(msg).error.message("unknown error");
+        if (ctx.generation == ctx.watch->generation)
+          ctx.lost(*ctx.watch, g_get_monotonic_time(), text);
+        return GST_BUS_DROP;
+      },
+      new std::shared_ptr<LostContext>(context),
+      [](gpointer data) { delete static_cast<std::shared_ptr<LostContext>*>(data); });
+  if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    *error = "input " + s.id + " cannot start";
+    return false;  // its bus has said why; the pipeline is dropped at the next rebuild
+  }
+  return true;
+}
+
+GstPtr<GstElement> LiveInputPipeline::release() {
+  if (watch_ && pipeline_) ++watch_->generation;  // whatever it still says is about the past
+  return std::move(pipeline_);
+}
+
+}  // namespace ceremony::media
