@@ -14,10 +14,7 @@ namespace ceremony::media {
 
 class StopThreads {
  public:
-  StopThreads() = default;
-  StopThreads(const StopThreads&) = delete;
-  StopThreads& operator=(const StopThreads&) = delete;
-  ~StopThreads() { joinAll(); }
+  ~StopThreads() { joinAll(); }  // not copyable: it holds threads
 
   // Runs `job` on a thread of its own. The flag says when it has returned.
   std::shared_ptr<std::atomic<bool>> run(std::function<void()> job) {

@@ -182,7 +182,7 @@ void ProgramMixer::inputLost(InputWatch& w, gint64 nowUs, const std::string& rea
     if (!lost_.count(w.key)) {
       lost_.insert(w.key);
       w.lostAtUs = nowUs;
-      videoDirty_ = audioDirty_ = true;
+      video_.dirty = audio_.dirty = true;
     } else if (!rebuild) {
       return;
     }
@@ -205,7 +205,7 @@ void ProgramMixer::checkInputs() {
       case SignalChange::Lost: {
         lost_.insert(w->key);
         w->lostAtUs = nowUs;
-        videoDirty_ = audioDirty_ = true;
+        video_.dirty = audio_.dirty = true;
         const std::string reason =
             "không có hình quá " + std::to_string(w->timeoutUs / 1000) + " ms (no frames)";
         boost::asio::post(io_, [this, alive = alive_, id = w->id, reason] {
@@ -215,7 +215,7 @@ void ProgramMixer::checkInputs() {
       }
       case SignalChange::Back:
         lost_.erase(w->key);
-        videoDirty_ = audioDirty_ = true;
+        video_.dirty = audio_.dirty = true;
         boost::asio::post(io_, [this, alive = alive_, id = w->id] {
           if (*alive) inputs_.onBack(id);
         });
@@ -247,7 +247,7 @@ void ProgramMixer::clipFailed(const std::string& itemId, const std::string& reas
   {
     std::lock_guard lock(onAirMutex_);
     lost_.insert(key);
-    videoDirty_ = audioDirty_ = true;
+    video_.dirty = audio_.dirty = true;
   }
   listener_.onClipFailed(itemId, reason);
 }
@@ -273,8 +273,8 @@ bool ProgramMixer::start(std::string* error) {
       Layer{LayerKey::slate(kPreShow), 0, 0, config_.format.width, config_.format.height, 1});
   {
     std::lock_guard lock(onAirMutex_);
-    videoSchedule_.add(0, preShow);
-    audioSchedule_.add(0, preShow);
+    video_.schedule.add(0, preShow);
+    audio_.schedule.add(0, preShow);
   }
   onAirLayers_ = {LayerKey::slate(kPreShow)};
   return true;
@@ -323,8 +323,8 @@ void ProgramMixer::take(const std::string& itemId, const std::string& title,
     // A clip starts at the take: its timestamps are moved to the take's running time.
     if (scene.kind == SceneKind::Clip) layers_.startAt(LayerKey::clip(itemId), rt);
     // A later take replaces anything scheduled at or after it.
-    videoSchedule_.add(rt, layout);
-    audioSchedule_.add(rt, layout);
+    video_.schedule.add(rt, layout);
+    audio_.schedule.add(rt, layout);
   }
   // Clips of earlier items leave once the new scene is on air.
   std::vector<LayerKey> newLayers;
@@ -357,14 +357,11 @@ void ProgramMixer::onAudioSamplesSelected(GstElement*, GstSegment* segment, GstC
 void ProgramMixer::applyVideo(GstClockTime rt) {
   std::lock_guard lock(onAirMutex_);
   checkInputs();
-  auto next = videoSchedule_.popDue(rt);
-  const bool due = next.has_value();
-  if (due) onAirVideo_ = std::move(*next);
-  if (!due && !videoDirty_) return;
-  videoDirty_ = false;
-  const SceneLayout shown = withStandIns(onAirVideo_, lost_);
+  const auto step = video_.advance(rt);
+  if (step == OnAirTrack::Step::Nothing) return;
+  const SceneLayout shown = withStandIns(video_.onAir, lost_);
   layers_.showVideo(shown);
-  if (!due) return;
+  if (step != OnAirTrack::Step::Due) return;
   if (shown.lowerThirdMarkup.empty()) {
     g_object_set(chain_.lowerThird, "silent", TRUE, nullptr);
   } else {
@@ -375,13 +372,8 @@ void ProgramMixer::applyVideo(GstClockTime rt) {
 
 void ProgramMixer::applyAudio(GstClockTime rt) {
   std::lock_guard lock(onAirMutex_);
-  auto next = audioSchedule_.popDue(rt);
-  const bool due = next.has_value();
-  if (due) onAirAudio_ = std::move(*next);
-  if (!due && !audioDirty_) return;
-  audioDirty_ = false;
-  const SceneLayout heard = withStandIns(onAirAudio_, lost_);
-  layers_.setVolumes(heard);
+  if (audio_.advance(rt) != OnAirTrack::Step::Nothing)
+    layers_.setVolumes(withStandIns(audio_.onAir, lost_));
 }
 
 void ProgramMixer::setCountdown(const std::string& sceneId, WallTime target) {

@@ -145,19 +145,15 @@ class ProgramMixer {
 
   // What is on air and how it looks, shared by the io_context thread (takes, layers added
   // and removed, losses) and the compositor's and the audio mixer's threads (applyVideo,
-  // applyAudio): the layers' pads, the scheduled layouts, the layouts applied last, the
-  // layers with no picture, the dirty flags, InputWatch::lostAtUs.
+  // applyAudio): the layers' pads, both OnAirTracks (scheduled layouts, the layouts applied
+  // last, their dirty flags), the layers with no picture, InputWatch::lostAtUs.
   mutable std::mutex onAirMutex_;
   MixerLayers layers_;
-  TakeSchedule videoSchedule_;
-  TakeSchedule audioSchedule_;
-  SceneLayout onAirVideo_;  // the last layouts applied, shown again with stand-ins when
-  SceneLayout onAirAudio_;  // a layer loses or regains its picture
+  OnAirTrack video_;  // the compositor's: its schedule and the layout applied last
+  OnAirTrack audio_;  // the audio mixer's
   // Layers with no picture (their stand-in card shows): the one record of it. The
   // InputSupervisor's InputStatus is what operators are told, and asks here (stillLost).
   std::set<LayerKey> lost_;
-  bool videoDirty_ = false;
-  bool audioDirty_ = false;
 
   std::vector<std::shared_ptr<InputWatch>> watches_;  // fixed once built
   std::atomic<gint64> lastKeyframeRequestUs_{0};

@@ -16,4 +16,13 @@ std::optional<SceneLayout> TakeSchedule::popDue(std::uint64_t runningTime) {
   return due;
 }
 
+OnAirTrack::Step OnAirTrack::advance(std::uint64_t runningTime) {
+  auto next = schedule.popDue(runningTime);
+  const bool due = next.has_value();
+  if (due) onAir = std::move(*next);
+  if (!due && !dirty) return Step::Nothing;
+  dirty = false;
+  return due ? Step::Due : Step::Again;
+}
+
 }  // namespace ceremony::media

@@ -28,4 +28,17 @@ class TakeSchedule {
   std::deque<Entry> queue_;  // in running-time order
 };
 
+// What one mixer (the compositor, the audio mixer) shows: its schedule, the layout applied
+// last, and whether that must be applied again (a layer lost or regained its picture).
+struct OnAirTrack {
+  TakeSchedule schedule;
+  SceneLayout onAir;
+  bool dirty = false;
+
+  enum class Step { Nothing, Again, Due };
+  // At the buffer of running time `runningTime`: Due if a scheduled layout came due (it is
+  // now onAir), Again if onAir is only to be applied again, Nothing if neither. Clears dirty.
+  Step advance(std::uint64_t runningTime);
+};
+
 }  // namespace ceremony::media

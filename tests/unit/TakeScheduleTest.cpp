@@ -56,3 +56,26 @@ TEST(TakeSchedule, ALaterTakeDropsAnythingQueuedAtOrAfterIt) {
 }
 
 }  // namespace ceremony::media
+
+namespace ceremony::media {
+
+TEST(OnAirTrack, AppliesADueLayoutOnceAndAgainOnlyWhenAskedTo) {
+  OnAirTrack track;
+  EXPECT_EQ(track.advance(0), OnAirTrack::Step::Nothing);
+  track.schedule.add(100, showing("hall"));
+  EXPECT_EQ(track.advance(50), OnAirTrack::Step::Nothing);
+  EXPECT_EQ(track.advance(100), OnAirTrack::Step::Due);
+  EXPECT_EQ(track.onAir.video.at(0).key.id, "hall");
+  EXPECT_EQ(track.advance(133), OnAirTrack::Step::Nothing);
+  track.dirty = true;  // a layer lost its picture
+  EXPECT_EQ(track.advance(166), OnAirTrack::Step::Again);
+  EXPECT_FALSE(track.dirty);
+  EXPECT_EQ(track.advance(200), OnAirTrack::Step::Nothing);
+  track.schedule.add(250, showing("cam2"));
+  track.dirty = true;
+  EXPECT_EQ(track.advance(300), OnAirTrack::Step::Due);  // due wins over again
+  EXPECT_FALSE(track.dirty);
+  EXPECT_EQ(track.onAir.video.at(0).key.id, "cam2");
+}
+
+}  // namespace ceremony::media
