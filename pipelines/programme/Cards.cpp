@@ -78,4 +78,16 @@ std::string formatCountdown(long long seconds) {
   return buf;
 }
 
+void Countdowns::set(const std::string& sceneId, WallTime target) {
+  auto it = lines_.find(sceneId);
+  if (it != lines_.end()) running_[sceneId] = Countdown{target, it->second};
+}
+
+void Countdowns::tick(WallTime now) {
+  for (auto& [id, c] : running_) {
+    const auto left = std::chrono::duration_cast<std::chrono::seconds>(c.target - now).count();
+    g_object_set(c.line, "text", formatCountdown(left).c_str(), nullptr);
+  }
+}
+
 }  // namespace ceremony::media

@@ -5,6 +5,7 @@
 
 #include <gst/gst.h>
 
+#include <map>
 #include <string>
 
 #include "config/Config.h"
@@ -35,5 +36,25 @@ Card makeCard(const ProgrammeFormat& f, const std::string& binName, const CardLi
 
 // "Bắt đầu sau 04:59", "Bắt đầu sau 1:00:00"; "" once the time has come.
 std::string formatCountdown(long long seconds);
+
+// The countdown lines of the slates (io_context thread only): each slate scene's line, and
+// the target of those counting down, redrawn once a second.
+class Countdowns {
+ public:
+  // While the programme is built: the countdown line of a slate scene's card.
+  void addSlate(const std::string& sceneId, GstElement* line) { lines_[sceneId] = line; }
+  // Counts down to `target` on the slate of `sceneId` (ignored for a scene with no slate).
+  void set(const std::string& sceneId, WallTime target);
+  // Once a second: every countdown's text at `now`.
+  void tick(WallTime now);
+
+ private:
+  struct Countdown {
+    WallTime target;
+    GstElement* line;
+  };
+  std::map<std::string, GstElement*> lines_;  // owned by the programme pipeline
+  std::map<std::string, Countdown> running_;
+};
 
 }  // namespace ceremony::media

@@ -3,51 +3,37 @@
 // the output never stalls), a lower third, one H.264 + AAC encode, fanned out to every
 // destination (ARCHITECTURE.md, "A frame, from a camera to Facebook").
 //
-// Threads: the public methods run on the daemon's io_context thread. GStreamer's threads
-// only touch media state (the scene schedule, the destination list) under mutex_, and
-// report to the owner through Listener callbacks that are posted onto the io_context.
+// Threads: the public methods run on the daemon's io_context thread. The compositor's and
+// the audio mixer's threads apply the scene (under onAirMutex_); the appsink threads push
+// the encode to the current FanOut with no lock held. Nothing on a streaming thread calls
+// the Listener: it is posted onto the io_context.
 
 #include <gst/gst.h>
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "config/Config.h"
+#include "pipelines/CopyOnWrite.h"
 #include "pipelines/GstPtr.h"
+#include "pipelines/StopThreads.h"
+#include "pipelines/inputs/InputSupervisor.h"
+#include "pipelines/inputs/LiveInput.h"
 #include "pipelines/outputs/EncodedOutput.h"
-#include "pipelines/programme/LiveInput.h"
+#include "pipelines/programme/Cards.h"
+#include "pipelines/programme/MixChain.h"
+#include "pipelines/programme/MixerLayers.h"
 #include "pipelines/programme/SceneLayout.h"
+#include "pipelines/programme/TakeSchedule.h"
 
 namespace ceremony::media {
-
-// A live input (uri or launch source) is watched: no frame for its signal_timeout, an
-// error or an end of stream puts its "Mất tín hiệu" card in its place (and silence for its
-// sound) from the next programme frame on; it is rebuilt after 1 s × 1.5ⁿ (at most 10 s)
-// and is back on air with its first new frame. Generated sources (test, image) cannot
-// lose their signal and are not watched.
-enum class InputState { Running, Stalled, Retrying };
-const char* toString(InputState s);
-
-struct InputStatus {
-  std::string id;
-  std::string label;
-  bool watched = false;
-  InputState state = InputState::Running;
-  int losses = 0;    // times the signal was lost
-  int restarts = 0;  // times the input was rebuilt
-  std::string lastReason;
-  WallTime since{};  // when the state last changed
-};
 
 class ProgramMixer {
  public:
@@ -114,49 +100,24 @@ class ProgramMixer {
   const std::string& onAirScene() const { return onAirScene_; }
 
  private:
-  // Move-only: the mixer pads go back to their mixer when it goes.
-  struct LayerPads {
-    GstElement* bin = nullptr;                       // owned by the pipeline
-    RequestPad videoPad;                             // compositor sink pad
-    RequestPad audioPad;                             // audiomixer sink pad, may be empty
-    bool dynamic = false;                            // a clip: removed once off air
-    std::vector<std::pair<GstPad*, gulong>> blocks;  // held until the take
-  };
-  struct Scheduled {
-    GstClockTime runningTime;
-    SceneLayout layout;
-  };
-  // io_context only: an input's state and its pending rebuild.
-  struct Input {
-    InputStatus status;
-    SourceConfig source;                // a copy: what the input is rebuilt from
-    std::shared_ptr<InputWatch> watch;  // null for generated sources
-    LiveInputPipeline pipeline;         // a live input's own pipeline
-    int attempt = 0;
-    std::shared_ptr<boost::asio::steady_timer> restart;
+  // Where the encode goes (the appsink threads push to a snapshot, with no lock held).
+  struct FanOut {
+    std::vector<std::shared_ptr<EncodedOutput>> outputs;
+    std::vector<std::shared_ptr<EncodedSink>> sinks;  // the bridge
   };
 
   bool build(std::string* error);
-  bool addLayer(const std::string& key, GstElement* bin, bool dynamic, std::string* error);
+  bool addLayer(const LayerKey& key, GstElement* bin, bool dynamic, std::string* error);
+  bool addSourceLayers(std::string* error);
   GstElement* makeSlateBin(const std::string& sceneId, const SlateConfig& slate);
-  // Streaming threads: a watched input lost its signal / has frames again.
+  // Streaming threads: a watched input lost its signal (`rebuild`: its pipeline ended or
+  // failed); checkInputs, on the compositor's thread before each frame, finds a stall or
+  // its end. The io_context hears of it (InputSupervisor).
   void inputLost(InputWatch& w, gint64 nowUs, const std::string& reason, bool rebuild);
-  void checkInputs();  // on the compositor's thread, before each frame
-  // io_context thread.
-  void onInputLost(const std::string& id, const std::string& reason, bool rebuild);
-  void onInputBack(const std::string& id);
-  void restartInput(const std::string& id);
+  void checkInputs();
   std::string interChannel(const std::string& sourceId) const;
-  bool startInputPipeline(Input& input, std::string* error);
-  // Returns what says the old pipeline has stopped (null if there was none).
-  std::shared_ptr<std::atomic<bool>> stopInputPipeline(Input& input);
-  void startWhenStopped(const std::string& id, const std::shared_ptr<std::atomic<bool>>& stopped,
-                        std::chrono::steady_clock::time_point deadline);
-  Input* findInput(const std::string& id);
-  void reapFinished();  // joins the stop threads that are done
-  void reportInput(Input& input, InputState state, const std::string& reason);
   void clipFailed(const std::string& itemId, const std::string& reason);
-  void removeLayer(const std::string& key);
+  void removeLayer(const LayerKey& key);
   GstClockTime runningTimeAt(WallTime at) const;
   void applyVideo(GstClockTime runningTime);
   void applyAudio(GstClockTime runningTime);
@@ -173,68 +134,42 @@ class ProgramMixer {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
   GstPtr<GstElement> pipeline_;
-  GstElement* compositor_ = nullptr;
-  GstElement* audiomixer_ = nullptr;
-  GstElement* lowerThird_ = nullptr;
-  GstElement* videoSink_ = nullptr;
-  GstElement* audioSink_ = nullptr;
-  GstElement* previewSink_ = nullptr;
+  MixChain chain_;                       // its elements, owned by pipeline_
   GstElement* clipCardTitle_ = nullptr;  // the title line of the failed-clip card
   std::string preview_;                  // the last preview JPEG (io_context only)
   WallTime wallAtZero_{};
 
-  // Where the encode goes: the appsink threads take the current list and push without a
-  // lock (a slow destination or viewer never holds the mixer's state); adding or removing
-  // one makes a new list.
-  struct FanOut {
-    std::vector<std::shared_ptr<EncodedOutput>> outputs;
-    std::vector<std::shared_ptr<EncodedSink>> sinks;  // the bridge
-  };
-  std::shared_ptr<const FanOut> fanOut() const;
-  template <typename Edit>
-  void editFanOut(Edit edit);
-  mutable std::mutex fanOutMutex_;  // only to read or replace fanOut_
-  std::shared_ptr<const FanOut> fanOut_ = std::make_shared<const FanOut>();
+  // Read by the appsink threads (each sample) and tick(); replaced by addOutput,
+  // removeOutput and addSink.
+  CopyOnWrite<FanOut> fanOut_;
 
-  // Shared with streaming threads (the compositor's and the audio mixer's).
-  mutable std::mutex mutex_;
-  std::map<std::string, LayerPads> layers_;
-  std::deque<Scheduled> videoQueue_;
-  std::deque<Scheduled> audioQueue_;
-  SceneLayout onAirVideo_;      // the last layouts applied, shown again with stand-ins when
-  SceneLayout onAirAudio_;      // a layer loses or regains its picture
-  std::set<std::string> lost_;  // layers with no picture: their stand-in card shows
-  bool videoDirty_ = false;
-  bool audioDirty_ = false;
+  // What is on air and how it looks, shared by the io_context thread (takes, layers added
+  // and removed, losses) and the compositor's and the audio mixer's threads (applyVideo,
+  // applyAudio): the layers' pads, both OnAirTracks (scheduled layouts, the layouts applied
+  // last, their dirty flags), the layers with no picture, InputWatch::lostAtUs.
+  mutable std::mutex onAirMutex_;
+  MixerLayers layers_;
+  OnAirTrack video_;  // the compositor's: its schedule and the layout applied last
+  OnAirTrack audio_;  // the audio mixer's
+  // Layers with no picture (their stand-in card shows): the one record of it. The
+  // InputSupervisor's InputStatus is what operators are told, and asks here (stillLost).
+  std::set<LayerKey> lost_;
+
   std::vector<std::shared_ptr<InputWatch>> watches_;  // fixed once built
-  GstElement* videoEncoder_ = nullptr;                // owned by pipeline_
   std::atomic<gint64> lastKeyframeRequestUs_{0};
-  // io_context only: one token per destination's current pipeline. A pipeline whose token
-  // is gone while a newer one of the same destination runs (a reconnect) has nothing left to
-  // report: its end is not the destination's.
-  std::map<std::string, std::shared_ptr<const char>> outputTokens_;
-  // Outputs and input pipelines being stopped on their own threads: joined when done (at
-  // the next removal) or by stop(), so an 8-hour ceremony of reconnects does not pile
-  // threads up.
-  struct Finishing {
-    std::thread thread;
-    std::shared_ptr<std::atomic<bool>> done;
-  };
-  std::vector<Finishing> finishing_;
 
-  // io_context only.
-  struct Countdown {
-    WallTime target;
-    GstElement* overlay;
-  };
-  std::map<std::string, Countdown> countdowns_;
-  std::map<std::string, GstElement*> slateCountdownOverlays_;
-  std::vector<Input> inputs_;
-  bool stopping_ = false;
+  // io_context only from here on.
+  // One token per destination's current pipeline. A pipeline whose token is gone while a
+  // newer one of the same destination runs (a reconnect) has nothing left to report: its
+  // end is not the destination's.
+  std::map<std::string, std::shared_ptr<const char>> outputTokens_;
+  StopThreads stopThreads_;  // removed outputs and replaced input pipelines being stopped
+  InputSupervisor inputs_;   // every configured source: its state and rebuilds
+  Countdowns countdowns_;
   std::map<std::string, std::string> clipTitles_;  // item id → title, for its stand-in card
   std::string onAirScene_;
-  std::vector<std::string> onAirLayers_;
-  std::vector<std::pair<std::string, WallTime>> retiring_;  // dynamic layers to remove
+  std::vector<LayerKey> onAirLayers_;
+  std::vector<std::pair<LayerKey, WallTime>> retiring_;  // dynamic layers to remove
 };
 
 }  // namespace ceremony::media

@@ -15,7 +15,7 @@
 
 #include "pipelines/GstInit.h"
 #include "pipelines/GstPtr.h"
-#include "pipelines/programme/LiveInput.h"
+#include "pipelines/inputs/LiveInput.h"
 
 namespace ceremony::media {
 namespace {

@@ -14,24 +14,29 @@ SceneConfig scene(SceneKind kind) {
   s.inset = "cam2";
   return s;
 }
+std::vector<std::string> keys(const std::vector<LayerKey>& layers) {
+  std::vector<std::string> out;
+  for (const auto& k : layers) out.push_back(k.str());
+  return out;
+}
 }  // namespace
 
 TEST(SceneLayout, SourceFillsTheProgrammeAndIsHeard) {
   auto l = layoutFor(scene(SceneKind::Source), "item", ProgrammeFormat{});
   ASSERT_EQ(l.video.size(), 1u);
-  EXPECT_EQ(l.video[0].key, "source:hall");
+  EXPECT_EQ(l.video[0].key.str(), "source:hall");
   EXPECT_EQ(l.video[0].width, 1280);
   EXPECT_EQ(l.video[0].height, 720);
-  EXPECT_EQ(l.audio, std::vector<std::string>{"source:hall"});
+  EXPECT_EQ(keys(l.audio), std::vector<std::string>{"source:hall"});
 }
 
 TEST(SceneLayout, SlateIsSilentAndClipIsPerItem) {
   auto slate = layoutFor(scene(SceneKind::Slate), "item", ProgrammeFormat{});
-  EXPECT_EQ(slate.video[0].key, "slate:s");
+  EXPECT_EQ(slate.video[0].key.str(), "slate:s");
   EXPECT_TRUE(slate.audio.empty());
   auto clip = layoutFor(scene(SceneKind::Clip), "item-4", ProgrammeFormat{});
-  EXPECT_EQ(clip.video[0].key, "clip:item-4");
-  EXPECT_EQ(clip.audio, std::vector<std::string>{"clip:item-4"});
+  EXPECT_EQ(clip.video[0].key.str(), "clip:item-4");
+  EXPECT_EQ(keys(clip.audio), std::vector<std::string>{"clip:item-4"});
 }
 
 TEST(SceneLayout, PictureInPictureInsetSitsInsideTheChosenCorner) {
@@ -42,14 +47,14 @@ TEST(SceneLayout, PictureInPictureInsetSitsInsideTheChosenCorner) {
     auto l = layoutFor(s, "item", f);
     ASSERT_EQ(l.video.size(), 2u);
     const Layer& in = l.video[1];
-    EXPECT_EQ(in.key, "source:cam2");
+    EXPECT_EQ(in.key.str(), "source:cam2");
     EXPECT_GT(in.zorder, l.video[0].zorder) << "the inset must be drawn over the main picture";
     EXPECT_GE(in.x, 0);
     EXPECT_LE(in.x + in.width, f.width);
     EXPECT_LE(in.y + in.height, f.height);
     EXPECT_EQ(in.x < f.width / 2, pos.find("left") != std::string::npos) << pos;
     EXPECT_EQ(in.y < f.height / 2, pos.find("top") != std::string::npos) << pos;
-    EXPECT_EQ(l.audio, std::vector<std::string>{"source:hall"});
+    EXPECT_EQ(keys(l.audio), std::vector<std::string>{"source:hall"});
   }
 }
 
@@ -71,20 +76,20 @@ TEST(SceneLayout, LowerThirdEscapesMarkupAndKeepsDiacritics) {
 
 TEST(SceneLayout, ALostInputIsReplacedInPlaceByItsCardAndIsNotHeard) {
   const auto pip = layoutFor(scene(SceneKind::PictureInPicture), "item", ProgrammeFormat{});
-  const auto shown = withStandIns(pip, {"source:cam2"});
+  const auto shown = withStandIns(pip, {LayerKey::source("cam2")});
   ASSERT_EQ(shown.video.size(), 2u);
-  EXPECT_EQ(shown.video[0].key, "source:hall");
-  EXPECT_EQ(shown.video[1].key, "standin:source:cam2");
+  EXPECT_EQ(shown.video[0].key.str(), "source:hall");
+  EXPECT_EQ(shown.video[1].key.str(), "standin:source:cam2");
   EXPECT_EQ(shown.video[1].x, pip.video[1].x);
   EXPECT_EQ(shown.video[1].width, pip.video[1].width);
   EXPECT_EQ(shown.video[1].zorder, pip.video[1].zorder);
-  EXPECT_EQ(shown.audio, std::vector<std::string>{"source:hall"});
+  EXPECT_EQ(keys(shown.audio), std::vector<std::string>{"source:hall"});
 
-  const auto hallLost = withStandIns(pip, {"source:hall"});
-  EXPECT_EQ(hallLost.video[0].key, "standin:source:hall");
+  const auto hallLost = withStandIns(pip, {LayerKey::source("hall")});
+  EXPECT_EQ(hallLost.video[0].key.str(), "standin:source:hall");
   EXPECT_EQ(hallLost.video[0].width, 1280);
   EXPECT_TRUE(hallLost.audio.empty());  // silence, not the inset's sound
-  EXPECT_EQ(withStandIns(pip, {}).video[0].key, "source:hall");
+  EXPECT_EQ(withStandIns(pip, {}).video[0].key.str(), "source:hall");
 }
 
 }  // namespace ceremony::media

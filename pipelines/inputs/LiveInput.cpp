@@ -1,4 +1,4 @@
-#include "pipelines/programme/LiveInput.h"
+#include "pipelines/inputs/LiveInput.h"
 
 #include "pipelines/GstPtr.h"
 #include "pipelines/programme/MediaBins.h"
@@ -7,6 +7,13 @@
 namespace ceremony::media {
 
 using namespace bins;
+
+SignalChange signalChange(const InputWatch& w, bool lost, gint64 nowUs) {
+  const gint64 last = w.lastFrameUs;
+  if (!lost && nowUs - last > w.timeoutUs) return SignalChange::Lost;
+  if (lost && last > w.lostAtUs) return SignalChange::Back;
+  return SignalChange::None;
+}
 
 GstElement* makeInterBin(const SourceConfig& s, const ProgrammeFormat& f,
                          const std::string& channel) {

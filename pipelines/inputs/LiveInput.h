@@ -9,8 +9,10 @@
 //   [programme]       makeInterBin(C): intervideosrc + interaudiosrc ─► a layer of the mixer
 //
 // Every frame of the current pipeline marks the input alive (InputWatch::lastFrameUs); its
-// end of stream or an error says it is lost. Deciding what to do then (the "Mất tín hiệu"
-// card, the rebuild after 1 s × 1.5ⁿ) is the programme mixer's.
+// end of stream or an error says it is lost. Detecting a loss stays on streaming threads
+// (here, and signalChange on the compositor's thread); deciding what to do then is not
+// theirs: the "Mất tín hiệu" card is the programme mixer's, the rebuild after 1 s × 1.5ⁿ
+// the InputSupervisor's, on the io_context thread.
 
 #include <gst/gst.h>
 
@@ -21,6 +23,7 @@
 
 #include "config/Config.h"
 #include "pipelines/GstPtr.h"
+#include "pipelines/programme/LayerKey.h"
 
 namespace ceremony::media {
 
@@ -29,12 +32,18 @@ namespace ceremony::media {
 // successor.
 struct InputWatch {
   std::string id;
-  std::string key;  // the input's layer in the programme
+  LayerKey key;  // the input's layer in the programme
   gint64 timeoutUs = 1000000;
   std::atomic<unsigned> generation{0};
   std::atomic<gint64> lastFrameUs{0};  // monotonic, last frame of the current generation
   gint64 lostAtUs = 0;                 // the mixer's, under its lock
 };
+
+// What the compositor's thread learns of a watched input before each frame: it has just
+// lost its signal (no frame for longer than its timeout), it has just got it back (a frame
+// newer than the loss), or nothing changed. `lost` is whether its layer shows its card now.
+enum class SignalChange { None, Lost, Back };
+SignalChange signalChange(const InputWatch& watch, bool lost, gint64 nowUs);
 
 // The programme's side of a live input: the latest frame and sound its pipeline delivered,
 // as a steady live stream at the programme's format (the last frame repeats if none comes;

@@ -1,0 +1,59 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "pipelines/CopyOnWrite.h"
+
+namespace ceremony::media {
+
+TEST(CopyOnWrite, StartsEmpty) {
+  CopyOnWrite<std::vector<int>> list;
+  ASSERT_NE(list.snapshot(), nullptr);
+  EXPECT_TRUE(list.snapshot()->empty());
+}
+
+TEST(CopyOnWrite, ASnapshotIsUnaffectedByALaterAddOrRemove) {
+  CopyOnWrite<std::vector<std::string>> list;
+  list.edit([](auto& v) { v.push_back("facebook"); });
+  const auto before = list.snapshot();
+  list.edit([](auto& v) { v.push_back("recording"); });
+  const auto afterAdd = list.snapshot();
+  list.edit([](auto& v) { v.erase(v.begin()); });
+
+  EXPECT_EQ(*before, std::vector<std::string>{"facebook"});
+  EXPECT_EQ(*afterAdd, (std::vector<std::string>{"facebook", "recording"}));
+  EXPECT_EQ(*list.snapshot(), std::vector<std::string>{"recording"});
+}
+
+TEST(CopyOnWrite, AnEditThatChangesNothingLeavesEqualContent) {
+  CopyOnWrite<std::vector<int>> list;
+  list.edit([](auto& v) { v.push_back(1); });
+  const auto before = list.snapshot();
+  list.edit([](auto&) {});
+  EXPECT_EQ(*list.snapshot(), *before);
+}
+
+TEST(CopyOnWrite, ReadersOnOtherThreadsAlwaysSeeAWholeList) {
+  CopyOnWrite<std::vector<int>> list;
+  std::atomic<bool> done{false};
+  std::atomic<int> torn{0};
+  std::thread reader([&] {
+    while (!done) {
+      const auto snap = list.snapshot();
+      for (std::size_t i = 0; i < snap->size(); ++i)
+        if ((*snap)[i] != static_cast<int>(i)) ++torn;
+    }
+  });
+  for (int i = 0; i < 2000; ++i) {
+    list.edit([&](auto& v) { v.push_back(static_cast<int>(v.size())); });
+    if (i % 3 == 0) list.edit([](auto& v) { v.pop_back(); });
+  }
+  done = true;
+  reader.join();
+  EXPECT_EQ(torn, 0);
+}
+
+}  // namespace ceremony::media
