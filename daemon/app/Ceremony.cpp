@@ -14,8 +14,6 @@
 #include "config/ConfigParser.h"
 #include "config/Secrets.h"
 #include "config/TimeSpec.h"
-#include "config/Url.h"
-#include "core/Backoff.h"
 #include "health/HealthEvents.h"
 
 namespace ceremony {
@@ -25,39 +23,6 @@ namespace {
 // Seconds between the programme's first frame and the first item in a rehearsal: time for
 // every destination to connect, and a clear pre-show card at the start of the recording.
 constexpr Millis kRehearsalLead{2000};
-
-// recordings/2025-07-28_14-00-05_recording.mkv: the local date and time it was started, so
-// a restart never overwrites an earlier file and the report after the event finds them.
-std::string recordingPath(const OutputConfig& out, const Config& config, WallTime now) {
-  std::filesystem::create_directories(out.directory);
-  const auto local = now + std::chrono::minutes(config.event.utcOffsetMinutes);
-  const std::chrono::year_month_day day{std::chrono::floor<std::chrono::days>(local)};
-  char date[16];
-  std::snprintf(date, sizeof date, "%04d-%02u-%02u", static_cast<int>(day.year()),
-                static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
-  std::string stamp = formatClock(now, config.event.utcOffsetMinutes);
-  for (char& c : stamp)
-    if (c == ':') c = '-';
-  if (stamp.size() == 5) stamp += "-00";
-  return (std::filesystem::path(out.directory) /
-          (std::string(date) + "_" + stamp + "_" + out.id + ".mkv"))
-      .string();
-}
-
-// An output's state as the dashboard names it (app.js OUTPUT_STATES).
-std::string stateText(media::OutputState s) {
-  switch (s) {
-    case media::OutputState::Live:
-      return "đang phát";
-    case media::OutputState::Connecting:
-      return "đang kết nối";
-    case media::OutputState::Stopped:
-      return "đã dừng";
-    case media::OutputState::Failed:
-      return "lỗi";
-  }
-  return media::toString(s);
-}
 
 }  // namespace
 
@@ -84,6 +49,7 @@ Ceremony::Ceremony(Config config, Options options, boost::asio::io_context& io)
     : config_(std::move(config)),
       options_(std::move(options)),
       io_(io),
+      outputs_(io, clock_, *this),
       pointsFlush_(io),
       signals_(io, SIGINT, SIGTERM),
       hup_(io, SIGHUP),
@@ -95,87 +61,6 @@ Ceremony::~Ceremony() {
   mixer_.reset();
   bridge_.reset();
   srt_.reset();
-}
-
-bool Ceremony::addOutputs() {
-  for (const auto& out : config_.outputs) {
-    if (!out.enabled) continue;
-    OutputEntry e;
-    e.config = out;
-    outputs_.push_back(std::move(e));
-  }
-  int n = 0;
-  for (const auto& url : options_.rtmpUrls) {
-    OutputConfig out;
-    out.id = "rtmp-" + std::to_string(++n);
-    out.label = "RTMP (--rtmp)";
-    out.url = url;
-    out.keyRequired = false;
-    OutputEntry e;
-    e.config = out;
-    e.url = url;
-    outputs_.push_back(std::move(e));
-  }
-  int added = 0;
-  for (auto& entry : outputs_) {
-    const auto& stopped = runState_.stoppedOutputs;
-    if (std::find(stopped.begin(), stopped.end(), entry.config.id) != stopped.end()) {
-      spdlog::warn("Đầu ra {} đã được kỹ thuật viên tắt trước khi khởi động lại: vẫn tắt",
-                   entry.config.id);
-      continue;
-    }
-    if (startOutputEntry(entry)) ++added;
-  }
-  if (added == 0) spdlog::warn("Không có đầu ra nào: chương trình chạy nhưng không phát đi đâu");
-  return true;
-}
-
-bool Ceremony::startOutputEntry(OutputEntry& entry) {
-  const OutputConfig& out = entry.config;
-  std::string error;
-  std::string location, safe;
-  if (out.kind == OutputKind::Record) {
-    try {
-      location = recordingPath(out, config_, clock_.now());
-    } catch (const std::exception& e) {
-      entry.lastError = "cannot create the recording folder " + out.directory + ": " + e.what();
-      spdlog::error("Không tạo được thư mục ghi hình {}: {}", out.directory, e.what());
-      return false;
-    }
-    safe = location;
-  } else if (!entry.url.empty()) {
-    location = entry.url;
-    safe = redactUrl(location);
-  } else {
-    location = out.url;
-    if (out.keyRequired) {
-      std::string whyNot;
-      auto key = readStreamKey(out, &whyNot);
-      if (!key) {
-        entry.lastError = whyNot;
-        spdlog::error("Đầu ra {}: {}", out.id, whyNot);
-        return false;
-      }
-      if (!location.empty() && location.back() != '/') location += '/';
-      location += *key;
-      rememberSecret(*key);
-    }
-    safe = redactUrl(location);
-  }
-  if (!mixer_->addOutput(out, location, safe, &error)) {
-    entry.lastError = error;
-    spdlog::error("Đầu ra {}: {}", out.id, error);
-    return false;
-  }
-  entry.running = true;
-  ++entry.starts;
-  entry.lastBytes = 0;
-  entry.kbps = 0;
-  if (out.kind == OutputKind::Record)
-    spdlog::info("Ghi hình vào {}", safe);
-  else
-    spdlog::info("Phát tới {} ({})", out.label.empty() ? out.id : out.label, safe);
-  return true;
 }
 
 bool Ceremony::start() {
@@ -284,13 +169,7 @@ void Ceremony::everySecond() {
   mixer_->tick(clock_.now());
   if (bridge_) bridge_->poll();
   if (srt_) srt_->poll();
-  for (const auto& st : mixer_->outputs())
-    for (auto& e : outputs_)
-      if (e.config.id == st.id) {
-        e.kbps =
-            e.lastBytes && st.bytes >= e.lastBytes ? (st.bytes - e.lastBytes) * 8.0 / 1000.0 : 0.0;
-        e.lastBytes = st.bytes;
-      }
+  outputs_.sample();
   notifySystemd();
   publishStatus();
   ticker_.expires_after(std::chrono::seconds(1));
@@ -300,11 +179,7 @@ void Ceremony::everySecond() {
 }
 
 std::string Ceremony::statusLine() const {
-  std::string live = "NOT LIVE";
-  if (mixer_)
-    for (const auto& o : mixer_->outputs())
-      if (o.kind == OutputKind::Rtmp && o.state == media::OutputState::Live) live = "LIVE";
-  std::string line = live;
+  std::string line = outputs_.live() ? "LIVE" : "NOT LIVE";
   if (timeline_) {
     const auto items = timeline_->items(clock_.now());
     for (std::size_t i = 0; i < items.size(); ++i)
@@ -329,6 +204,7 @@ void Ceremony::notifySystemd() {
 void Ceremony::shutdown(const std::string& why) {
   if (stopping_) return;
   stopping_ = true;
+  outputs_.shutdown();
   spdlog::info("Dừng ({}): hoàn tất các đầu ra và bản ghi hình", why);
   sd_notify(0, "STOPPING=1");
   ticker_.cancel();
@@ -408,40 +284,6 @@ void Ceremony::onMediaProblem(const std::string& where, const std::string& messa
   logEvent("media", where + ": " + message);
 }
 
-void Ceremony::onOutputState(const std::string& outputId, media::OutputState state,
-                             const std::string& detail) {
-  const OutputEntry* entry = findOutput(outputId);
-  const bool recording = entry && entry->config.kind == OutputKind::Record;
-  std::string message = "Đầu ra " + outputId + ": " + stateText(state);
-  if (state == media::OutputState::Failed) {
-    message += " — " + detail;
-    // A recording is not retried (a full disk stays full); the stream goes on without it.
-    if (recording) message += "; ghi hình đã dừng, luồng phát vẫn tiếp tục";
-    spdlog::error("{}", message);
-  } else {
-    spdlog::info("{}", message);
-  }
-  nlohmann::json extra{{"output", outputId}, {"state", media::toString(state)}};
-  if (state == media::OutputState::Failed) extra["reason"] = detail;
-  logEvent("output", message, std::move(extra));
-  if (OutputEntry* e = findOutput(outputId)) {
-    // The last error stays on show through the reconnects, until the destination is live.
-    if (state == media::OutputState::Live) {
-      e->attempt = 0;
-      e->lastError.clear();
-    }
-    if (state == media::OutputState::Failed) e->lastError = detail;
-    // Only the destination's current pipeline reports here: ProgramMixer drops what one
-    // already replaced (being finished on its own thread) still says, so a failure is this
-    // destination's and starts a round, unless one is already due.
-    if (state == media::OutputState::Failed && e->running && !stopping_ &&
-        e->config.kind == OutputKind::Rtmp && !e->retry)
-      scheduleReconnect(outputId);
-  }
-  notifySystemd();
-  publishStatus();
-}
-
 // The watch over the connection points of config_.health, telling systemd and the
 // dashboard of every change.
 void Ceremony::startPoints() {
@@ -452,87 +294,6 @@ void Ceremony::startPoints() {
     publishPoints();
   });
   points_->start();
-}
-
-Ceremony::OutputEntry* Ceremony::findOutput(const std::string& outputId) {
-  for (auto& e : outputs_)
-    if (e.config.id == outputId) return &e;
-  return nullptr;
-}
-
-// An RTMP destination that failed is started again after 2 s × 1.5^n (at most 30 s), for
-// as long as the ceremony runs, without deleteStream (rtmp2sink stop-commands=none). While
-// it waits, the ingest's port is knocked on twice a second: once it accepts, the reconnect
-// happens at once, so a server that comes back is fed again within a second.
-void Ceremony::scheduleReconnect(const std::string& outputId) {
-  OutputEntry* e = findOutput(outputId);
-  if (!e) return;
-  const auto delay = backoffDelay(Millis(2000), e->attempt, Millis(30000));
-  ++e->attempt;
-  e->retryAt = clock_.now() + delay;
-  e->knockFailed = false;
-  spdlog::warn("Đầu ra {}: kết nối lại lần {} sau {} ms", outputId, e->attempt, delay.count());
-  e->retry = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(500));
-  knockThenReconnect(outputId);
-}
-
-void Ceremony::knockThenReconnect(const std::string& outputId) {
-  OutputEntry* e = findOutput(outputId);
-  if (!e || !e->retry || stopping_) return;
-  auto timer = e->retry;
-  timer->expires_after(std::chrono::milliseconds(500));
-  timer->async_wait([this, outputId, timer](const boost::system::error_code& ec) {
-    OutputEntry* entry = findOutput(outputId);
-    if (ec || stopping_ || !entry || entry->retry != timer) return;
-    if (!entry->running) {  // an operator stopped it meanwhile
-      entry->retry.reset();
-      return;
-    }
-    if (clock_.now() >= entry->retryAt) return reconnect(outputId);
-    // host:port of the ingest URL
-    const std::string& url = entry->url.empty() ? entry->config.url : entry->url;
-    const auto ingest = hostPortOf(url, url.rfind("rtmps", 0) == 0 ? 443 : 1935);
-    boost::system::error_code bad = boost::asio::error::invalid_argument;
-    const auto address =
-        ingest ? boost::asio::ip::make_address(ingest->host, bad) : boost::asio::ip::address{};
-    // The last knock gets one tick to answer: a black-holed line must not hold up the
-    // next one (a SYN can wait two minutes for its timeout).
-    if (entry->knock) {
-      boost::system::error_code ignored;
-      entry->knock->close(ignored);
-      entry->knock.reset();
-    }
-    if (!bad) {  // an address (for a host name the backoff alone decides)
-      auto socket = std::make_shared<boost::asio::ip::tcp::socket>(io_);
-      entry->knock = socket;
-      const boost::asio::ip::tcp::endpoint ep(address, ingest->port);
-      socket->async_connect(ep,
-                            [this, outputId, socket, timer](const boost::system::error_code& c) {
-                              boost::system::error_code ignored;
-                              socket->close(ignored);
-                              OutputEntry* en = findOutput(outputId);
-                              if (!en || en->retry != timer || stopping_) return;
-                              if (c) {
-                                en->knockFailed = true;
-                                return;
-                              }
-                              if (en->knockFailed) reconnect(outputId);  // the server is back
-                            });
-    }
-    knockThenReconnect(outputId);
-  });
-}
-
-void Ceremony::reconnect(const std::string& outputId) {
-  OutputEntry* e = findOutput(outputId);
-  if (!e || stopping_ || !mixer_) return;
-  e->retry.reset();
-  e->knock.reset();
-  mixer_->removeOutput(outputId);
-  e->running = false;
-  if (startOutputEntry(*e)) return;  // a new failure report schedules the next round
-  e->running = true;                 // still wanted
-  scheduleReconnect(outputId);
 }
 
 void Ceremony::onPrepare(const ItemStatus& item) {

@@ -36,10 +36,6 @@ json ms(const std::optional<Millis>& m) {
   return m ? json(m->count()) : json(nullptr);
 }
 
-const char* kindName(OutputKind k) {
-  return k == OutputKind::Record ? "record" : "rtmp";
-}
-
 const char* sourceKindName(SourceKind k) {
   switch (k) {
     case SourceKind::Test:
@@ -105,12 +101,9 @@ json Ceremony::status() {
   j["rehearsal"] = rehearsal_ ? json{{"speed", rehearsal_->speed()}} : json(nullptr);
   j["on_air_scene"] = mixer_ ? mixer_->onAirScene() : std::string();
 
-  bool live = false;
-  json outs = outputs();
-  for (const auto& o : outs)
-    if (o["kind"] == "rtmp" && o["state"] == "live") live = true;
-  j["live"] = live;
-  j["outputs"] = std::move(outs);
+  const auto destinations = outputs_.status();
+  j["live"] = media::OutputSupervisor::anyLive(destinations);
+  j["outputs"] = outputsJson(destinations);
 
   if (timeline_) {
     const TimelineNow tn = timeline_->status(now);
@@ -305,70 +298,6 @@ api::HeartbeatOutcome Ceremony::heartbeat(const std::string& id, const std::stri
   return api::HeartbeatOutcome::BadToken;
 }
 
-json Ceremony::outputs() {
-  std::vector<media::OutputStatus> live;
-  if (mixer_) live = mixer_->outputs();
-  json list = json::array();
-  for (const auto& e : outputs_) {
-    json o{{"id", e.config.id},
-           {"label", e.config.label.empty() ? e.config.id : e.config.label},
-           {"kind", kindName(e.config.kind)},
-           {"state", "stopped"},
-           {"destination",
-            e.config.kind == OutputKind::Record ? e.config.directory : redactUrl(e.config.url)},
-           {"bytes", 0},
-           {"bitrate_kbps", 0},
-           {"reconnects", std::max(0, e.starts - 1)},
-           {"last_error", e.lastError}};
-    for (const auto& st : live)
-      if (st.id == e.config.id) {
-        o["state"] = e.retry ? "reconnecting" : media::toString(st.state);
-        o["destination"] = st.destination;  // already redacted
-        o["bytes"] = st.bytes;
-        o["bitrate_kbps"] = static_cast<long long>(e.kbps + 0.5);
-        if (!st.lastError.empty()) o["last_error"] = st.lastError;
-      }
-    list.push_back(std::move(o));
-  }
-  return list;
-}
-
-CommandResult Ceremony::startOutput(const std::string& id) {
-  auto it = std::find_if(outputs_.begin(), outputs_.end(),
-                         [&](const OutputEntry& e) { return e.config.id == id; });
-  if (it == outputs_.end())
-    return CommandResult::refused(CommandError::UnknownItem, "no output «" + id + "»");
-  if (it->running && it->retry) {  // waiting to reconnect: the operator says try now
-    reconnect(id);
-    return operatorCommand("kết nối lại đầu ra «" + id + "» ngay (start)", CommandResult::done());
-  }
-  if (it->running)
-    return CommandResult::refused(CommandError::NotNow, "output «" + id + "» is already running");
-  if (!mixer_) return CommandResult::refused(CommandError::NotNow, "the programme is not running");
-  if (!startOutputEntry(*it))
-    return CommandResult::refused(CommandError::NotNow,
-                                  "output «" + id + "» cannot start: " + it->lastError);
-  auto& stopped = runState_.stoppedOutputs;
-  stopped.erase(std::remove(stopped.begin(), stopped.end(), id), stopped.end());
-  saveState();
-  return operatorCommand("bật đầu ra «" + id + "» (start)", CommandResult::done());
-}
-
-CommandResult Ceremony::stopOutput(const std::string& id) {
-  auto it = std::find_if(outputs_.begin(), outputs_.end(),
-                         [&](const OutputEntry& e) { return e.config.id == id; });
-  if (it == outputs_.end())
-    return CommandResult::refused(CommandError::UnknownItem, "no output «" + id + "»");
-  if (!it->running || !mixer_ || !mixer_->removeOutput(id))
-    return CommandResult::refused(CommandError::NotNow, "output «" + id + "» is not running");
-  it->running = false;
-  it->kbps = 0;
-  it->lastBytes = 0;
-  runState_.stoppedOutputs.push_back(id);
-  saveState();
-  return operatorCommand("tắt đầu ra «" + id + "» (stop)", CommandResult::done());
-}
-
 void Ceremony::logEvent(const std::string& kind, const std::string& message, json extra) {
   json e{{"at", timeText(clock_.now())}, {"kind", kind}, {"message", scrubSecrets(message)}};
   if (extra.is_object())
@@ -417,18 +346,10 @@ std::string Ceremony::metrics() {
   line("# TYPE ceremonyd_output_up gauge");
   line("# HELP ceremonyd_output_bytes_total Encoded bytes handed to the destination.");
   line("# TYPE ceremonyd_output_bytes_total counter");
-  std::vector<media::OutputStatus> live;
-  if (mixer_) live = mixer_->outputs();
-  for (const auto& e : outputs_) {
-    bool up = false;
-    std::uint64_t bytes = 0;
-    for (const auto& st : live)
-      if (st.id == e.config.id) {
-        up = st.state == media::OutputState::Live;
-        bytes = st.bytes;
-      }
-    line("ceremonyd_output_up{output=\"" + e.config.id + "\"} " + (up ? "1" : "0"));
-    line("ceremonyd_output_bytes_total{output=\"" + e.config.id + "\"} " + std::to_string(bytes));
+  for (const auto& d : outputs_.status()) {
+    const std::string& id = d.destination->config.id;
+    line("ceremonyd_output_up{output=\"" + id + "\"} " + (d.live ? "1" : "0"));
+    line("ceremonyd_output_bytes_total{output=\"" + id + "\"} " + std::to_string(d.bytes));
   }
   if (mixer_) {
     line("# HELP ceremonyd_input_up 1 while the live input has a picture (0: its card shows).");
