@@ -1,3 +1,5 @@
+// Starting and stopping the ceremony, its once-a-second tick, and what the programme and
+// the run-of-show report (clips, inputs, takes). On the io_context thread.
 #include "app/Ceremony.h"
 
 #include <spdlog/spdlog.h>
@@ -25,25 +27,6 @@ namespace {
 constexpr Millis kRehearsalLead{2000};
 
 }  // namespace
-
-// Every problem of a configuration, one log line each (warnings as warnings).
-static void logDiagnostics(const Diagnostics& diagnostics) {
-  for (const auto& d : diagnostics.all()) {
-    if (d.severity == Severity::Warning)
-      spdlog::warn("{}", d.format());
-    else
-      spdlog::error("{}", d.format());
-  }
-}
-
-std::optional<Config> loadForRun(const Options& options) {
-  LoadResult loaded = options.configPath.empty()
-                          ? parseConfigText(embeddedDemoConfig(), "<demo quang-ngai-2025-07-28>",
-                                            std::filesystem::current_path())
-                          : loadConfigFile(options.configPath);
-  logDiagnostics(loaded.diagnostics);
-  return std::move(loaded.config);
-}
 
 Ceremony::Ceremony(Config config, Options options, boost::asio::io_context& io)
     : config_(std::move(config)),
@@ -178,29 +161,6 @@ void Ceremony::everySecond() {
   });
 }
 
-std::string Ceremony::statusLine() const {
-  std::string line = outputs_.live() ? "LIVE" : "NOT LIVE";
-  if (timeline_) {
-    const auto items = timeline_->items(clock_.now());
-    for (std::size_t i = 0; i < items.size(); ++i)
-      if (items[i].state == ItemState::Running || items[i].state == ItemState::Held) {
-        line += " · mục " + std::to_string(i + 1) + "/" + std::to_string(items.size()) + ": " +
-                items[i].title;
-        break;
-      }
-  }
-  if (points_ && !points_->empty()) line += " · " + points_->monitor().systemdStatus();
-  return line;
-}
-
-void Ceremony::notifySystemd() {
-  static std::string last;
-  const std::string line = statusLine();
-  if (line == last) return;
-  last = line;
-  sd_notifyf(0, "STATUS=%s", line.c_str());
-}
-
 void Ceremony::shutdown(const std::string& why) {
   if (stopping_) return;
   stopping_ = true;
@@ -284,18 +244,6 @@ void Ceremony::onMediaProblem(const std::string& where, const std::string& messa
   logEvent("media", where + ": " + message);
 }
 
-// The watch over the connection points of config_.health, telling systemd and the
-// dashboard of every change.
-void Ceremony::startPoints() {
-  points_ = std::make_unique<ConnectionPoints>(io_, clock_, config_.health, options_.stateDir,
-                                               bridge_ != nullptr);
-  points_->onChange([this] {
-    notifySystemd();
-    publishPoints();
-  });
-  points_->start();
-}
-
 void Ceremony::onPrepare(const ItemStatus& item) {
   if (const SceneConfig* scene = config_.findScene(item.scene))
     mixer_->prepare(item.id, item.title, *scene);
@@ -334,154 +282,6 @@ void Ceremony::onFinished() {
     auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(500));
     timer->async_wait([this, timer](const boost::system::error_code&) { shutdown("hết giờ"); });
   }
-}
-
-// ---- resume and reload -------------------------------------------------------------------
-
-std::filesystem::path Ceremony::statePath() const {
-  return std::filesystem::path(options_.stateDir) / "run-state.json";
-}
-
-void Ceremony::loadSavedState() {
-  if (options_.stateDir.empty()) return;
-  std::error_code ec;
-  std::filesystem::create_directories(options_.stateDir, ec);
-  if (options_.fresh) {
-    spdlog::info("--fresh: bỏ qua trạng thái đã lưu, bắt đầu từ đầu");
-    return;
-  }
-  auto loaded = loadRunState(statePath());
-  auto& saved = loaded.state;
-  if (!saved) {
-    if (loaded.present) setAsideBadState(loaded.why);
-    return;
-  }
-  if (saved->ceremony != ceremonyIdentity(config_)) {
-    spdlog::info("Trạng thái đã lưu là của buổi lễ khác: bắt đầu từ đầu");
-    return;
-  }
-  // Facebook ends a live video after 8 hours: older state is yesterday's run, not a crash.
-  if (clock_.now() - saved->savedAt > std::chrono::hours(8)) {
-    spdlog::info("Trạng thái đã lưu quá cũ (hơn 8 giờ): bắt đầu từ đầu");
-    return;
-  }
-  if (saved->savedAt - clock_.now() > std::chrono::minutes(5)) {
-    setAsideBadState("it was saved in the future (" + health::formatTime(saved->savedAt, 0) + ")");
-    return;
-  }
-  resumed_ = std::move(saved);
-  runState_.stoppedOutputs = resumed_->stoppedOutputs;
-}
-
-void Ceremony::setAsideBadState(const std::string& why) {
-  // Kept for whoever looks into it, out of the way of every later start: the ceremony goes
-  // on the air from the beginning instead of failing to start for ever.
-  const auto aside =
-      std::filesystem::path(statePath().string() + ".bad-" +
-                            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                               clock_.now().time_since_epoch())
-                                               .count()));
-  std::error_code ec;
-  std::filesystem::rename(statePath(), aside, ec);
-  spdlog::warn("Trạng thái đã lưu không dùng được ({}); để riêng ở {}, bắt đầu từ đầu", why,
-               ec ? "(không đổi tên được: " + ec.message() + ")" : aside.string());
-}
-
-void Ceremony::saveState() {
-  if (options_.stateDir.empty()) return;
-  runState_.savedAt = clock_.now();
-  std::string error;
-  if (!saveRunState(statePath(), runState_, &error)) {
-    // The ceremony goes on; only a restart would lose the operators' adjustments.
-    spdlog::error("Không lưu được trạng thái để khởi động lại: {}", error);
-  }
-}
-
-void Ceremony::record(RecordedCommand command) {
-  runState_.commands.push_back(std::move(command));
-  saveState();
-}
-
-void Ceremony::waitForHangup() {
-  hup_.async_wait([this](const boost::system::error_code& ec, int) {
-    if (ec || stopping_) return;
-    reload();
-    waitForHangup();
-  });
-}
-
-void Ceremony::reload() {
-  sd_notify(0, "RELOADING=1");
-  auto done = [this](const std::string& outcome) {
-    logEvent("reload", outcome);
-    sd_notify(0, "READY=1");
-    notifySystemd();
-  };
-  if (options_.configPath.empty()) {
-    spdlog::warn("SIGHUP: bản demo nhúng không có tệp cấu hình để nạp lại");
-    return done("không có tệp cấu hình để nạp lại");
-  }
-  spdlog::info("SIGHUP: nạp lại {}", options_.configPath);
-  LoadResult loaded = loadConfigFile(options_.configPath);
-  logDiagnostics(loaded.diagnostics);
-  if (!loaded.config) {
-    spdlog::error("Cấu hình mới có lỗi (xem trên): vẫn chạy theo cấu hình cũ");
-    return done("cấu hình mới có lỗi; vẫn chạy cấu hình cũ");
-  }
-  Config& next = *loaded.config;
-  // The programme's media (sources, scenes, format, outputs) is built once: a reload changes
-  // the run-of-show and the points; the rest needs a restart.
-  for (const auto& item : next.timeline)
-    if (!config_.findScene(item.scene)) {
-      spdlog::error(
-          "{}:{}:{}: mục «{}» dùng cảnh «{}» mà chương trình đang chạy không có (thêm cảnh "
-          "cần khởi động lại): vẫn chạy theo cấu hình cũ",
-          options_.configPath, item.pos.line, item.pos.column, item.id, item.scene);
-      return done("cảnh mới cần khởi động lại; vẫn chạy cấu hình cũ");
-    }
-  if (next.scenes.size() != config_.scenes.size() ||
-      next.sources.size() != config_.sources.size() ||
-      next.outputs.size() != config_.outputs.size())
-    spdlog::warn("SIGHUP: thay đổi nguồn, cảnh hay đầu ra chỉ có hiệu lực sau khi khởi động lại");
-
-  std::vector<ItemConfig> items = next.timeline;
-  if (rehearsal_) items = rehearsal_->apply(std::move(items));
-  auto timeline = std::make_unique<Timeline>(items, runState_.origin, next.event.utcOffsetMinutes);
-  const std::size_t applied = replay(*timeline, runState_.origin, runState_.commands);
-  advance(*timeline, runState_.origin, clock_.now());
-  runner_->stop();
-  runner_.reset();
-  timeline_ = std::move(timeline);
-  config_.timeline = std::move(next.timeline);
-  runner_ = std::make_unique<TimelineRunner>(io_, *timeline_, clock_, *this);
-  runner_->start();
-
-  // The bridge's viewers stay connected through a reload: their sessions move to the new
-  // watch, and any of a point no longer configured (or whose token changed) is ended.
-  std::vector<health::BridgeSession> sessions;
-  if (points_) {
-    sessions = points_->bridge().sessions();
-    points_->stop();
-  }
-  points_.reset();
-  config_.health = std::move(next.health);
-  startPoints();
-  keepBridgeSessions(sessions);
-  if (srt_) {
-    const auto tokens = points_->pointTokens();
-    srt_->setTokens({tokens.begin(), tokens.end()});
-  }
-  // A renewed certificate takes effect for new connections; a bad one keeps the old.
-  if (http_ && http_->tls() && next.api.tls() && !loadTls(next.api, false))
-    spdlog::error("SIGHUP: chứng chỉ HTTPS mới không dùng được (xem trên): vẫn dùng chứng chỉ cũ");
-  if (next.api.tls() != config_.api.tls())
-    spdlog::warn("SIGHUP: bật hay tắt HTTPS chỉ có hiệu lực sau khi khởi động lại");
-  publishPoints();
-  publishTimeline();
-  publishStatus();
-  spdlog::info("SIGHUP: đã nạp lại: {} mục, {} điểm cầu; {} lệnh của kỹ thuật viên giữ nguyên",
-               timeline_->size(), points_->monitor().size(), applied);
-  done("đã nạp lại cấu hình");
 }
 
 }  // namespace ceremony

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -72,7 +73,9 @@ class Ceremony final : public media::ProgramMixer::Listener,
   void onTimelineChanged() override;
   void onFinished() override;
 
-  // api::Backend (daemon/app/CeremonyApi.cpp): what the control API reads and changes.
+  // api::Backend: what the control API reads and changes (daemon/app/CeremonyStatus.cpp,
+  // CeremonyCommands.cpp, CeremonyPoints.cpp, CeremonyOutputs.cpp, CeremonyMetrics.cpp,
+  // CeremonyBridge.cpp; the server itself in CeremonyApi.cpp).
   nlohmann::json status() override;
   std::string statusBody() override;
   nlohmann::json timeline() override;
@@ -143,6 +146,11 @@ class Ceremony final : public media::ProgramMixer::Listener,
   // Journals a command that took effect, so a restart can replay it.
   CommandResult recorded(const CommandResult& result, const std::string& op,
                          const std::string& arg = {}, Millis by = Millis{0});
+  // A command on the run-of-show: refused while it is not running, else logged and journaled.
+  CommandResult runOfShowCommand(const std::string& what,
+                                 const std::function<CommandResult(TimelineRunner&)>& run,
+                                 const std::string& op, const std::string& arg = {},
+                                 Millis by = Millis{0});
   nlohmann::json itemJson(const ItemStatus& item) const;
   std::string timeText(WallTime t) const;
   void everySecond();
