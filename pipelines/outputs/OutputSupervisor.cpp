@@ -125,7 +125,6 @@ std::vector<DestinationStatus> OutputSupervisor::status() const {
     d.lastError = e.lastError;
     for (const auto& st : open)
       if (st.id == e.destination.config.id) {
-        d.hasPipeline = true;
         d.state = e.retry ? "reconnecting" : toString(st.state);
         d.live = !e.retry && st.state == OutputState::Live;
         d.shownDestination = st.destination;  // already redacted

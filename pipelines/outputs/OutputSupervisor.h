@@ -44,8 +44,8 @@ struct DestinationStatus {
   const Destination* destination = nullptr;
   // "stopped" without a pipeline, "reconnecting" while a retry is due, else its pipeline's.
   std::string state;
-  bool live = false;         // its pipeline is live (and no retry is due)
-  bool hasPipeline = false;  // the three below come from its pipeline
+  bool live = false;  // its pipeline is live (and no retry is due)
+  // Its pipeline's words for where it goes, else the configured destination's.
   std::string shownDestination;
   std::uint64_t bytes = 0;
   long long kbps = 0;  // rounded, over the last second
