@@ -1,3 +1,5 @@
+// Starting and stopping the ceremony, its once-a-second tick, and what the programme and
+// the run-of-show report (clips, inputs, takes). On the io_context thread.
 #include "app/Ceremony.h"
 
 #include <spdlog/spdlog.h>
@@ -14,8 +16,6 @@
 #include "config/ConfigParser.h"
 #include "config/Secrets.h"
 #include "config/TimeSpec.h"
-#include "config/Url.h"
-#include "core/Backoff.h"
 #include "health/HealthEvents.h"
 
 namespace ceremony {
@@ -26,64 +26,13 @@ namespace {
 // every destination to connect, and a clear pre-show card at the start of the recording.
 constexpr Millis kRehearsalLead{2000};
 
-// recordings/2025-07-28_14-00-05_recording.mkv: the local date and time it was started, so
-// a restart never overwrites an earlier file and the report after the event finds them.
-std::string recordingPath(const OutputConfig& out, const Config& config, WallTime now) {
-  std::filesystem::create_directories(out.directory);
-  const auto local = now + std::chrono::minutes(config.event.utcOffsetMinutes);
-  const std::chrono::year_month_day day{std::chrono::floor<std::chrono::days>(local)};
-  char date[16];
-  std::snprintf(date, sizeof date, "%04d-%02u-%02u", static_cast<int>(day.year()),
-                static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
-  std::string stamp = formatClock(now, config.event.utcOffsetMinutes);
-  for (char& c : stamp)
-    if (c == ':') c = '-';
-  if (stamp.size() == 5) stamp += "-00";
-  return (std::filesystem::path(out.directory) /
-          (std::string(date) + "_" + stamp + "_" + out.id + ".mkv"))
-      .string();
-}
-
-// An output's state as the dashboard names it (app.js OUTPUT_STATES).
-std::string stateText(media::OutputState s) {
-  switch (s) {
-    case media::OutputState::Live:
-      return "đang phát";
-    case media::OutputState::Connecting:
-      return "đang kết nối";
-    case media::OutputState::Stopped:
-      return "đã dừng";
-    case media::OutputState::Failed:
-      return "lỗi";
-  }
-  return media::toString(s);
-}
-
 }  // namespace
-
-// Every problem of a configuration, one log line each (warnings as warnings).
-static void logDiagnostics(const Diagnostics& diagnostics) {
-  for (const auto& d : diagnostics.all()) {
-    if (d.severity == Severity::Warning)
-      spdlog::warn("{}", d.format());
-    else
-      spdlog::error("{}", d.format());
-  }
-}
-
-std::optional<Config> loadForRun(const Options& options) {
-  LoadResult loaded = options.configPath.empty()
-                          ? parseConfigText(embeddedDemoConfig(), "<demo quang-ngai-2025-07-28>",
-                                            std::filesystem::current_path())
-                          : loadConfigFile(options.configPath);
-  logDiagnostics(loaded.diagnostics);
-  return std::move(loaded.config);
-}
 
 Ceremony::Ceremony(Config config, Options options, boost::asio::io_context& io)
     : config_(std::move(config)),
       options_(std::move(options)),
       io_(io),
+      outputs_(io, clock_, *this),
       pointsFlush_(io),
       signals_(io, SIGINT, SIGTERM),
       hup_(io, SIGHUP),
@@ -95,87 +44,6 @@ Ceremony::~Ceremony() {
   mixer_.reset();
   bridge_.reset();
   srt_.reset();
-}
-
-bool Ceremony::addOutputs() {
-  for (const auto& out : config_.outputs) {
-    if (!out.enabled) continue;
-    OutputEntry e;
-    e.config = out;
-    outputs_.push_back(std::move(e));
-  }
-  int n = 0;
-  for (const auto& url : options_.rtmpUrls) {
-    OutputConfig out;
-    out.id = "rtmp-" + std::to_string(++n);
-    out.label = "RTMP (--rtmp)";
-    out.url = url;
-    out.keyRequired = false;
-    OutputEntry e;
-    e.config = out;
-    e.url = url;
-    outputs_.push_back(std::move(e));
-  }
-  int added = 0;
-  for (auto& entry : outputs_) {
-    const auto& stopped = runState_.stoppedOutputs;
-    if (std::find(stopped.begin(), stopped.end(), entry.config.id) != stopped.end()) {
-      spdlog::warn("Đầu ra {} đã được kỹ thuật viên tắt trước khi khởi động lại: vẫn tắt",
-                   entry.config.id);
-      continue;
-    }
-    if (startOutputEntry(entry)) ++added;
-  }
-  if (added == 0) spdlog::warn("Không có đầu ra nào: chương trình chạy nhưng không phát đi đâu");
-  return true;
-}
-
-bool Ceremony::startOutputEntry(OutputEntry& entry) {
-  const OutputConfig& out = entry.config;
-  std::string error;
-  std::string location, safe;
-  if (out.kind == OutputKind::Record) {
-    try {
-      location = recordingPath(out, config_, clock_.now());
-    } catch (const std::exception& e) {
-      entry.lastError = "cannot create the recording folder " + out.directory + ": " + e.what();
-      spdlog::error("Không tạo được thư mục ghi hình {}: {}", out.directory, e.what());
-      return false;
-    }
-    safe = location;
-  } else if (!entry.url.empty()) {
-    location = entry.url;
-    safe = redactUrl(location);
-  } else {
-    location = out.url;
-    if (out.keyRequired) {
-      std::string whyNot;
-      auto key = readStreamKey(out, &whyNot);
-      if (!key) {
-        entry.lastError = whyNot;
-        spdlog::error("Đầu ra {}: {}", out.id, whyNot);
-        return false;
-      }
-      if (!location.empty() && location.back() != '/') location += '/';
-      location += *key;
-      rememberSecret(*key);
-    }
-    safe = redactUrl(location);
-  }
-  if (!mixer_->addOutput(out, location, safe, &error)) {
-    entry.lastError = error;
-    spdlog::error("Đầu ra {}: {}", out.id, error);
-    return false;
-  }
-  entry.running = true;
-  ++entry.starts;
-  entry.lastBytes = 0;
-  entry.kbps = 0;
-  if (out.kind == OutputKind::Record)
-    spdlog::info("Ghi hình vào {}", safe);
-  else
-    spdlog::info("Phát tới {} ({})", out.label.empty() ? out.id : out.label, safe);
-  return true;
 }
 
 bool Ceremony::start() {
@@ -284,13 +152,7 @@ void Ceremony::everySecond() {
   mixer_->tick(clock_.now());
   if (bridge_) bridge_->poll();
   if (srt_) srt_->poll();
-  for (const auto& st : mixer_->outputs())
-    for (auto& e : outputs_)
-      if (e.config.id == st.id) {
-        e.kbps =
-            e.lastBytes && st.bytes >= e.lastBytes ? (st.bytes - e.lastBytes) * 8.0 / 1000.0 : 0.0;
-        e.lastBytes = st.bytes;
-      }
+  outputs_.sample();
   notifySystemd();
   publishStatus();
   ticker_.expires_after(std::chrono::seconds(1));
@@ -299,36 +161,10 @@ void Ceremony::everySecond() {
   });
 }
 
-std::string Ceremony::statusLine() const {
-  std::string live = "NOT LIVE";
-  if (mixer_)
-    for (const auto& o : mixer_->outputs())
-      if (o.kind == OutputKind::Rtmp && o.state == media::OutputState::Live) live = "LIVE";
-  std::string line = live;
-  if (timeline_) {
-    const auto items = timeline_->items(clock_.now());
-    for (std::size_t i = 0; i < items.size(); ++i)
-      if (items[i].state == ItemState::Running || items[i].state == ItemState::Held) {
-        line += " · mục " + std::to_string(i + 1) + "/" + std::to_string(items.size()) + ": " +
-                items[i].title;
-        break;
-      }
-  }
-  if (points_ && !points_->empty()) line += " · " + points_->monitor().systemdStatus();
-  return line;
-}
-
-void Ceremony::notifySystemd() {
-  static std::string last;
-  const std::string line = statusLine();
-  if (line == last) return;
-  last = line;
-  sd_notifyf(0, "STATUS=%s", line.c_str());
-}
-
 void Ceremony::shutdown(const std::string& why) {
   if (stopping_) return;
   stopping_ = true;
+  outputs_.shutdown();
   spdlog::info("Dừng ({}): hoàn tất các đầu ra và bản ghi hình", why);
   sd_notify(0, "STOPPING=1");
   ticker_.cancel();
@@ -408,133 +244,6 @@ void Ceremony::onMediaProblem(const std::string& where, const std::string& messa
   logEvent("media", where + ": " + message);
 }
 
-void Ceremony::onOutputState(const std::string& outputId, media::OutputState state,
-                             const std::string& detail) {
-  const OutputEntry* entry = findOutput(outputId);
-  const bool recording = entry && entry->config.kind == OutputKind::Record;
-  std::string message = "Đầu ra " + outputId + ": " + stateText(state);
-  if (state == media::OutputState::Failed) {
-    message += " — " + detail;
-    // A recording is not retried (a full disk stays full); the stream goes on without it.
-    if (recording) message += "; ghi hình đã dừng, luồng phát vẫn tiếp tục";
-    spdlog::error("{}", message);
-  } else {
-    spdlog::info("{}", message);
-  }
-  nlohmann::json extra{{"output", outputId}, {"state", media::toString(state)}};
-  if (state == media::OutputState::Failed) extra["reason"] = detail;
-  logEvent("output", message, std::move(extra));
-  if (OutputEntry* e = findOutput(outputId)) {
-    // The last error stays on show through the reconnects, until the destination is live.
-    if (state == media::OutputState::Live) {
-      e->attempt = 0;
-      e->lastError.clear();
-    }
-    if (state == media::OutputState::Failed) e->lastError = detail;
-    // Only the destination's current pipeline reports here: ProgramMixer drops what one
-    // already replaced (being finished on its own thread) still says, so a failure is this
-    // destination's and starts a round, unless one is already due.
-    if (state == media::OutputState::Failed && e->running && !stopping_ &&
-        e->config.kind == OutputKind::Rtmp && !e->retry)
-      scheduleReconnect(outputId);
-  }
-  notifySystemd();
-  publishStatus();
-}
-
-// The watch over the connection points of config_.health, telling systemd and the
-// dashboard of every change.
-void Ceremony::startPoints() {
-  points_ = std::make_unique<ConnectionPoints>(io_, clock_, config_.health, options_.stateDir,
-                                               bridge_ != nullptr);
-  points_->onChange([this] {
-    notifySystemd();
-    publishPoints();
-  });
-  points_->start();
-}
-
-Ceremony::OutputEntry* Ceremony::findOutput(const std::string& outputId) {
-  for (auto& e : outputs_)
-    if (e.config.id == outputId) return &e;
-  return nullptr;
-}
-
-// An RTMP destination that failed is started again after 2 s × 1.5^n (at most 30 s), for
-// as long as the ceremony runs, without deleteStream (rtmp2sink stop-commands=none). While
-// it waits, the ingest's port is knocked on twice a second: once it accepts, the reconnect
-// happens at once, so a server that comes back is fed again within a second.
-void Ceremony::scheduleReconnect(const std::string& outputId) {
-  OutputEntry* e = findOutput(outputId);
-  if (!e) return;
-  const auto delay = backoffDelay(Millis(2000), e->attempt, Millis(30000));
-  ++e->attempt;
-  e->retryAt = clock_.now() + delay;
-  e->knockFailed = false;
-  spdlog::warn("Đầu ra {}: kết nối lại lần {} sau {} ms", outputId, e->attempt, delay.count());
-  e->retry = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(500));
-  knockThenReconnect(outputId);
-}
-
-void Ceremony::knockThenReconnect(const std::string& outputId) {
-  OutputEntry* e = findOutput(outputId);
-  if (!e || !e->retry || stopping_) return;
-  auto timer = e->retry;
-  timer->expires_after(std::chrono::milliseconds(500));
-  timer->async_wait([this, outputId, timer](const boost::system::error_code& ec) {
-    OutputEntry* entry = findOutput(outputId);
-    if (ec || stopping_ || !entry || entry->retry != timer) return;
-    if (!entry->running) {  // an operator stopped it meanwhile
-      entry->retry.reset();
-      return;
-    }
-    if (clock_.now() >= entry->retryAt) return reconnect(outputId);
-    // host:port of the ingest URL
-    const std::string& url = entry->url.empty() ? entry->config.url : entry->url;
-    const auto ingest = hostPortOf(url, url.rfind("rtmps", 0) == 0 ? 443 : 1935);
-    boost::system::error_code bad = boost::asio::error::invalid_argument;
-    const auto address =
-        ingest ? boost::asio::ip::make_address(ingest->host, bad) : boost::asio::ip::address{};
-    // The last knock gets one tick to answer: a black-holed line must not hold up the
-    // next one (a SYN can wait two minutes for its timeout).
-    if (entry->knock) {
-      boost::system::error_code ignored;
-      entry->knock->close(ignored);
-      entry->knock.reset();
-    }
-    if (!bad) {  // an address (for a host name the backoff alone decides)
-      auto socket = std::make_shared<boost::asio::ip::tcp::socket>(io_);
-      entry->knock = socket;
-      const boost::asio::ip::tcp::endpoint ep(address, ingest->port);
-      socket->async_connect(ep,
-                            [this, outputId, socket, timer](const boost::system::error_code& c) {
-                              boost::system::error_code ignored;
-                              socket->close(ignored);
-                              OutputEntry* en = findOutput(outputId);
-                              if (!en || en->retry != timer || stopping_) return;
-                              if (c) {
-                                en->knockFailed = true;
-                                return;
-                              }
-                              if (en->knockFailed) reconnect(outputId);  // the server is back
-                            });
-    }
-    knockThenReconnect(outputId);
-  });
-}
-
-void Ceremony::reconnect(const std::string& outputId) {
-  OutputEntry* e = findOutput(outputId);
-  if (!e || stopping_ || !mixer_) return;
-  e->retry.reset();
-  e->knock.reset();
-  mixer_->removeOutput(outputId);
-  e->running = false;
-  if (startOutputEntry(*e)) return;  // a new failure report schedules the next round
-  e->running = true;                 // still wanted
-  scheduleReconnect(outputId);
-}
-
 void Ceremony::onPrepare(const ItemStatus& item) {
   if (const SceneConfig* scene = config_.findScene(item.scene))
     mixer_->prepare(item.id, item.title, *scene);
@@ -573,154 +282,6 @@ void Ceremony::onFinished() {
     auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(500));
     timer->async_wait([this, timer](const boost::system::error_code&) { shutdown("hết giờ"); });
   }
-}
-
-// ---- resume and reload -------------------------------------------------------------------
-
-std::filesystem::path Ceremony::statePath() const {
-  return std::filesystem::path(options_.stateDir) / "run-state.json";
-}
-
-void Ceremony::loadSavedState() {
-  if (options_.stateDir.empty()) return;
-  std::error_code ec;
-  std::filesystem::create_directories(options_.stateDir, ec);
-  if (options_.fresh) {
-    spdlog::info("--fresh: bỏ qua trạng thái đã lưu, bắt đầu từ đầu");
-    return;
-  }
-  auto loaded = loadRunState(statePath());
-  auto& saved = loaded.state;
-  if (!saved) {
-    if (loaded.present) setAsideBadState(loaded.why);
-    return;
-  }
-  if (saved->ceremony != ceremonyIdentity(config_)) {
-    spdlog::info("Trạng thái đã lưu là của buổi lễ khác: bắt đầu từ đầu");
-    return;
-  }
-  // Facebook ends a live video after 8 hours: older state is yesterday's run, not a crash.
-  if (clock_.now() - saved->savedAt > std::chrono::hours(8)) {
-    spdlog::info("Trạng thái đã lưu quá cũ (hơn 8 giờ): bắt đầu từ đầu");
-    return;
-  }
-  if (saved->savedAt - clock_.now() > std::chrono::minutes(5)) {
-    setAsideBadState("it was saved in the future (" + health::formatTime(saved->savedAt, 0) + ")");
-    return;
-  }
-  resumed_ = std::move(saved);
-  runState_.stoppedOutputs = resumed_->stoppedOutputs;
-}
-
-void Ceremony::setAsideBadState(const std::string& why) {
-  // Kept for whoever looks into it, out of the way of every later start: the ceremony goes
-  // on the air from the beginning instead of failing to start for ever.
-  const auto aside =
-      std::filesystem::path(statePath().string() + ".bad-" +
-                            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                               clock_.now().time_since_epoch())
-                                               .count()));
-  std::error_code ec;
-  std::filesystem::rename(statePath(), aside, ec);
-  spdlog::warn("Trạng thái đã lưu không dùng được ({}); để riêng ở {}, bắt đầu từ đầu", why,
-               ec ? "(không đổi tên được: " + ec.message() + ")" : aside.string());
-}
-
-void Ceremony::saveState() {
-  if (options_.stateDir.empty()) return;
-  runState_.savedAt = clock_.now();
-  std::string error;
-  if (!saveRunState(statePath(), runState_, &error)) {
-    // The ceremony goes on; only a restart would lose the operators' adjustments.
-    spdlog::error("Không lưu được trạng thái để khởi động lại: {}", error);
-  }
-}
-
-void Ceremony::record(RecordedCommand command) {
-  runState_.commands.push_back(std::move(command));
-  saveState();
-}
-
-void Ceremony::waitForHangup() {
-  hup_.async_wait([this](const boost::system::error_code& ec, int) {
-    if (ec || stopping_) return;
-    reload();
-    waitForHangup();
-  });
-}
-
-void Ceremony::reload() {
-  sd_notify(0, "RELOADING=1");
-  auto done = [this](const std::string& outcome) {
-    logEvent("reload", outcome);
-    sd_notify(0, "READY=1");
-    notifySystemd();
-  };
-  if (options_.configPath.empty()) {
-    spdlog::warn("SIGHUP: bản demo nhúng không có tệp cấu hình để nạp lại");
-    return done("không có tệp cấu hình để nạp lại");
-  }
-  spdlog::info("SIGHUP: nạp lại {}", options_.configPath);
-  LoadResult loaded = loadConfigFile(options_.configPath);
-  logDiagnostics(loaded.diagnostics);
-  if (!loaded.config) {
-    spdlog::error("Cấu hình mới có lỗi (xem trên): vẫn chạy theo cấu hình cũ");
-    return done("cấu hình mới có lỗi; vẫn chạy cấu hình cũ");
-  }
-  Config& next = *loaded.config;
-  // The programme's media (sources, scenes, format, outputs) is built once: a reload changes
-  // the run-of-show and the points; the rest needs a restart.
-  for (const auto& item : next.timeline)
-    if (!config_.findScene(item.scene)) {
-      spdlog::error(
-          "{}:{}:{}: mục «{}» dùng cảnh «{}» mà chương trình đang chạy không có (thêm cảnh "
-          "cần khởi động lại): vẫn chạy theo cấu hình cũ",
-          options_.configPath, item.pos.line, item.pos.column, item.id, item.scene);
-      return done("cảnh mới cần khởi động lại; vẫn chạy cấu hình cũ");
-    }
-  if (next.scenes.size() != config_.scenes.size() ||
-      next.sources.size() != config_.sources.size() ||
-      next.outputs.size() != config_.outputs.size())
-    spdlog::warn("SIGHUP: thay đổi nguồn, cảnh hay đầu ra chỉ có hiệu lực sau khi khởi động lại");
-
-  std::vector<ItemConfig> items = next.timeline;
-  if (rehearsal_) items = rehearsal_->apply(std::move(items));
-  auto timeline = std::make_unique<Timeline>(items, runState_.origin, next.event.utcOffsetMinutes);
-  const std::size_t applied = replay(*timeline, runState_.origin, runState_.commands);
-  advance(*timeline, runState_.origin, clock_.now());
-  runner_->stop();
-  runner_.reset();
-  timeline_ = std::move(timeline);
-  config_.timeline = std::move(next.timeline);
-  runner_ = std::make_unique<TimelineRunner>(io_, *timeline_, clock_, *this);
-  runner_->start();
-
-  // The bridge's viewers stay connected through a reload: their sessions move to the new
-  // watch, and any of a point no longer configured (or whose token changed) is ended.
-  std::vector<health::BridgeSession> sessions;
-  if (points_) {
-    sessions = points_->bridge().sessions();
-    points_->stop();
-  }
-  points_.reset();
-  config_.health = std::move(next.health);
-  startPoints();
-  keepBridgeSessions(sessions);
-  if (srt_) {
-    const auto tokens = points_->pointTokens();
-    srt_->setTokens({tokens.begin(), tokens.end()});
-  }
-  // A renewed certificate takes effect for new connections; a bad one keeps the old.
-  if (http_ && http_->tls() && next.api.tls() && !loadTls(next.api, false))
-    spdlog::error("SIGHUP: chứng chỉ HTTPS mới không dùng được (xem trên): vẫn dùng chứng chỉ cũ");
-  if (next.api.tls() != config_.api.tls())
-    spdlog::warn("SIGHUP: bật hay tắt HTTPS chỉ có hiệu lực sau khi khởi động lại");
-  publishPoints();
-  publishTimeline();
-  publishStatus();
-  spdlog::info("SIGHUP: đã nạp lại: {} mục, {} điểm cầu; {} lệnh của kỹ thuật viên giữ nguyên",
-               timeline_->size(), points_->monitor().size(), applied);
-  done("đã nạp lại cấu hình");
 }
 
 }  // namespace ceremony

@@ -4,11 +4,11 @@
 // owns what").
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -25,6 +25,7 @@
 #include "core/Clock.h"
 #include "pipelines/bridge/SrtListener.h"
 #include "pipelines/bridge/WebRtcBridge.h"
+#include "pipelines/outputs/OutputSupervisor.h"
 #include "pipelines/programme/ProgramMixer.h"
 #include "timeline/Rehearsal.h"
 #include "timeline/Timeline.h"
@@ -36,6 +37,7 @@ class Ceremony final : public media::ProgramMixer::Listener,
                        public media::WebRtcBridge::Listener,
                        public media::SrtListener::Listener,
                        public TimelineRunner::Listener,
+                       public media::OutputHost,
                        public api::Backend {
  public:
   Ceremony(Config config, Options options, boost::asio::io_context& io);
@@ -71,7 +73,9 @@ class Ceremony final : public media::ProgramMixer::Listener,
   void onTimelineChanged() override;
   void onFinished() override;
 
-  // api::Backend (daemon/app/CeremonyApi.cpp): what the control API reads and changes.
+  // api::Backend: what the control API reads and changes (daemon/app/CeremonyStatus.cpp,
+  // CeremonyCommands.cpp, CeremonyPoints.cpp, CeremonyOutputs.cpp, CeremonyMetrics.cpp,
+  // CeremonyBridge.cpp; the server itself in CeremonyApi.cpp).
   nlohmann::json status() override;
   std::string statusBody() override;
   nlohmann::json timeline() override;
@@ -107,26 +111,6 @@ class Ceremony final : public media::ProgramMixer::Listener,
   std::string apiEndpoint() const { return http_ ? http_->endpoint() : std::string(); }
 
  private:
-  // One destination the ceremony knows of, running or stopped by an operator.
-  struct OutputEntry {
-    OutputConfig config;
-    std::string url;  // --rtmp destinations: the URL as given (it carries no key)
-    bool running = false;
-    std::uint64_t lastBytes = 0;
-    double kbps = 0;
-    std::string lastError;
-    int starts = 0;  // how often it was started; every start after the first is a reconnect
-    // Reconnecting after a failure (RTMP): the attempt number and the pending retry.
-    int attempt = 0;
-    std::shared_ptr<boost::asio::steady_timer> retry;
-    std::shared_ptr<boost::asio::ip::tcp::socket> knock;
-    // A knock found the port closed (or unanswered) during this wait: the server went away,
-    // so its port accepting again means it is back. A server that accepts and then never
-    // answers (the failure was a timeout) is left to the backoff.
-    bool knockFailed = false;
-    WallTime retryAt{};
-  };
-
   bool startBridge();
   // After a reload: the sessions of points still configured go on; the others are ended.
   void keepBridgeSessions(const std::vector<health::BridgeSession>& sessions);
@@ -142,11 +126,12 @@ class Ceremony final : public media::ProgramMixer::Listener,
   std::filesystem::path statePath() const;
   void waitForHangup();
   void reload();
-  bool startOutputEntry(OutputEntry& entry);
-  void scheduleReconnect(const std::string& outputId);
-  void knockThenReconnect(const std::string& outputId);
-  void reconnect(const std::string& outputId);
-  OutputEntry* findOutput(const std::string& outputId);
+  // media::OutputHost (daemon/app/CeremonyOutputs.cpp): a destination's pipeline in the
+  // programme, with its recording file or stream key.
+  bool openOutput(const media::Destination& destination, std::string* error) override;
+  bool closeOutput(const std::string& outputId) override;
+  std::vector<media::OutputStatus> openOutputs() const override;
+  nlohmann::json outputsJson(const std::vector<media::DestinationStatus>& list) const;
   bool startApi();
   // Loads [api]'s TLS certificate and key into the server (at start, and again on SIGHUP).
   // False + the reason logged; the server keeps what it had.
@@ -161,6 +146,11 @@ class Ceremony final : public media::ProgramMixer::Listener,
   // Journals a command that took effect, so a restart can replay it.
   CommandResult recorded(const CommandResult& result, const std::string& op,
                          const std::string& arg = {}, Millis by = Millis{0});
+  // A command on the run-of-show: refused while it is not running, else logged and journaled.
+  CommandResult runOfShowCommand(const std::string& what,
+                                 const std::function<CommandResult(TimelineRunner&)>& run,
+                                 const std::string& op, const std::string& arg = {},
+                                 Millis by = Millis{0});
   nlohmann::json itemJson(const ItemStatus& item) const;
   std::string timeText(WallTime t) const;
   void everySecond();
@@ -180,7 +170,8 @@ class Ceremony final : public media::ProgramMixer::Listener,
   std::unique_ptr<media::WebRtcBridge> bridge_;
   std::unique_ptr<media::SrtListener> srt_;  // null without [bridge] srt_listen
   health::BridgeSignals* bridgeSignals();
-  std::vector<OutputEntry> outputs_;
+  // Every destination and its reconnects.
+  media::OutputSupervisor outputs_;
   std::deque<nlohmann::json> log_;  // operator commands, outputs, media problems: newest last
   std::size_t cutCount_ = 0;
   std::set<std::string> failedClips_;  // items whose clip cannot play
