@@ -10,13 +10,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/WallTime.h"
 #include "health/HealthConfig.h"
 
 namespace ceremony {
-
-using WallClock = std::chrono::system_clock;
-using WallTime = std::chrono::time_point<WallClock, std::chrono::milliseconds>;
-using Millis = std::chrono::milliseconds;
 
 // Where a value sits in its file, for messages that point at it.
 struct Position {

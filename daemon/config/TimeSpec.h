@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "config/Config.h"
+#include "core/WallTime.h"
 
 namespace ceremony {
 

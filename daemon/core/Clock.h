@@ -3,7 +3,7 @@
 
 #include <chrono>
 
-#include "config/Config.h"
+#include "core/WallTime.h"
 
 namespace ceremony {
 

@@ -8,20 +8,12 @@
 #include <string>
 #include <vector>
 
-namespace ceremony {
-
-// Same aliases as config/Config.h. Config.h includes this header before it declares
-// them, so they are redeclared here (an identical alias redeclaration is legal C++).
-using WallClock = std::chrono::system_clock;
-using WallTime = std::chrono::time_point<WallClock, std::chrono::milliseconds>;
-using Millis = std::chrono::milliseconds;
-
-}  // namespace ceremony
+#include "core/WallTime.h"
 
 namespace ceremony::health {
 
 // Where a point or probe was written: "points.csv" line 12, or the TOML file line:column.
-// (config/Config.h's Position cannot be used here: it is declared after this header.)
+// Unlike config's Position it names the file, since points may come from points_csv.
 struct Origin {
   std::string file;
   int line = 0;

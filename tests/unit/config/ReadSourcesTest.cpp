@@ -1,0 +1,51 @@
+// [sources.<id>]: media files, URI schemes, a live input's signal timeout.
+#include <gtest/gtest.h>
+
+#include "ConfigTestSupport.h"
+#include "config/ConfigParser.h"
+
+namespace ceremony {
+namespace {
+
+using namespace config_test;
+using namespace std::chrono;
+
+TEST_F(ConfigParser, MissingImageAndFileUri) {
+  LoadResult r =
+      parse(withBase("[sources.logo]\nkind = \"image\"\npath = \"media/logo.png\"\n"
+                     "[sources.film]\nkind = \"uri\"\nuri = \"file:///nonexistent/x.mp4\"\n") +
+            kOneItem);
+  EXPECT_DIAGNOSTIC(r, "the image file \"media/logo.png\" does not exist", Severity::Error,
+                    kBaseLines + 3, 8);
+  EXPECT_DIAGNOSTIC(r, "the file \"/nonexistent/x.mp4\" named by the uri does not exist",
+                    Severity::Error, kBaseLines + 6, 7);
+}
+
+TEST_F(ConfigParser, UriSchemeMustBeAMediaScheme) {
+  LoadResult r =
+      parse(withBase("[sources.cam2]\nkind = \"uri\"\nuri = \"ftp://host/x\"\n") + kOneItem);
+  EXPECT_DIAGNOSTIC(r, "uri \"ftp://host/x\" must start with one of srt", Severity::Error,
+                    kBaseLines + 3, 7);
+  LoadResult ok = parse(
+      withBase("[sources.cam2]\nkind = \"uri\"\nuri = \"srt://0.0.0.0:9000?mode=listener\"\n") +
+      kOneItem);
+  EXPECT_TRUE(ok.config) << dump(ok);
+}
+
+TEST_F(ConfigParser, SignalTimeoutOfALiveInput) {
+  const std::string cam = "[sources.cam2]\nkind = \"uri\"\nuri = \"srt://0.0.0.0:9000\"\n";
+  LoadResult bad = parse(withBase(cam + "signal_timeout = \"50ms\"\n") + kOneItem);
+  EXPECT_DIAGNOSTIC(bad, "must be between 100ms and 60s", Severity::Error, kBaseLines + 4, 18);
+  LoadResult ok = parse(withBase(cam + "signal_timeout = \"300ms\"\n") + kOneItem);
+  ASSERT_TRUE(ok.config) << dump(ok);
+  EXPECT_EQ(ok.config->sources.at(1).signalTimeout, Millis{300});
+  EXPECT_EQ(ok.config->sources.at(0).signalTimeout, Millis{1000});  // the default
+  // A generated source cannot lose its signal: the key is named as another kind's.
+  LoadResult test =
+      parse(withBase("[sources.cam3]\nkind = \"test\"\nsignal_timeout = 2\n") + kOneItem);
+  EXPECT_DIAGNOSTIC(test, "signal_timeout does nothing for kind \"test\"", Severity::Warning,
+                    kBaseLines + 3, 1);
+}
+
+}  // namespace
+}  // namespace ceremony
