@@ -1,10 +1,11 @@
 #pragma once
 // A value many threads read often and one changes rarely (the list of a mixer's
-// destinations): a reader takes the current snapshot and uses it with no lock held; an edit
-// makes a new value, so a snapshot already taken never changes under its reader.
+// destinations, the bridge's viewers): a reader takes the current snapshot and uses it with no lock
+// held; an edit makes a new value, so a snapshot already taken never changes under its reader.
 
 #include <memory>
 #include <mutex>
+#include <utility>
 
 namespace ceremony::media {
 
@@ -20,10 +21,23 @@ class CopyOnWrite {
   // serialised; readers are held only for the swap of the pointer.
   template <typename Edit>
   void edit(Edit edit) {
-    std::lock_guard lock(swapMutex_);
-    auto next = std::make_shared<T>(*current_);
-    edit(*next);
-    current_ = std::move(next);
+    std::shared_ptr<const T> previous;
+    {
+      std::lock_guard lock(swapMutex_);
+      auto next = std::make_shared<T>(*current_);
+      edit(*next);
+      previous = std::exchange(current_, std::move(next));
+    }
+    // The previous value goes (if no reader holds it) outside the lock.
+  }
+  // Any thread: `next` is what readers see from now on; those holding the previous value
+  // finish with it.
+  void replace(T next) {
+    std::shared_ptr<const T> fresh = std::make_shared<const T>(std::move(next));
+    {
+      std::lock_guard lock(swapMutex_);
+      current_.swap(fresh);
+    }
   }
 
  private:

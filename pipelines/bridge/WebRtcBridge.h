@@ -22,7 +22,7 @@
 // The parts, each in a file of its name: BridgeOffer (reading the offer, pure text),
 // RtpPacketiser (the shared packetisation and the relays), RtpPayload (a packet and caps with
 // one viewer's payload types), WebRtcViewer (one viewer's pipeline, signals, answer and
-// statistics), CopyOnWriteList (the viewers as the streaming threads see them). This class
+// statistics), CopyOnWrite (the viewers as the streaming threads see them). This class
 // keeps the viewers and decides when each one starts and ends.
 
 #include <gst/gst.h>
@@ -40,10 +40,10 @@
 #include <string>
 #include <vector>
 
+#include "pipelines/CopyOnWrite.h"
 #include "pipelines/GstPtr.h"
 #include "pipelines/bridge/BridgeOffer.h"
 #include "pipelines/bridge/BridgeSettings.h"
-#include "pipelines/bridge/CopyOnWriteList.h"
 #include "pipelines/bridge/RtpPacketiser.h"
 #include "pipelines/bridge/RtpRelay.h"
 #include "pipelines/outputs/EncodedSink.h"
@@ -113,7 +113,7 @@ class WebRtcBridge final : public EncodedSink {
   std::map<std::string, std::shared_ptr<Viewer>> viewers_;
   std::uint64_t nextId_ = 1;
   // The streaming threads' copy of viewers_, replaced whole (copy on write).
-  bridge::CopyOnWriteList<std::shared_ptr<Viewer>> list_;
+  CopyOnWrite<std::vector<std::shared_ptr<Viewer>>> list_;
   // Last, so that it goes first: its threads push to list_.
   bridge::RtpPacketiser packetiser_{
       [this](bool video, GstBuffer* rtp, GstClockTime rt) { onPacket(video, rtp, rt); }};

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "../unit/ApiTestBackend.h"
+#include "../unit/api/ApiTestBackend.h"
 #include "api/ControlApi.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -5,7 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "HealthTestSupport.h"
+#include "../HealthTestSupport.h"
 #include "health/BridgeSignals.h"
 #include "health/PointState.h"
 #include "health/net/Probes.h"

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "TimelineTestItems.h"
+#include "../timeline/TimelineTestItems.h"
 
 namespace ceremony {
 namespace {

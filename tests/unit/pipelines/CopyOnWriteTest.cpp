@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +35,19 @@ TEST(CopyOnWrite, AnEditThatChangesNothingLeavesEqualContent) {
   const auto before = list.snapshot();
   list.edit([](auto&) {});
   EXPECT_EQ(*list.snapshot(), *before);
+}
+
+TEST(CopyOnWrite, AReplacedValueGoesWithItsLastReader) {
+  CopyOnWrite<std::vector<std::shared_ptr<int>>> list;
+  auto item = std::make_shared<int>(7);
+  std::weak_ptr<int> watch = item;
+  list.replace({std::move(item)});
+  auto reader = list.snapshot();
+  list.replace({});
+  EXPECT_FALSE(watch.expired());  // a reader still walks the old list
+  EXPECT_TRUE(list.snapshot()->empty());
+  reader.reset();
+  EXPECT_TRUE(watch.expired());
 }
 
 TEST(CopyOnWrite, ReadersOnOtherThreadsAlwaysSeeAWholeList) {

@@ -3,8 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include "core/Backoff.h"
-
 namespace ceremony {
 namespace {
 
@@ -44,17 +42,6 @@ TEST(Url, TheHostAndPortAReconnectKnocksOn) {
   for (const char* bad : {"rtmp://", "rtmp://:1935/live", "rtmp://host:0/", "rtmp://host:65536/",
                           "rtmp://host:19x/", "rtmp://[::1/live", "rtmp://[::1]x/", "host:1935"})
     EXPECT_FALSE(hostPortOf(bad, 1935)) << bad;
-}
-
-TEST(Backoff, OneAndAHalfTimesLongerEachTryUpToItsCeiling) {
-  using std::chrono::milliseconds;
-  EXPECT_EQ(backoffDelay(milliseconds(2000), 0, milliseconds(30000)), milliseconds(2000));
-  EXPECT_EQ(backoffDelay(milliseconds(2000), 1, milliseconds(30000)), milliseconds(3000));
-  EXPECT_EQ(backoffDelay(milliseconds(2000), 2, milliseconds(30000)), milliseconds(4500));
-  EXPECT_EQ(backoffDelay(milliseconds(2000), 6, milliseconds(30000)), milliseconds(22781));
-  EXPECT_EQ(backoffDelay(milliseconds(2000), 7, milliseconds(30000)), milliseconds(30000));
-  EXPECT_EQ(backoffDelay(milliseconds(1000), 1000, milliseconds(10000)), milliseconds(10000));
-  EXPECT_EQ(backoffDelay(milliseconds(1000), -3, milliseconds(10000)), milliseconds(1000));
 }
 
 }  // namespace
