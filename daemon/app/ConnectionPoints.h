@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "core/Clock.h"
-#include "health/net/CurlMulti.h"
 #include "health/HealthConfig.h"
 #include "health/HealthEvents.h"
 #include "health/HealthMonitor.h"
+#include "health/net/CurlMulti.h"
 #include "health/net/ProbeScheduler.h"
 #include "health/net/Probes.h"
 #include "health/net/WebhookNotifier.h"

@@ -58,8 +58,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/Clock.h"
-#include "health/net/CurlMulti.h"
 #include "health/HealthMonitor.h"
+#include "health/net/CurlMulti.h"
 #include "health/net/ProbeScheduler.h"
 #include "health/net/Probes.h"
 
