@@ -18,29 +18,32 @@ class CopyOnWrite {
     return current_;
   }
   // Any thread: `edit(T&)` changes a copy, which then replaces the current value. Edits are
-  // serialised; readers are held only for the swap of the pointer.
+  // serialised among themselves (editMutex_); a reader waits at most for the swap of the
+  // pointer, never for the copy or the edit.
   template <typename Edit>
   void edit(Edit edit) {
-    std::shared_ptr<const T> previous;
-    {
-      std::lock_guard lock(swapMutex_);
-      auto next = std::make_shared<T>(*current_);
-      edit(*next);
-      previous = std::exchange(current_, std::move(next));
-    }
-    // The previous value goes (if no reader holds it) outside the lock.
+    std::lock_guard editing(editMutex_);
+    auto next = std::make_shared<T>(*snapshot());
+    edit(*next);
+    install(std::move(next));
   }
   // Any thread: `next` is what readers see from now on; those holding the previous value
   // finish with it.
   void replace(T next) {
-    std::shared_ptr<const T> fresh = std::make_shared<const T>(std::move(next));
+    std::lock_guard editing(editMutex_);
+    install(std::make_shared<const T>(std::move(next)));
+  }
+
+ private:
+  void install(std::shared_ptr<const T> fresh) {
     {
       std::lock_guard lock(swapMutex_);
       current_.swap(fresh);
     }
+    // `fresh` holds the previous value now: it goes (if no reader holds it) outside the lock.
   }
 
- private:
+  std::mutex editMutex_;          // one edit or replacement at a time; no reader takes it
   mutable std::mutex swapMutex_;  // only to read or replace current_
   std::shared_ptr<const T> current_ = std::make_shared<const T>();
 };

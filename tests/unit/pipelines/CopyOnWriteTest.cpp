@@ -1,7 +1,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,6 +52,40 @@ TEST(CopyOnWrite, AReplacedValueGoesWithItsLastReader) {
   EXPECT_TRUE(list.snapshot()->empty());
   reader.reset();
   EXPECT_TRUE(watch.expired());
+}
+
+// An appsink thread must never wait for an edit (a destination being added while x264 hands
+// out a frame): it takes the value as it was and goes on.
+TEST(CopyOnWrite, AReaderNeverWaitsForAnEditInProgress) {
+  CopyOnWrite<std::vector<int>> list;
+  list.replace({1});
+  std::mutex m;
+  std::condition_variable cv;
+  bool inEdit = false, readerDone = false;
+  std::thread editor([&] {
+    list.edit([&](auto& v) {
+      v.push_back(2);
+      std::unique_lock lock(m);
+      inEdit = true;
+      cv.notify_all();
+      cv.wait_for(lock, std::chrono::seconds(3), [&] { return readerDone; });
+    });
+  });
+  {
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return inEdit; });
+  }
+  auto read = std::async(std::launch::async, [&] { return *list.snapshot(); });
+  const bool quick = read.wait_for(std::chrono::seconds(1)) == std::future_status::ready;
+  {
+    std::lock_guard lock(m);
+    readerDone = true;
+  }
+  cv.notify_all();
+  editor.join();
+  EXPECT_TRUE(quick) << "snapshot() waited for the edit";
+  EXPECT_EQ(read.get(), std::vector<int>{1});
+  EXPECT_EQ(*list.snapshot(), (std::vector<int>{1, 2}));
 }
 
 TEST(CopyOnWrite, ReadersOnOtherThreadsAlwaysSeeAWholeList) {
