@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <set>
 
 #include <openssl/rand.h>
 
@@ -46,6 +47,14 @@ HttpResponse fromCommand(const CommandResult& r) {
       return error(409, r.message);
   }
   return error(500, "internal error");
+}
+
+// Who sent a command, from its User-Agent: the command line says its name, a browser is the
+// dashboard, anything else is a script on the API.
+std::string commandSource(const std::string& userAgent) {
+  if (userAgent.rfind("ceremonyctl", 0) == 0) return "ceremonyctl";
+  if (userAgent.find("Mozilla/") != std::string::npos) return "dashboard";
+  return "api";
 }
 
 std::string bearer(const std::string& header) {
@@ -334,6 +343,7 @@ HttpResponse ControlApi::route(const HttpRequest& req) {
     if (auto denied = needOperator()) return *denied;
     auto body = bodyObject(req, &bad);
     if (!body) return bad;
+    backend_.commandFrom(commandSource(req.userAgent));
     return act(*body);
   };
 
@@ -382,6 +392,24 @@ HttpResponse ControlApi::route(const HttpRequest& req) {
         limit = v;
       }
       return jsonResponse(200, backend_.events(limit));
+    });
+
+  if (what == "report" && s.size() == 2)
+    return read([&] {
+      const std::string format = t.param("format").value_or("html");
+      static const std::set<std::string> kFormats = {"html", "json", "items.csv", "points.csv",
+                                                     "outages.csv"};
+      if (!kFormats.count(format))
+        return error(400, "format must be html, json, items.csv, points.csv or outages.csv");
+      auto r = backend_.report(format);
+      if (!r)
+        return error(404,
+                     "the daemon keeps no journal, so there is no report: start it with "
+                     "--state-dir (systemd's StateDirectory)");
+      HttpResponse out{200, r->contentType, std::move(r->body), {}};
+      out.headers.emplace_back("Content-Disposition", "inline; filename=\"" + r->fileName + "\"");
+      out.headers.emplace_back("Cache-Control", "no-store");
+      return out;
     });
 
   if (what == "timeline") {

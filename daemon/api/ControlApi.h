@@ -68,6 +68,19 @@ class Backend {
   virtual std::optional<std::string> previewJpeg() = 0;
   virtual LiveFeed& feed() = 0;
 
+  // ---- the results report and who gives commands (the journal: daemon/report/) ----
+  // Where the next command comes from: "dashboard", "ceremonyctl" or "api" (set just before
+  // each change the API makes).
+  virtual void commandFrom(const std::string& /*source*/) {}
+  // The report now (a draft while the ceremony runs) in one of its forms: "html", "json",
+  // "items.csv", "points.csv", "outages.csv". nullopt when the daemon keeps no journal.
+  struct ReportBody {
+    std::string contentType;
+    std::string body;
+    std::string fileName;  // "report-2025-07-28-items.csv"
+  };
+  virtual std::optional<ReportBody> report(const std::string& /*format*/) { return std::nullopt; }
+
   // ---- the video bridge (off unless [bridge] is configured) ----
   virtual bool bridgeEnabled() { return false; }
   // The point's own token (its bridge or heartbeat token_file), compared in constant time.

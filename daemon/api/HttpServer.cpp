@@ -332,6 +332,8 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
     r.target = std::string(req.target());
     if (auto it = req.find(http::field::authorization); it != req.end())
       r.authorization = std::string(it->value());
+    if (auto it = req.find(http::field::user_agent); it != req.end())
+      r.userAgent = std::string(it->value().substr(0, 200));
     if (auto it = req.find(http::field::content_type); it != req.end())
       r.contentType = std::string(it->value());
     r.body = req.body();

@@ -26,6 +26,7 @@ struct HttpRequest {
   std::string contentType;
   std::string body;
   std::string remote = {};  // the client's address ("127.0.0.1"), for the bridge's sessions
+  std::string userAgent = {};  // who sent a command, for the journal ("ceremonyctl/1")
 };
 
 struct HttpResponse;

@@ -105,6 +105,7 @@ bool Ceremony::start() {
                          : std::string());
     logEvent("resume", "Tiếp tục sau khi khởi động lại (" + std::to_string(applied) + " lệnh)");
   }
+  openJournal();
   saveState();
   runner_ = std::make_unique<TimelineRunner>(io_, *timeline_, clock_, *this);
   runner_->start();
@@ -153,6 +154,7 @@ void Ceremony::everySecond() {
   if (bridge_) bridge_->poll();
   if (srt_) srt_->poll();
   outputs_.sample();
+  journalEverySecond();
   notifySystemd();
   publishStatus();
   ticker_.expires_after(std::chrono::seconds(1));
@@ -164,6 +166,7 @@ void Ceremony::everySecond() {
 void Ceremony::shutdown(const std::string& why) {
   if (stopping_) return;
   stopping_ = true;
+  journal("stop", {{"why", why}});
   outputs_.shutdown();
   spdlog::info("Dừng ({}): hoàn tất các đầu ra và bản ghi hình", why);
   sd_notify(0, "STOPPING=1");
@@ -178,6 +181,7 @@ void Ceremony::shutdown(const std::string& why) {
   if (mixer_) mixer_->stop();
   if (bridge_) bridge_->stop();
   if (srt_) srt_->stop();
+  writeReportFiles("dừng");
   io_.stop();
 }
 
@@ -241,7 +245,7 @@ void Ceremony::onInputState(const media::InputStatus& input) {
 
 void Ceremony::onMediaProblem(const std::string& where, const std::string& message) {
   spdlog::warn("Media: {}: {}", where, message);
-  logEvent("media", where + ": " + message);
+  logEvent("media", where + ": " + message, {{"where", where}});
 }
 
 void Ceremony::onPrepare(const ItemStatus& item) {
@@ -269,6 +273,7 @@ void Ceremony::onTake(const ItemStatus& item, WallTime at) {
 }
 
 void Ceremony::onTimelineChanged() {
+  journalTimeline();
   notifySystemd();
   publishTimeline();
   publishStatus();
@@ -277,6 +282,11 @@ void Ceremony::onTimelineChanged() {
 
 void Ceremony::onFinished() {
   spdlog::info("Hết chương trình");
+  journalTimeline();
+  if (!reportWritten_) {
+    reportWritten_ = true;
+    writeReportFiles("hết chương trình");
+  }
   if (options_.exitWhenDone) {
     // Let the last frames reach every destination before closing them.
     auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(500));

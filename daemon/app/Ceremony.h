@@ -27,6 +27,7 @@
 #include "pipelines/bridge/WebRtcBridge.h"
 #include "pipelines/outputs/OutputSupervisor.h"
 #include "pipelines/programme/ProgramMixer.h"
+#include "report/Journal.h"
 #include "timeline/Rehearsal.h"
 #include "timeline/Timeline.h"
 #include "timeline/TimelineRunner.h"
@@ -106,6 +107,9 @@ class Ceremony final : public media::ProgramMixer::Listener,
   CommandResult endBridgeSession(const std::string& sessionId) override;
   // Every point's link (with its token): for the operators who send them out.
   std::optional<nlohmann::json> bridgeLinks() override;
+  // The journal and the results report (daemon/app/CeremonyJournal.cpp).
+  void commandFrom(const std::string& source) override { commandSource_ = source; }
+  std::optional<ReportBody> report(const std::string& format) override;
 
   // Where the API listens ("127.0.0.1:8080"); empty before start().
   std::string apiEndpoint() const { return http_ ? http_->endpoint() : std::string(); }
@@ -142,7 +146,9 @@ class Ceremony final : public media::ProgramMixer::Listener,
   void publishPoints();
   void publishEvents();
   void logEvent(const std::string& kind, const std::string& message, nlohmann::json extra = {});
-  CommandResult operatorCommand(const std::string& what, const CommandResult& result);
+  // `command` ({op, arg, seconds}) goes to the journal with who gave it, when it took effect.
+  CommandResult operatorCommand(const std::string& what, const CommandResult& result,
+                                nlohmann::json command = {});
   // Journals a command that took effect, so a restart can replay it.
   CommandResult recorded(const CommandResult& result, const std::string& op,
                          const std::string& arg = {}, Millis by = Millis{0});
@@ -154,6 +160,15 @@ class Ceremony final : public media::ProgramMixer::Listener,
   nlohmann::json itemJson(const ItemStatus& item) const;
   std::string timeText(WallTime t) const;
   void everySecond();
+  // The journal (daemon/app/CeremonyJournal.cpp): opened once the run-of-show is known
+  // (a fresh run sets the last run's journal aside; a resumed one appends to it).
+  void openJournal();
+  void journal(std::string_view type, nlohmann::json fields, std::optional<WallTime> at = {});
+  void journalTimeline();
+  void journalHealth(const health::HealthEvent& e);
+  void journalEverySecond();
+  // Writes the report files into --report-dir (or the state directory) and says where.
+  void writeReportFiles(const std::string& why);
   void endFailedClipLater(const std::string& itemId);
   void notifySystemd();
   std::string statusLine() const;
@@ -200,6 +215,14 @@ class Ceremony final : public media::ProgramMixer::Listener,
   std::optional<Rehearsal> rehearsal_;
   bool stopping_ = false;
   int exitCode_ = 0;
+  // The journal: null without a state directory.
+  std::unique_ptr<report::Journal> journal_;
+  report::PointThrottle pointThrottle_;
+  std::set<std::string> journaledTimeline_;  // "what|item|ms" of the transitions written
+  std::optional<WallTime> journaledUntil_;   // resumed: the last record before this start
+  std::chrono::steady_clock::time_point lastAlive_{};
+  std::string commandSource_ = "api";
+  bool reportWritten_ = false;  // at the end of the run-of-show
 };
 
 // Loads the configuration named by the options (or the embedded demo), printing problems.

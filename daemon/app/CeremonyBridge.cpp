@@ -71,7 +71,10 @@ void Ceremony::onCallerJoined(const std::string& sessionId, const std::string& p
   s.lastReport = s.since;
   signals->update(s);
   logEvent("bridge", "Điểm cầu «" + pointId + "» đang xem qua SRT (" + sessionId + ") từ " + peer,
-           {{"point", pointId}, {"session", sessionId}});
+           {{"point", pointId},
+            {"session", sessionId},
+            {"what", "joined"},
+            {"transport", "srt"}});
   publishPoints();
 }
 
@@ -240,7 +243,10 @@ void Ceremony::onViewerConnected(const std::string& sessionId) {
       signals->update(s);
       logEvent("bridge",
                "Điểm cầu «" + s.pointId + "» đang xem qua cầu truyền hình (" + sessionId + ")",
-               {{"point", s.pointId}, {"session", sessionId}});
+               {{"point", s.pointId},
+                {"session", sessionId},
+                {"what", "joined"},
+                {"transport", s.transport}});
       publishPoints();
     }
 }
@@ -253,7 +259,11 @@ void Ceremony::onViewerGone(const std::string& sessionId, const std::string& rea
       signals->remove(sessionId);
       logEvent("bridge",
                "Điểm cầu «" + s.pointId + "» rời cầu truyền hình (" + sessionId + "): " + reason,
-               {{"point", s.pointId}, {"session", sessionId}});
+               {{"point", s.pointId},
+                {"session", sessionId},
+                {"what", "left"},
+                {"transport", s.transport},
+                {"reason", reason}});
       publishPoints();
     }
 }

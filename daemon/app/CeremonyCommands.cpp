@@ -14,10 +14,16 @@ constexpr Millis kOperatorLead{200};
 
 }  // namespace
 
-CommandResult Ceremony::operatorCommand(const std::string& what, const CommandResult& result) {
+CommandResult Ceremony::operatorCommand(const std::string& what, const CommandResult& result,
+                                       nlohmann::json command) {
   if (result.ok()) {
     spdlog::info("Lệnh của kỹ thuật viên: {}", what);
     logEvent("operator", what);
+    if (command.is_object()) {
+      command["who"] = commandSource_;
+      command["message"] = what;
+      journal("command", std::move(command));
+    }
   } else {
     spdlog::warn("Lệnh của kỹ thuật viên bị từ chối: {}: {}", what, result.message);
   }
@@ -37,7 +43,10 @@ CommandResult Ceremony::runOfShowCommand(const std::string& what,
                                          const std::string& op, const std::string& arg, Millis by) {
   if (!runner_)
     return CommandResult::refused(CommandError::NotNow, "the run-of-show is not running");
-  return recorded(operatorCommand(what, run(*runner_)), op, arg, by);
+  nlohmann::json command{{"op", op}};
+  if (!arg.empty()) command["arg"] = arg;
+  if (by.count()) command["seconds"] = by.count() / 1000;
+  return recorded(operatorCommand(what, run(*runner_), std::move(command)), op, arg, by);
 }
 
 CommandResult Ceremony::next() {
@@ -78,7 +87,8 @@ CommandResult Ceremony::cut(const std::string& sceneId) {
   if (!mixer_) return CommandResult::refused(CommandError::NotNow, "the programme is not running");
   mixer_->take("cut-" + std::to_string(++cutCount_), sceneId, *scene, LowerThird{},
                clock_.now() + kOperatorLead);
-  return operatorCommand("cắt sang cảnh «" + sceneId + "» (cut)", CommandResult::done());
+  return operatorCommand("cắt sang cảnh «" + sceneId + "» (cut)", CommandResult::done(),
+                         {{"op", "cut"}, {"arg", sceneId}});
 }
 
 CommandResult Ceremony::cue(const std::string& name) {
@@ -96,7 +106,9 @@ CommandResult Ceremony::cue(const std::string& name) {
     return CommandResult::refused(
         CommandError::NotNow,
         "cue «" + name + "» was already given (the item is " + toString(item.state) + ")");
-  return recorded(operatorCommand("hiệu lệnh «" + name + "» (cue)", runner_->goTo(name)), "goto",
+  return recorded(operatorCommand("hiệu lệnh «" + name + "» (cue)", runner_->goTo(name),
+                                  {{"op", "cue"}, {"arg", name}}),
+                  "goto",
                   name);
 }
 

@@ -190,7 +190,8 @@ CommandResult Ceremony::startOutput(const std::string& id) {
     case Outcome::Started:
       break;
     case Outcome::RetriedNow:
-      return operatorCommand("kết nối lại đầu ra «" + id + "» ngay (start)", CommandResult::done());
+      return operatorCommand("kết nối lại đầu ra «" + id + "» ngay (start)", CommandResult::done(),
+                             {{"op", "output-start"}, {"arg", id}});
     case Outcome::AlreadyRunning:
       return CommandResult::refused(CommandError::NotNow, "output «" + id + "» is already running");
     case Outcome::Failed:
@@ -202,7 +203,8 @@ CommandResult Ceremony::startOutput(const std::string& id) {
   auto& stopped = runState_.stoppedOutputs;
   stopped.erase(std::remove(stopped.begin(), stopped.end(), id), stopped.end());
   saveState();
-  return operatorCommand("bật đầu ra «" + id + "» (start)", CommandResult::done());
+  return operatorCommand("bật đầu ra «" + id + "» (start)", CommandResult::done(),
+                         {{"op", "output-start"}, {"arg", id}});
 }
 
 CommandResult Ceremony::stopOutput(const std::string& id) {
@@ -212,7 +214,8 @@ CommandResult Ceremony::stopOutput(const std::string& id) {
     return CommandResult::refused(CommandError::NotNow, "output «" + id + "» is not running");
   runState_.stoppedOutputs.push_back(id);
   saveState();
-  return operatorCommand("tắt đầu ra «" + id + "» (stop)", CommandResult::done());
+  return operatorCommand("tắt đầu ra «" + id + "» (stop)", CommandResult::done(),
+                         {{"op", "output-stop"}, {"arg", id}});
 }
 
 }  // namespace ceremony

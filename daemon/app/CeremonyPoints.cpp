@@ -19,6 +19,14 @@ void Ceremony::startPoints() {
     notifySystemd();
     publishPoints();
   });
+  points_->onEvent([this](const health::HealthEvent& e) { journalHealth(e); });
+  points_->onAlertSent([this](const health::HealthEvent& e, const json& body) {
+    json record{{"what", e.kind == health::EventKind::PointChanged ? "point" : "uplink"},
+                {"message", body.value("text", std::string())}};
+    if (!e.pointId.empty()) record["points"] = json::array({e.pointId});
+    if (!e.points.empty()) record["points"] = e.points;
+    journal("alert", std::move(record), clock_.now());
+  });
   points_->start();
 }
 

@@ -105,8 +105,8 @@ void Ceremony::waitForHangup() {
 
 void Ceremony::reload() {
   sd_notify(0, "RELOADING=1");
-  auto done = [this](const std::string& outcome) {
-    logEvent("reload", outcome);
+  auto done = [this](const std::string& outcome, bool ok = false) {
+    logEvent("reload", outcome, {{"ok", ok}});
     sd_notify(0, "READY=1");
     notifySystemd();
   };
@@ -174,7 +174,7 @@ void Ceremony::reload() {
   publishStatus();
   spdlog::info("SIGHUP: đã nạp lại: {} mục, {} điểm cầu; {} lệnh của kỹ thuật viên giữ nguyên",
                timeline_->size(), points_->monitor().size(), applied);
-  done("đã nạp lại cấu hình");
+  done("đã nạp lại cấu hình", true);
 }
 
 }  // namespace ceremony

@@ -169,6 +169,19 @@ void Ceremony::logEvent(const std::string& kind, const std::string& message, jso
   if (extra.is_object())
     for (auto& [k, v] : extra.items())
       e[k] = v.is_string() ? json(scrubSecrets(v.get_ref<const std::string&>())) : v;
+  // The journal keeps what the report needs; an operator's command is journaled with who
+  // gave it (operatorCommand), a resume by the start record.
+  if (kind == "output" || kind == "input" || kind == "media" || kind == "reload" ||
+      kind == "bridge") {
+    json record = e;
+    record.erase("at");
+    record.erase("kind");
+    if (kind == "output" && record.contains("reason")) {
+      record["detail"] = record["reason"];
+      record.erase("reason");
+    }
+    journal(kind, std::move(record));
+  }
   log_.push_back(std::move(e));
   while (log_.size() > kLogCapacity) log_.pop_front();
   publishEvents();

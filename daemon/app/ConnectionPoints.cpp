@@ -111,11 +111,13 @@ void ConnectionPoints::onHealthEvent(const health::HealthEvent& e) {
   else
     spdlog::info("Điểm cầu {}: {} → {} ({})", e.pointId, health::statusLabel(e.from),
                  health::statusLabel(e.to), e.reason);
+  if (event_) event_(e);
   if (changed_) changed_();
 }
 
-void ConnectionPoints::onAlert(const health::HealthEvent&, const nlohmann::json& body) {
+void ConnectionPoints::onAlert(const health::HealthEvent& e, const nlohmann::json& body) {
   webhook_.send(body);
+  if (alertSent_) alertSent_(e, body);
 }
 
 }  // namespace ceremony

@@ -50,6 +50,12 @@ class ConnectionPoints final : public health::HealthMonitor::Listener {
 
   // Called after every state change (for systemd STATUS and the dashboard).
   void onChange(std::function<void()> f) { changed_ = std::move(f); }
+  // Called with every state change and uplink alarm (for the journal), and with every alert
+  // handed to the webhook.
+  void onEvent(std::function<void(const health::HealthEvent&)> f) { event_ = std::move(f); }
+  void onAlertSent(std::function<void(const health::HealthEvent&, const nlohmann::json&)> f) {
+    alertSent_ = std::move(f);
+  }
 
   // health::HealthMonitor::Listener
   void onHealthEvent(const health::HealthEvent& event) override;
@@ -71,6 +77,8 @@ class ConnectionPoints final : public health::HealthMonitor::Listener {
   std::unique_ptr<health::ProbeScheduler> scheduler_;
   boost::asio::steady_timer ticker_;
   std::function<void()> changed_;
+  std::function<void(const health::HealthEvent&)> event_;
+  std::function<void(const health::HealthEvent&, const nlohmann::json&)> alertSent_;
   bool running_ = false;
 };
 

@@ -22,6 +22,9 @@ std::string usage() {
   --state-dir DIR      where the daemon keeps what it needs to resume after a crash
                        or restart (the current item, operator adjustments)
   --fresh              ignore the saved state and start the ceremony over
+  --report-dir DIR     where the results report is written when the last item ends and
+                       at a stop (default: the state directory, which also holds the
+                       journal the report is built from)
   --log-level LEVEL    trace, debug, info, warn, error (default info)
   --listen ADDR:PORT   where the control API and dashboard listen (default [api]
                        listen, else 127.0.0.1:8080; port 0 picks a free one)
@@ -85,6 +88,8 @@ ParsedOptions parseOptions(const std::vector<std::string>& args) {
       o.exitWhenDone = true;
     } else if (is(a, "--state-dir")) {
       if (auto v = value(i, "--state-dir")) o.stateDir = *v;
+    } else if (is(a, "--report-dir")) {
+      if (auto v = value(i, "--report-dir")) o.reportDir = *v;
     } else if (is(a, "--listen")) {
       if (auto v = value(i, "--listen")) {
         if (!parseListenAddress(*v))

@@ -15,6 +15,7 @@ struct Options {
   bool exitWhenDone = false;             // leave after the last item (tests, recordings)
   std::string stateDir;                  // where resume state goes (systemd StateDirectory)
   bool fresh = false;                    // --fresh: ignore the saved state, start over
+  std::string reportDir;                 // --report-dir: where the report goes (else stateDir)
   std::string logLevel = "info";
   std::string listen;             // --listen ADDR:PORT: overrides [api] listen
   std::string operatorTokenFile;  // --operator-token-file: overrides [api] operator_token_*

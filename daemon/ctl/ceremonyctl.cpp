@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "ctl/CtlReport.h"
+
 namespace {
 
 using nlohmann::json;
@@ -40,6 +42,11 @@ Commands:
   bridge               the video bridge's sessions: who watches, round trip, loss
   outputs              the destinations with state and bitrate
   events               recent events, newest first
+  report [--report-dir DIR] [--pdf] [--journal FILE]
+                       the results report now (a draft while the ceremony runs): HTML
+                       and three CSV files written in DIR (default: here); --pdf prints
+                       the HTML to PDF with headless Chromium; --journal builds it from
+                       the daemon's journal file when the daemon is not running
 
 Options:
   --url URL            the daemon (default $CEREMONYCTL_URL or http://127.0.0.1:8080)
@@ -94,6 +101,8 @@ Reply call(const std::string& method, const std::string& url, const std::string&
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  // The daemon's journal says a command came from here (not the dashboard).
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "ceremonyctl/1");
   if (!caFile.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, caFile.c_str());
   // The token never follows a redirect anywhere, and never goes out over plain HTTP to
   // another machine because of one.
@@ -317,6 +326,7 @@ int main(int argc, char** argv) {
       std::getenv("CEREMONYCTL_TOKEN_FILE") ? std::getenv("CEREMONYCTL_TOKEN_FILE") : "";
   if (const char* ca = std::getenv("CEREMONYCTL_CACERT")) caFile = ca;
   bool asJson = false, downOnly = false, links = false;
+  ceremony::ctl::ReportArgs reportArgs;
   std::vector<std::string> words;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -335,6 +345,16 @@ int main(int argc, char** argv) {
       downOnly = true;
     } else if (a == "--links") {
       links = true;
+    } else if (a == "--pdf") {
+      reportArgs.pdf = true;
+    } else if (a == "--report-dir" || a.rfind("--report-dir=", 0) == 0) {
+      auto v = value("--report-dir");
+      if (!v) return 2;
+      reportArgs.dir = *v;
+    } else if (a == "--journal" || a.rfind("--journal=", 0) == 0) {
+      auto v = value("--journal");
+      if (!v) return 2;
+      reportArgs.journal = *v;
     } else if (a == "--url" || a.rfind("--url=", 0) == 0) {
       auto v = value("--url");
       if (!v) return 2;
@@ -370,6 +390,30 @@ int main(int argc, char** argv) {
   };
 
   std::string method = "GET", path, body;
+  if (cmd == "report") {
+    if (words.size() > 1) {
+      std::cerr << "ceremonyctl: report takes no argument (see --help)\n";
+      return 2;
+    }
+    std::string token;
+    if (!tokenFile.empty() && reportArgs.journal.empty()) {
+      std::string why;
+      auto t = readToken(tokenFile, &why);
+      if (!t) {
+        std::cerr << "ceremonyctl: " << why << "\n";
+        return 2;
+      }
+      token = std::move(*t);
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const int rc = ceremony::ctl::reportCommand(reportArgs, [&](const std::string& p) {
+      const Reply r = call("GET", url + p, token, {});
+      return ceremony::ctl::Fetched{r.status, r.body, r.error};
+    });
+    std::fill(token.begin(), token.end(), '\0');
+    curl_global_cleanup();
+    return rc;
+  }
   if (cmd == "status") {
     path = "/api/status";
   } else if (cmd == "timeline") {
