@@ -132,6 +132,9 @@ struct ItemConfig {
   std::optional<Millis> duration;
   std::string scene;
   LowerThird lowerThird;
+  // The launch moment (e.g. pressing the launch button): the report counts the points
+  // connected when it starts. At most one item.
+  bool launch = false;
   Position pos;
 };
 

@@ -26,6 +26,7 @@ struct Reading {
   std::set<std::string> declaredSources;  // [sources] ids, which scenes name
   std::set<std::string> declaredScenes;   // [scenes] ids, which timeline items name
   std::size_t declaredOutputs = 0;        // [outputs] entries, read or not
+  Position launchItem;                    // the `launch = true` item's key (line 0: none yet)
 };
 
 void readEvent(Reading& run, const toml::node* n);      // [event]

@@ -182,7 +182,21 @@ void readItem(Reading& run, const toml::table& t, std::size_t index,
                                             : "before it starts at " + clock(run, *it.start)));
 
   if (const toml::node* l = f.take("lower_third")) readLowerThird(run, *l, f, it.lowerThird);
-  f.reportUnread({"id", "title", "start", "end", "duration", "scene", "cue", "lower_third"});
+  // The launch moment ("bấm nút"): the report counts the points connected when it starts.
+  if (auto v = f.boolean("launch")) {
+    it.launch = *v;
+    if (*v) {
+      if (run.launchItem.line != 0)
+        run.ctx.error(positionOf(*t.get("launch")),
+                      f.where() + " is marked launch = true, but the launch moment is already the "
+                                  "item at line " +
+                          std::to_string(run.launchItem.line) + "; mark only one item");
+      else
+        run.launchItem = positionOf(*t.get("launch"));
+    }
+  }
+  f.reportUnread(
+      {"id", "title", "start", "end", "duration", "scene", "cue", "lower_third", "launch"});
   run.config.timeline.push_back(std::move(it));
 }
 

@@ -72,6 +72,7 @@ class PointThrottle {
   struct Settings {
     int maxChanges = 6;
     Millis window{10 * 60 * 1000};
+    int utcOffsetMinutes = 7 * 60;  // for the summaries' from/to
   };
   PointThrottle() = default;
   explicit PointThrottle(Settings s) : settings_(s) {}
