@@ -1,0 +1,121 @@
+#pragma once
+// The report's figures, computed once from the journal (Report.cpp) and given out as JSON,
+// HTML (ReportHtml.cpp) and CSV (ReportCsv.cpp). Internal to daemon/report/.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/WallTime.h"
+#include "report/Journal.h"
+
+namespace ceremony::report::detail {
+
+struct Span {
+  WallTime from{};
+  WallTime to{};
+  Millis ms() const { return to > from ? to - from : Millis(0); }
+};
+
+struct OutputFigures {
+  std::string id, kind;
+  Millis live{0};
+  int reconnects = 0;
+  Millis longestOutage{0};
+  std::vector<Span> liveSpans;
+  std::vector<Span> outages;  // not live, between the first live start and the last live end
+  bool liveAtEnd = false;
+};
+
+struct ItemAction {
+  WallTime at{};
+  std::string op, who, arg;  // arg empty when none
+  std::optional<long long> seconds;
+};
+
+struct ItemFigures {
+  std::string id, title;
+  nlohmann::json number;  // a number or a string as the plan gave it, else null
+  std::optional<WallTime> plannedStart, plannedEnd, actualStart, actualEnd;
+  bool skipped = false;
+  bool launch = false;
+  std::vector<ItemAction> actions;
+  std::optional<long long> slipMs() const {
+    if (!plannedStart || !actualStart) return std::nullopt;
+    return (*actualStart - *plannedStart).count();
+  }
+};
+
+struct PointFigures {
+  std::string id, name, kind, contactName, contactPhone;
+  std::optional<WallTime> firstConnected;
+  Millis up{0}, degraded{0}, down{0}, maintenance{0};
+  long long outages = 0;
+  bool watchedBridge = false;
+  bool returnFeed = false;
+  bool trouble() const { return down.count() > 0 || degraded.count() > 0 || outages > 0; }
+};
+
+struct OutageRow {
+  std::string point, name;
+  WallTime from{};
+  std::optional<WallTime> to;  // null: still down at the end
+  Millis ms{0};
+  std::string reason;
+  bool flapping = false;
+  long long count = 1;
+};
+
+struct ConnectedSample {
+  WallTime at{};
+  long long up = 0, degraded = 0, down = 0;
+};
+
+struct LogLine {
+  WallTime at{};
+  std::string kind;  // command, alert, uplink, point, output, input, reload, media, start, stop
+  std::string message;
+};
+
+struct Model {
+  bool draft = false;
+  WallTime generatedAt{};
+  WallTime end{};
+  int offset = 7 * 60;
+  std::vector<std::string> warnings;
+  std::string title, date, venue, ceremony;
+  std::optional<WallTime> streamStarted, streamEnded;
+  bool streamLiveAtEnd = false;
+  std::vector<OutputFigures> outputs;
+  std::vector<Span> gaps;
+  std::vector<ItemFigures> items;
+  long long plannedPoints = 0;
+  std::optional<long long> connectedAtOpening, connectedAtLaunch;
+  std::optional<WallTime> openingAt, launchAt;
+  std::string launchItem;  // empty: none
+  std::vector<PointFigures> points;
+  std::vector<OutageRow> outages;
+  std::vector<ConnectedSample> connected;
+  std::vector<LogLine> log;
+};
+
+Model computeModel(const JournalRecords& journal, WallTime now, bool draft);
+nlohmann::json modelJson(const Model& m);
+std::string renderHtml(const Model& m);
+std::string itemsCsv(const Model& m);
+std::string pointsCsv(const Model& m);
+std::string outagesCsv(const Model& m);
+
+// Shared by the renderers.
+std::string iso(const Model& m, WallTime t);      // 2025-07-28T14:03:12.345+07:00
+std::string clock(const Model& m, WallTime t);    // 14:03:12 (with the day when not
+                                                  // the event's)
+std::string csvTime(const Model& m, WallTime t);  // 2025-07-28 14:03:12
+std::string duration(Millis ms);                  // 1 giờ 02 phút 05 giây
+long long seconds(Millis ms);                     // rounded to the nearest second
+std::string whoText(const std::string& who);      // bảng điều khiển, …
+std::string opText(const ItemAction& a);          // Tạm dừng, …
+
+}  // namespace ceremony::report::detail
