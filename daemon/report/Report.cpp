@@ -569,6 +569,10 @@ void Walker::finish() {
     }
     if (o.liveAtEnd) m_.streamLiveAtEnd = true;
   }
+  // Outages: names, order. A point that starts flapping while down has its individual outage
+  // closed at that same instant (the summaries count its time): no row of zero length.
+  std::erase_if(m_.outages,
+                [](const OutageRow& o) { return !o.flapping && o.to && *o.to == o.from; });
   // Outages: names, order.
   for (auto& o : m_.outages) o.name = m_.points[point(o.point)].name;
   std::stable_sort(m_.outages.begin(), m_.outages.end(),
