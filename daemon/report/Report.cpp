@@ -354,7 +354,7 @@ void Walker::record(const Rec& r) {
       a.arg = v->dump();
     a.seconds = num(j, "seconds");
     if (a.seconds) a.seconds = std::clamp(*a.seconds, -kMaxCount, kMaxCount);
-    std::string msg = opText(a);
+    std::string msg = actionText(m_, a);
     if (!a.who.empty()) msg += " — " + whoText(a.who);
     log(at, "command", msg);
     commands_.push_back(std::move(a));
@@ -798,6 +798,24 @@ std::string opText(const ItemAction& a) {
   if (a.op == "output-stop") return "Dừng đầu ra " + arg;
   if (a.op == "bridge-end") return "Kết thúc phiên cầu truyền hình " + arg;
   return "Lệnh " + a.op + (arg.empty() ? "" : " " + arg);
+}
+
+std::string actionText(const Model& m, const ItemAction& a) {
+  if (a.op == "goto")
+    for (const auto& f : m.items)
+      if (f.id == a.arg) {
+        std::string n = f.number.is_number()   ? f.number.dump()
+                        : f.number.is_string() ? f.number.get<std::string>()
+                                               : std::string();
+        return "Chuyển đến mục " + (n.empty() ? f.id : n) +
+               (f.title.empty() ? "" : " (" + f.title + ")");
+      }
+  return opText(a);
+}
+
+std::string dateText(const std::string& d) {
+  if (d.size() != 10 || d[4] != '-' || d[7] != '-') return d;
+  return d.substr(8, 2) + "/" + d.substr(5, 2) + "/" + d.substr(0, 4);
 }
 
 }  // namespace detail
