@@ -237,6 +237,10 @@ void Walker::setState(std::size_t p, const std::string& s) {
 
 void Walker::sample(WallTime at) {
   ConnectedSample c{at, counts_["up"], counts_["degraded"], counts_["down"]};
+  if (!m_.connected.empty()) {
+    const auto& last = m_.connected.back();
+    if (last.up == c.up && last.degraded == c.degraded && last.down == c.down) return;
+  }
   if (!m_.connected.empty() && m_.connected.back().at == at)
     m_.connected.back() = c;
   else

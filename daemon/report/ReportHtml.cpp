@@ -2,6 +2,7 @@
 // two inline SVG charts (the run-of-show against the plan, points connected over time). Every
 // text from the journal is escaped: point names and reasons come from outside.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "report/ReportModel.h"
@@ -196,11 +197,23 @@ std::string pointsChart(const Model& m) {
   auto y = [&](long long v) {
     return bottom - (bottom - top) * static_cast<double>(v) / static_cast<double>(ymax);
   };
+  // At most one sample per half pixel: a long ceremony with thousands of points changes
+  // more often than the page can show.
+  std::vector<ConnectedSample> shown;
+  double lastX = -1;
+  for (const auto& c : m.connected) {
+    const double x = std::round(a.x(c.at) * 2) / 2;
+    if (!shown.empty() && x == lastX)
+      shown.back() = c;
+    else
+      shown.push_back(c);
+    lastX = x;
+  }
   auto steps = [&](auto value) {
     std::string d;
     long long prev = 0;
-    for (std::size_t i = 0; i < m.connected.size(); ++i) {
-      const auto& c = m.connected[i];
+    for (std::size_t i = 0; i < shown.size(); ++i) {
+      const auto& c = shown[i];
       const long long v = value(c);
       const std::string x = num(a.x(c.at));
       d += i == 0 ? "M" + x + "," + num(y(v))
