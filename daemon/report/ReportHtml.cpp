@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "report/ReportModel.h"
 
@@ -386,7 +387,27 @@ std::string renderHtml(const Model& m) {
   if (!m.outages.empty()) {
     o += "<p><b>Các lần mất kết nối của điểm cầu</b></p>\n<table><thead><tr><th>Điểm cầu</th>"
          "<th>Từ</th><th>Đến</th><th>Thời lượng</th><th>Lý do</th></tr></thead><tbody>\n";
-    for (const auto& x : m.outages)
+    // A point's back-to-back flapping summaries (one per 10 minutes) print as one row.
+    std::vector<OutageRow> rows;
+    std::map<std::string, std::size_t> flapRow;
+    for (const auto& x : m.outages) {
+      auto it = flapRow.find(x.point);
+      if (x.flapping && it != flapRow.end() && rows[it->second].to &&
+          x.from <= *rows[it->second].to) {
+        OutageRow& r = rows[it->second];
+        r.to = std::max(*r.to, x.to.value_or(*r.to));
+        r.ms += x.ms;
+        r.count += x.count;
+        r.reason = "chập chờn: " + std::to_string(r.count) + " lần mất kết nối";
+        continue;
+      }
+      if (x.flapping)
+        flapRow[x.point] = rows.size();
+      else
+        flapRow.erase(x.point);
+      rows.push_back(x);
+    }
+    for (const auto& x : rows)
       o += row({esc(x.name), clock(m, x.from), x.to ? clock(m, *x.to) : "chưa kết nối lại",
                 duration(x.ms), esc(x.reason)});
     o += "</tbody></table>\n";

@@ -248,6 +248,9 @@ TEST(ReportFlapping, SummariesAddToTheTotals) {
   EXPECT_EQ(outages[2]["flapping"], false);
   EXPECT_TRUE(outages[2]["to"].is_null()) << "still down when the daemon stopped";
   EXPECT_EQ(outages[2]["ms"], 100000);
+  EXPECT_NE(r.html.find("chập chờn: 10 lần mất kết nối"), std::string::npos)
+      << "back-to-back summaries print as one row";
+  EXPECT_EQ(r.html.find("chập chờn: 7 lần"), std::string::npos);
   // The alive record corrects the series while the point flaps.
   bool corrected = false;
   for (const auto& c : r.json["connected"])
