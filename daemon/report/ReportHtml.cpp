@@ -110,7 +110,7 @@ struct Axis {
 std::string ticks(const Model& m, const Axis& a, double top, double bottom) {
   static const long long kSteps[] = {1, 2, 5, 10, 15, 30, 60, 120, 240, 480, 1440};
   const long long spanMin = std::max<long long>(1, (a.t1 - a.t0).count() / 60000);
-  long long step = kSteps[10];
+  long long step = spanMin / 10 + 1;  // days and more (a clock gone wrong): still 10 ticks
   for (long long s : kSteps)
     if (spanMin / s <= 10) {
       step = s;
