@@ -387,3 +387,23 @@ TEST(ReportFiles, WritesFourFilesNamedByDate) {
 
 }  // namespace
 }  // namespace ceremony::report
+
+namespace ceremony::report {
+namespace {
+
+TEST(ReportRobust, TimesSpanningCenturiesKeepThePageSmall) {
+  test::JournalBuilder b;
+  b.start(0);
+  b.item(10, "started", "mo-dau");
+  b.point(10, "nghia-hanh", "unknown", "up", "", false);
+  b.journal.records.push_back({{"at", "9999-12-31T23:59:59.999+07:00"},
+                               {"type", "item"},
+                               {"what", "ended"},
+                               {"item", "mo-dau"}});
+  auto r = buildReport(b.journal, test::at(100), true);
+  EXPECT_LT(r.html.size(), 100000u) << "an axis of a few ticks, not one per day";
+  EXPECT_EQ(r.json["items"][0]["actual_end"], "9999-12-31T23:59:59.999+07:00");
+}
+
+}  // namespace
+}  // namespace ceremony::report
