@@ -640,7 +640,19 @@ Model computeModel(const JournalRecords& journal, WallTime now, bool draft) {
     }
     if (counting) segments.back().push_back(&r);
   }
+  std::size_t counted = 0;
+  for (const auto& seg : segments) counted += seg.size();
+  if (counted < recs.size())
+    m.warnings.push_back("Có " + std::to_string(recs.size() - counted) +
+                         " bản ghi của buổi lễ khác hoặc trước lần khởi động đầu tiên, không tính "
+                         "vào báo cáo");
   const Rec& tail = *segments.back().back();
+  // The daemon writes an `alive` record every 30 s: a journal silent for longer that does
+  // not end with `stop` was cut off (a crash, a power cut) and `now` overstates what was live.
+  if (tail.type != "stop" && now - tail.at > Millis(90'000))
+    m.warnings.push_back("Bản ghi cuối cùng lúc " + clock(m, tail.at) +
+                         ", đã lâu không có bản ghi mới: phần mềm có thể đã dừng đột ngột; "
+                         "các số liệu được tính đến thời điểm lập báo cáo");
   m.end = tail.type == "stop" && &tail == &recs.back() ? tail.at : now;
   if (m.end < tail.at) m.end = tail.at;
   Walker w(m);

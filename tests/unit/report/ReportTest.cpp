@@ -201,6 +201,9 @@ TEST(ReportGap, CrashAndResumedStart) {
       restart = true;
   EXPECT_TRUE(restart);
   EXPECT_NE(r.html.find("Phần mềm không chạy từ 14:01:00 đến 14:02:30"), std::string::npos);
+  ASSERT_EQ(r.json["warnings"].size(), 1u) << r.json["warnings"].dump();
+  EXPECT_NE(r.json["warnings"][0].get<std::string>().find("Có 3 bản ghi của buổi lễ khác"),
+            std::string::npos);
 }
 
 TEST(ReportFlapping, SummariesAddToTheTotals) {
@@ -279,6 +282,11 @@ TEST(ReportDraft, ClosesOpenIntervalsAtNow) {
   EXPECT_EQ(r.json["outages"][0]["ms"], 70000);
   EXPECT_TRUE(findById(r.json["items"], "mo-dau")->at("actual_end").is_null());
   EXPECT_NE(r.html.find("BẢN NHÁP"), std::string::npos);
+  EXPECT_TRUE(r.json["warnings"].empty()) << "the last record is 70 s old: not silent yet";
+  auto late = buildReport(b.journal, at(200), true);
+  ASSERT_EQ(late.json["warnings"].size(), 1u);
+  EXPECT_NE(late.json["warnings"][0].get<std::string>().find("Bản ghi cuối cùng lúc 14:00:30"),
+            std::string::npos);
   auto final = buildReport(b.journal, at(100), false);
   EXPECT_EQ(final.html.find("BẢN NHÁP"), std::string::npos);
 }
