@@ -237,6 +237,10 @@ void Walker::setState(std::size_t p, const std::string& s) {
 
 void Walker::sample(WallTime at) {
   ConnectedSample c{at, counts_["up"], counts_["degraded"], counts_["down"]};
+  if (!m_.connected.empty()) {
+    const auto& last = m_.connected.back();
+    if (last.up == c.up && last.degraded == c.degraded && last.down == c.down) return;
+  }
   if (!m_.connected.empty() && m_.connected.back().at == at)
     m_.connected.back() = c;
   else
@@ -354,7 +358,7 @@ void Walker::record(const Rec& r) {
       a.arg = v->dump();
     a.seconds = num(j, "seconds");
     if (a.seconds) a.seconds = std::clamp(*a.seconds, -kMaxCount, kMaxCount);
-    std::string msg = opText(a);
+    std::string msg = actionText(m_, a);
     if (!a.who.empty()) msg += " — " + whoText(a.who);
     log(at, "command", msg);
     commands_.push_back(std::move(a));
@@ -569,6 +573,10 @@ void Walker::finish() {
     }
     if (o.liveAtEnd) m_.streamLiveAtEnd = true;
   }
+  // Outages: names, order. A point that starts flapping while down has its individual outage
+  // closed at that same instant (the summaries count its time): no row of zero length.
+  std::erase_if(m_.outages,
+                [](const OutageRow& o) { return !o.flapping && o.to && *o.to == o.from; });
   // Outages: names, order.
   for (auto& o : m_.outages) o.name = m_.points[point(o.point)].name;
   std::stable_sort(m_.outages.begin(), m_.outages.end(),
@@ -632,7 +640,19 @@ Model computeModel(const JournalRecords& journal, WallTime now, bool draft) {
     }
     if (counting) segments.back().push_back(&r);
   }
+  std::size_t counted = 0;
+  for (const auto& seg : segments) counted += seg.size();
+  if (counted < recs.size())
+    m.warnings.push_back("Có " + std::to_string(recs.size() - counted) +
+                         " bản ghi của buổi lễ khác hoặc trước lần khởi động đầu tiên, không tính "
+                         "vào báo cáo");
   const Rec& tail = *segments.back().back();
+  // The daemon writes an `alive` record every 30 s: a journal silent for longer that does
+  // not end with `stop` was cut off (a crash, a power cut) and `now` overstates what was live.
+  if (tail.type != "stop" && now - tail.at > Millis(90'000))
+    m.warnings.push_back("Bản ghi cuối cùng lúc " + clock(m, tail.at) +
+                         ", đã lâu không có bản ghi mới: phần mềm có thể đã dừng đột ngột; "
+                         "các số liệu được tính đến thời điểm lập báo cáo");
   m.end = tail.type == "stop" && &tail == &recs.back() ? tail.at : now;
   if (m.end < tail.at) m.end = tail.at;
   Walker w(m);
@@ -794,6 +814,24 @@ std::string opText(const ItemAction& a) {
   if (a.op == "output-stop") return "Dừng đầu ra " + arg;
   if (a.op == "bridge-end") return "Kết thúc phiên cầu truyền hình " + arg;
   return "Lệnh " + a.op + (arg.empty() ? "" : " " + arg);
+}
+
+std::string actionText(const Model& m, const ItemAction& a) {
+  if (a.op == "goto")
+    for (const auto& f : m.items)
+      if (f.id == a.arg) {
+        std::string n = f.number.is_number()   ? f.number.dump()
+                        : f.number.is_string() ? f.number.get<std::string>()
+                                               : std::string();
+        return "Chuyển đến mục " + (n.empty() ? f.id : n) +
+               (f.title.empty() ? "" : " (" + f.title + ")");
+      }
+  return opText(a);
+}
+
+std::string dateText(const std::string& d) {
+  if (d.size() != 10 || d[4] != '-' || d[7] != '-') return d;
+  return d.substr(8, 2) + "/" + d.substr(5, 2) + "/" + d.substr(0, 4);
 }
 
 }  // namespace detail

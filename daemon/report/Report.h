@@ -15,9 +15,9 @@ namespace ceremony::report {
 
 // The report in every form it is given out.
 struct ReportFiles {
-  std::string date;   // the event's date, YYYY-MM-DD (from the last start record), for names
-  nlohmann::json json;  // the figures (GET /api/report?format=json; the tests read this)
-  std::string html;     // report-<date>.html: prints on A4, inline SVG charts
+  std::string date;        // the event's date, YYYY-MM-DD (from the last start record), for names
+  nlohmann::json json;     // the figures (GET /api/report?format=json; the tests read this)
+  std::string html;        // report-<date>.html: prints on A4, inline SVG charts
   std::string itemsCsv;    // report-<date>-items.csv (UTF-8 with BOM, RFC 4180)
   std::string pointsCsv;   // report-<date>-points.csv
   std::string outagesCsv;  // report-<date>-outages.csv

@@ -25,8 +25,8 @@ std::string itemsCsv(const Model& m) {
     std::string actions;
     for (const auto& a : f.actions) {
       if (!actions.empty()) actions += "; ";
-      actions +=
-          clock(m, a.at) + " " + opText(a) + (a.who.empty() ? "" : " (" + whoText(a.who) + ")");
+      actions += clock(m, a.at) + " " + actionText(m, a) +
+                 (a.who.empty() ? "" : " (" + whoText(a.who) + ")");
     }
     CsvCell number = f.number.is_number_integer() ? CsvCell::number(f.number.get<long long>())
                      : f.number.is_string()       ? CsvCell(f.number.get<std::string>())

@@ -2,7 +2,9 @@
 // two inline SVG charts (the run-of-show against the plan, points connected over time). Every
 // text from the journal is escaped: point names and reasons come from outside.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "report/ReportModel.h"
 
@@ -84,11 +86,12 @@ tr.skip td{color:#777}
 .draft{border:3px solid #b00;color:#b00;font-weight:bold;text-align:center;padding:6px;font-size:15pt;margin:8px 0}
 .warn{border:1px solid #c80;background:#fff6e0;padding:6px 10px;font-size:11pt}
 .info td:first-child{width:32%;font-weight:bold}
-svg{display:block;margin:6px 0 10px;max-width:100%;height:auto}
+svg{display:block;margin:6px 0 10px;width:100%;height:auto}
+table.pts td{font-size:10pt}table.pts span.t{white-space:nowrap}
 .foot{margin-top:24px;font-size:10pt;color:#444}
 @page{size:A4;margin:15mm 12mm 15mm 15mm}
 @media print{body{margin:0;max-width:none;font-size:11.5pt}table{font-size:9.5pt}
-thead{display:table-header-group}tr,svg,.keep{break-inside:avoid;page-break-inside:avoid}
+thead{display:table-header-group}table.pts td{font-size:8pt}tr,svg,.keep{break-inside:avoid;page-break-inside:avoid}
 h2{break-after:avoid;page-break-after:avoid}tr.bad td,th{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 )";
 
@@ -107,7 +110,7 @@ struct Axis {
 std::string ticks(const Model& m, const Axis& a, double top, double bottom) {
   static const long long kSteps[] = {1, 2, 5, 10, 15, 30, 60, 120, 240, 480, 1440};
   const long long spanMin = std::max<long long>(1, (a.t1 - a.t0).count() / 60000);
-  long long step = kSteps[10];
+  long long step = spanMin / 10 + 1;  // days and more (a clock gone wrong): still 10 ticks
   for (long long s : kSteps)
     if (spanMin / s <= 10) {
       step = s;
@@ -152,7 +155,7 @@ std::string itemsChart(const Model& m) {
   const double height = top + rowH * static_cast<double>(m.items.size()) + 26;
   Axis a{*lo, *hi, left, right};
   std::string o = "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 760 " + num(height) +
-                  "' width='760' font-family='sans-serif' role='img' "
+                  "' font-family='sans-serif' role='img' "
                   "aria-label='Biểu đồ chương trình: dự kiến và thực tế'>";
   o += "<rect x='" + num(left) + "' y='6' width='14' height='8' fill='#bbb'/><text x='" +
        num(left + 18) + "' y='14' font-size='10'>Dự kiến</text>";
@@ -195,11 +198,23 @@ std::string pointsChart(const Model& m) {
   auto y = [&](long long v) {
     return bottom - (bottom - top) * static_cast<double>(v) / static_cast<double>(ymax);
   };
+  // At most one sample per half pixel: a long ceremony with thousands of points changes
+  // more often than the page can show.
+  std::vector<ConnectedSample> shown;
+  double lastX = -1;
+  for (const auto& c : m.connected) {
+    const double x = std::round(a.x(c.at) * 2) / 2;
+    if (!shown.empty() && x == lastX)
+      shown.back() = c;
+    else
+      shown.push_back(c);
+    lastX = x;
+  }
   auto steps = [&](auto value) {
     std::string d;
     long long prev = 0;
-    for (std::size_t i = 0; i < m.connected.size(); ++i) {
-      const auto& c = m.connected[i];
+    for (std::size_t i = 0; i < shown.size(); ++i) {
+      const auto& c = shown[i];
       const long long v = value(c);
       const std::string x = num(a.x(c.at));
       d += i == 0 ? "M" + x + "," + num(y(v))
@@ -213,7 +228,7 @@ std::string pointsChart(const Model& m) {
   auto up = [](const ConnectedSample& c) { return c.up; };
   auto down = [](const ConnectedSample& c) { return c.down; };
   std::string o =
-      "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 760 236' width='760' "
+      "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 760 236' "
       "font-family='sans-serif' role='img' "
       "aria-label='Biểu đồ số điểm cầu kết nối theo thời gian'>";
   o += ticks(m, a, top, bottom);
@@ -264,7 +279,7 @@ std::string renderHtml(const Model& m) {
   o += "<p class='sub'>" + (m.title.empty() ? std::string("(chưa có tên sự kiện)") : esc(m.title)) +
        "</p>\n";
   o += "<p class='meta'>" + esc(m.venue) + (m.venue.empty() || m.date.empty() ? "" : ", ") +
-       (m.date.empty() ? "" : "ngày " + esc(m.date)) + "</p>\n";
+       (m.date.empty() ? "" : "ngày " + esc(dateText(m.date))) + "</p>\n";
   if (m.draft)
     o += "<div class='draft'>BẢN NHÁP — số liệu tính đến " + clock(m, m.end) +
          ", buổi lễ chưa kết thúc</div>\n";
@@ -277,12 +292,12 @@ std::string renderHtml(const Model& m) {
   // I. General information.
   o += "<h2>I. Thông tin chung</h2>\n<table class='info'><tbody>\n";
   o += row({"Tên sự kiện", esc(m.title)});
-  o += row({"Ngày tổ chức", esc(m.date)});
+  o += row({"Ngày tổ chức", esc(dateText(m.date))});
   o += row({"Địa điểm", esc(m.venue)});
   o += row({"Mã buổi lễ", esc(m.ceremony)});
   o += row({"Số điểm cầu theo kế hoạch", std::to_string(m.plannedPoints)});
-  o += row({"Thời điểm lập báo cáo",
-            clock(m, m.generatedAt) + " ngày " + esc(iso(m, m.generatedAt).substr(0, 10))});
+  o += row({"Thời điểm lập báo cáo", clock(m, m.generatedAt).substr(0, 8) + " ngày " +
+                                         esc(dateText(iso(m, m.generatedAt).substr(0, 10)))});
   o += "</tbody></table>\n";
 
   // II. Live stream.
@@ -319,7 +334,7 @@ std::string renderHtml(const Model& m) {
   for (const auto& f : m.items) {
     std::string actions;
     for (const auto& a : f.actions)
-      actions += (actions.empty() ? "" : "<br>") + clock(m, a.at) + ": " + esc(opText(a)) +
+      actions += (actions.empty() ? "" : "<br>") + clock(m, a.at) + ": " + esc(actionText(m, a)) +
                  (a.who.empty() ? "" : " (" + esc(whoText(a.who)) + ")");
     if (f.skipped) actions = "<b>Bỏ qua</b>" + (actions.empty() ? "" : "<br>" + actions);
     o +=
@@ -351,7 +366,8 @@ std::string renderHtml(const Model& m) {
   o += row({"Điểm cầu có sự cố", std::to_string(trouble)});
   o += "</tbody></table>\n";
   o += "<div class='keep'>" + pointsChart(m) + "</div>\n";
-  o += "<table><thead><tr><th>STT</th><th>Điểm cầu</th><th>Loại</th><th>Người liên hệ</th>"
+  o += "<table class='pts'><thead><tr><th>STT</th><th>Điểm cầu</th><th>Loại</th><th>Người liên "
+       "hệ</th>"
        "<th>Kết nối lần đầu</th><th>Tốt</th><th>Kém</th><th>Mất kết nối</th><th>Số lần mất</th>"
        "<th>Xem qua cầu</th><th>Gửi hình về</th></tr></thead><tbody>\n";
   int n = 0;
@@ -371,7 +387,27 @@ std::string renderHtml(const Model& m) {
   if (!m.outages.empty()) {
     o += "<p><b>Các lần mất kết nối của điểm cầu</b></p>\n<table><thead><tr><th>Điểm cầu</th>"
          "<th>Từ</th><th>Đến</th><th>Thời lượng</th><th>Lý do</th></tr></thead><tbody>\n";
-    for (const auto& x : m.outages)
+    // A point's back-to-back flapping summaries (one per 10 minutes) print as one row.
+    std::vector<OutageRow> rows;
+    std::map<std::string, std::size_t> flapRow;
+    for (const auto& x : m.outages) {
+      auto it = flapRow.find(x.point);
+      if (x.flapping && it != flapRow.end() && rows[it->second].to &&
+          x.from <= *rows[it->second].to) {
+        OutageRow& r = rows[it->second];
+        r.to = std::max(*r.to, x.to.value_or(*r.to));
+        r.ms += x.ms;
+        r.count += x.count;
+        r.reason = "chập chờn: " + std::to_string(r.count) + " lần mất kết nối";
+        continue;
+      }
+      if (x.flapping)
+        flapRow[x.point] = rows.size();
+      else
+        flapRow.erase(x.point);
+      rows.push_back(x);
+    }
+    for (const auto& x : rows)
       o += row({esc(x.name), clock(m, x.from), x.to ? clock(m, *x.to) : "chưa kết nối lại",
                 duration(x.ms), esc(x.reason)});
     o += "</tbody></table>\n";

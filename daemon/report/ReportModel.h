@@ -116,6 +116,10 @@ std::string csvTime(const Model& m, WallTime t);  // 2025-07-28 14:03:12
 std::string duration(Millis ms);                  // 1 giờ 02 phút 05 giây
 long long seconds(Millis ms);                     // rounded to the nearest second
 std::string whoText(const std::string& who);      // bảng điều khiển, …
-std::string opText(const ItemAction& a);          // Tạm dừng, …
+std::string opText(const ItemAction& a);
+// opText with a goto's item named by its number and title when the plan has it.
+std::string actionText(const Model& m, const ItemAction& a);
+// 2025-07-28 → 28/07/2025 (anything else as it is).
+std::string dateText(const std::string& isoDate);  // Tạm dừng, …
 
 }  // namespace ceremony::report::detail

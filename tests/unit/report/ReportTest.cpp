@@ -201,6 +201,9 @@ TEST(ReportGap, CrashAndResumedStart) {
       restart = true;
   EXPECT_TRUE(restart);
   EXPECT_NE(r.html.find("Phần mềm không chạy từ 14:01:00 đến 14:02:30"), std::string::npos);
+  ASSERT_EQ(r.json["warnings"].size(), 1u) << r.json["warnings"].dump();
+  EXPECT_NE(r.json["warnings"][0].get<std::string>().find("Có 3 bản ghi của buổi lễ khác"),
+            std::string::npos);
 }
 
 TEST(ReportFlapping, SummariesAddToTheTotals) {
@@ -248,6 +251,9 @@ TEST(ReportFlapping, SummariesAddToTheTotals) {
   EXPECT_EQ(outages[2]["flapping"], false);
   EXPECT_TRUE(outages[2]["to"].is_null()) << "still down when the daemon stopped";
   EXPECT_EQ(outages[2]["ms"], 100000);
+  EXPECT_NE(r.html.find("chập chờn: 10 lần mất kết nối"), std::string::npos)
+      << "back-to-back summaries print as one row";
+  EXPECT_EQ(r.html.find("chập chờn: 7 lần"), std::string::npos);
   // The alive record corrects the series while the point flaps.
   bool corrected = false;
   for (const auto& c : r.json["connected"])
@@ -276,6 +282,11 @@ TEST(ReportDraft, ClosesOpenIntervalsAtNow) {
   EXPECT_EQ(r.json["outages"][0]["ms"], 70000);
   EXPECT_TRUE(findById(r.json["items"], "mo-dau")->at("actual_end").is_null());
   EXPECT_NE(r.html.find("BẢN NHÁP"), std::string::npos);
+  EXPECT_TRUE(r.json["warnings"].empty()) << "the last record is 70 s old: not silent yet";
+  auto late = buildReport(b.journal, at(200), true);
+  ASSERT_EQ(late.json["warnings"].size(), 1u);
+  EXPECT_NE(late.json["warnings"][0].get<std::string>().find("Bản ghi cuối cùng lúc 14:00:30"),
+            std::string::npos);
   auto final = buildReport(b.journal, at(100), false);
   EXPECT_EQ(final.html.find("BẢN NHÁP"), std::string::npos);
 }
@@ -380,6 +391,26 @@ TEST(ReportFiles, WritesFourFilesNamedByDate) {
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++files;
   EXPECT_EQ(files, 8u) << "no temporary file is left";
   std::filesystem::remove_all(dir.parent_path());
+}
+
+}  // namespace
+}  // namespace ceremony::report
+
+namespace ceremony::report {
+namespace {
+
+TEST(ReportRobust, TimesSpanningCenturiesKeepThePageSmall) {
+  test::JournalBuilder b;
+  b.start(0);
+  b.item(10, "started", "mo-dau");
+  b.point(10, "nghia-hanh", "unknown", "up", "", false);
+  b.journal.records.push_back({{"at", "9999-12-31T23:59:59.999+07:00"},
+                               {"type", "item"},
+                               {"what", "ended"},
+                               {"item", "mo-dau"}});
+  auto r = buildReport(b.journal, test::at(100), true);
+  EXPECT_LT(r.html.size(), 100000u) << "an axis of a few ticks, not one per day";
+  EXPECT_EQ(r.json["items"][0]["actual_end"], "9999-12-31T23:59:59.999+07:00");
 }
 
 }  // namespace
