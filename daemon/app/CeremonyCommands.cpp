@@ -5,6 +5,7 @@
 
 #include "app/Ceremony.h"
 #include "config/TimeSpec.h"
+#include "health/HealthEvents.h"
 
 namespace ceremony {
 
@@ -22,7 +23,12 @@ CommandResult Ceremony::operatorCommand(const std::string& what, const CommandRe
     if (command.is_object()) {
       command["who"] = commandSource_;
       command["message"] = what;
-      journal("command", std::move(command));
+      // When it took effect on the run-of-show, if that is not now (the runner's lead).
+      std::optional<WallTime> at;
+      if (auto t = command.find("at"); t != command.end() && t->is_string())
+        at = health::parseTime(t->get<std::string>());
+      command.erase("at");
+      journal("command", std::move(command), at);
     }
   } else {
     spdlog::warn("Lệnh của kỹ thuật viên bị từ chối: {}: {}", what, result.message);
@@ -46,7 +52,13 @@ CommandResult Ceremony::runOfShowCommand(const std::string& what,
   nlohmann::json command{{"op", op}};
   if (!arg.empty()) command["arg"] = arg;
   if (by.count()) command["seconds"] = by.count() / 1000;
-  return recorded(operatorCommand(what, run(*runner_), std::move(command)), op, arg, by);
+  // The item it acts on: the one a jump cuts short, else the one on air after it.
+  const auto before = timeline_->current();
+  const CommandResult result = run(*runner_);
+  const auto acted = op == "goto" || op == "next" ? before : timeline_->current();
+  if (acted) command["item"] = timeline_->item(*acted, clock_.now()).id;
+  if (result.ok()) command["at"] = health::formatTime(runner_->lastCommandAt(), 0);
+  return recorded(operatorCommand(what, result, std::move(command)), op, arg, by);
 }
 
 CommandResult Ceremony::next() {
@@ -106,10 +118,13 @@ CommandResult Ceremony::cue(const std::string& name) {
     return CommandResult::refused(
         CommandError::NotNow,
         "cue «" + name + "» was already given (the item is " + toString(item.state) + ")");
-  return recorded(operatorCommand("hiệu lệnh «" + name + "» (cue)", runner_->goTo(name),
-                                  {{"op", "cue"}, {"arg", name}}),
-                  "goto",
-                  name);
+  nlohmann::json command{{"op", "cue"}, {"arg", name}};
+  if (const auto before = timeline_->current())
+    command["item"] = timeline_->item(*before, clock_.now()).id;
+  const CommandResult result = runner_->goTo(name);
+  if (result.ok()) command["at"] = health::formatTime(runner_->lastCommandAt(), 0);
+  return recorded(operatorCommand("hiệu lệnh «" + name + "» (cue)", result, std::move(command)),
+                  "goto", name);
 }
 
 }  // namespace ceremony

@@ -144,10 +144,12 @@ int reportCommand(const ReportArgs& args, const std::function<Fetched(const std:
   }
   const json& j = files.json;
   if (j.is_object() && j.value("draft", false))
-    std::cout << "Bản nháp (buổi lễ chưa kết thúc) / draft: the ceremony has not ended\n";
+    (args.json ? std::cerr : std::cout) << "Bản nháp (buổi lễ chưa kết thúc) / draft: the ceremony has not ended\n";
   for (const auto& w : j.is_object() && j["warnings"].is_array() ? j["warnings"] : json::array())
     if (w.is_string()) std::cerr << "Cảnh báo: " << w.get<std::string>() << "\n";
-  for (const auto& p : written) std::cout << p.string() << "\n";
+  std::ostream& names = args.json ? std::cerr : std::cout;
+  if (args.json) std::cout << j.dump(2) << "\n";
+  for (const auto& p : written) names << p.string() << "\n";
   if (args.pdf) {
     fs::path html;
     for (const auto& p : written)
@@ -159,7 +161,7 @@ int reportCommand(const ReportArgs& args, const std::function<Fetched(const std:
       std::cerr << "ceremonyctl: " << why << "\n";
       return 1;
     }
-    std::cout << pdf.string() << "\n";
+    names << pdf.string() << "\n";
   }
   return 0;
 }

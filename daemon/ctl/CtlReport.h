@@ -18,6 +18,7 @@ struct ReportArgs {
   std::string dir = ".";  // --report-dir
   std::string journal;    // --journal FILE: build it here, without the daemon
   bool pdf = false;       // --pdf
+  bool json = false;      // --json: the figures as JSON on stdout (the files' names on stderr)
 };
 
 // Exit code as ceremonyctl's: 0 written, 1 refused or a file could not be written, 3 the

@@ -391,6 +391,7 @@ int main(int argc, char** argv) {
 
   std::string method = "GET", path, body;
   if (cmd == "report") {
+    reportArgs.json = asJson;
     if (words.size() > 1) {
       std::cerr << "ceremonyctl: report takes no argument (see --help)\n";
       return 2;

@@ -357,6 +357,7 @@ void Walker::record(const Rec& r) {
     else if (v && v->is_number())
       a.arg = v->dump();
     a.seconds = num(j, "seconds");
+    a.item = str(j, "item");
     if (a.seconds) a.seconds = std::clamp(*a.seconds, -kMaxCount, kMaxCount);
     std::string msg = actionText(m_, a);
     if (!a.who.empty()) msg += " — " + whoText(a.who);
@@ -529,6 +530,16 @@ void Walker::finish() {
                                                  "extend", "cut",    "cue"};
   for (const auto& a : commands_) {
     if (!kItemOps.count(a.op)) continue;
+    // The daemon names the item a command acted on: a command given as one item gives way to
+    // the next (an extend a moment before the take) cannot be told apart by time.
+    if (!a.item.empty()) {
+      auto named = std::find_if(m_.items.begin(), m_.items.end(),
+                                [&](const ItemFigures& f) { return f.id == a.item; });
+      if (named != m_.items.end()) {
+        named->actions.push_back(a);
+        continue;
+      }
+    }
     for (auto it = onAir_.rbegin(); it != onAir_.rend(); ++it) {
       if (it->from < a.at && (!it->to || a.at <= *it->to)) {
         m_.items[it->item].actions.push_back(a);

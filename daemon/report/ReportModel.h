@@ -32,6 +32,7 @@ struct OutputFigures {
 struct ItemAction {
   WallTime at{};
   std::string op, who, arg;  // arg empty when none
+  std::string item;          // the item it acted on, as the daemon journaled it (else by time)
   std::optional<long long> seconds;
 };
 
