@@ -21,7 +21,8 @@ build: deps
 # is made once, at random, in $(BUILD)/operator-token; it is never printed.
 run: build
 	@[ -s $(BUILD)/operator-token ] || (umask 077; head -c 18 /dev/urandom | base64 > $(BUILD)/operator-token)
-	./$(BUILD)/ceremonyd --operator-token-file $(BUILD)/operator-token $(ARGS)
+	./$(BUILD)/ceremonyd --operator-token-file $(BUILD)/operator-token \
+		--state-dir $(BUILD)/demo-state --fresh $(ARGS)
 
 # Everything: unit, fuzz-corpus, format and integration tests, then the
 # unit and fuzz tests again under AddressSanitizer + UndefinedBehaviorSanitizer.

@@ -401,15 +401,36 @@ HttpResponse ControlApi::route(const HttpRequest& req) {
                                                      "outages.csv"};
       if (!kFormats.count(format))
         return error(400, "format must be html, json, items.csv, points.csv or outages.csv");
-      auto r = backend_.report(format);
-      if (!r)
+      // Built off the event loop: the answer may come before or after the server asks.
+      struct Pending {
+        HttpReply reply;
+        std::optional<HttpResponse> response;
+        void finish() {
+          if (!reply || !response) return;
+          auto send = std::move(reply);
+          reply = nullptr;
+          send(std::move(*response));
+          response.reset();
+        }
+      };
+      auto pending = std::make_shared<Pending>();
+      const bool kept = backend_.report(format, [pending](Backend::ReportBody r) {
+        HttpResponse out{200, r.contentType, std::move(r.body), {}};
+        out.headers.emplace_back("Content-Disposition", "inline; filename=\"" + r.fileName + "\"");
+        out.headers.emplace_back("Cache-Control", "no-store");
+        pending->response = std::move(out);
+        pending->finish();
+      });
+      if (!kept)
         return error(404,
                      "the daemon keeps no journal, so there is no report: start it with "
                      "--state-dir (systemd's StateDirectory)");
-      HttpResponse out{200, r->contentType, std::move(r->body), {}};
-      out.headers.emplace_back("Content-Disposition", "inline; filename=\"" + r->fileName + "\"");
-      out.headers.emplace_back("Cache-Control", "no-store");
-      return out;
+      HttpResponse later;
+      later.deferred = [pending](HttpReply reply) {
+        pending->reply = std::move(reply);
+        pending->finish();
+      };
+      return later;
     });
 
   if (what == "timeline") {

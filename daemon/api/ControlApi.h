@@ -73,13 +73,15 @@ class Backend {
   // each change the API makes).
   virtual void commandFrom(const std::string& /*source*/) {}
   // The report now (a draft while the ceremony runs) in one of its forms: "html", "json",
-  // "items.csv", "points.csv", "outages.csv". nullopt when the daemon keeps no journal.
+  // "items.csv", "points.csv", "outages.csv", given to `done` later on the io_context thread
+  // (it is built off the event loop). False when the daemon keeps no journal.
   struct ReportBody {
     std::string contentType;
     std::string body;
     std::string fileName;  // "report-2025-07-28-items.csv"
   };
-  virtual std::optional<ReportBody> report(const std::string& /*format*/) { return std::nullopt; }
+  using ReportDone = std::function<void(ReportBody)>;
+  virtual bool report(const std::string& /*format*/, ReportDone /*done*/) { return false; }
 
   // ---- the video bridge (off unless [bridge] is configured) ----
   virtual bool bridgeEnabled() { return false; }

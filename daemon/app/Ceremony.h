@@ -20,6 +20,7 @@
 #include "api/LiveFeed.h"
 #include "app/ConnectionPoints.h"
 #include "app/Options.h"
+#include "app/ReportWorker.h"
 #include "app/RunState.h"
 #include "config/Config.h"
 #include "core/Clock.h"
@@ -109,7 +110,7 @@ class Ceremony final : public media::ProgramMixer::Listener,
   std::optional<nlohmann::json> bridgeLinks() override;
   // The journal and the results report (daemon/app/CeremonyJournal.cpp).
   void commandFrom(const std::string& source) override { commandSource_ = source; }
-  std::optional<ReportBody> report(const std::string& format) override;
+  bool report(const std::string& format, ReportDone done) override;
 
   // Where the API listens ("127.0.0.1:8080"); empty before start().
   std::string apiEndpoint() const { return http_ ? http_->endpoint() : std::string(); }
@@ -217,6 +218,7 @@ class Ceremony final : public media::ProgramMixer::Listener,
   int exitCode_ = 0;
   // The journal: null without a state directory.
   std::unique_ptr<report::Journal> journal_;
+  std::unique_ptr<ReportWorker> reportWorker_;  // builds GET /api/report off the event loop
   report::PointThrottle pointThrottle_;
   std::set<std::string> journaledTimeline_;  // "what|item|ms" of the transitions written
   std::optional<WallTime> journaledUntil_;   // resumed: the last record before this start

@@ -102,6 +102,7 @@ void Ceremony::openJournal() {
     }
   }
   journal_ = std::make_unique<report::Journal>(path, offset);
+  reportWorker_ = std::make_unique<ReportWorker>(io_);
   report::PointThrottle::Settings throttle;
   throttle.utcOffsetMinutes = offset;
   pointThrottle_ = report::PointThrottle(throttle);
@@ -127,9 +128,9 @@ void Ceremony::openJournal() {
                       {"contact_phone", p.contactPhone}});
   json outputs = json::array();
   for (const auto& d : outputs_.status())
-    outputs.push_back({{"id", d.destination->config.id},
-                       {"kind", d.destination->config.kind == OutputKind::Record ? "record"
-                                                                                  : "rtmp"}});
+    outputs.push_back(
+        {{"id", d.destination->config.id},
+         {"kind", d.destination->config.kind == OutputKind::Record ? "record" : "rtmp"}});
   journal("start", {{"ceremony", ceremonyIdentity(config_)},
                     {"title", config_.event.title},
                     {"date", config_.event.date},
@@ -181,8 +182,8 @@ void Ceremony::journalHealth(const health::HealthEvent& e) {
     return;
   }
   const std::string from(health::statusName(e.from)), to(health::statusName(e.to));
-  json record{{"point", e.pointId}, {"from", from},         {"to", to},
-              {"reason", e.reason}, {"alert", e.alert},     {"suppressed", e.suppressed}};
+  json record{{"point", e.pointId}, {"from", from},     {"to", to},
+              {"reason", e.reason}, {"alert", e.alert}, {"suppressed", e.suppressed}};
   for (auto& out : pointThrottle_.change(e.at, e.pointId, from, to, record))
     journal(out.type, std::move(out.fields), out.at);
 }
@@ -210,32 +211,35 @@ void Ceremony::journalEverySecond() {
   journal_->sync();
 }
 
-std::optional<api::Backend::ReportBody> Ceremony::report(const std::string& format) {
-  if (!journal_) return std::nullopt;
+bool Ceremony::report(const std::string& format, ReportDone done) {
+  if (!journal_) return false;
   const bool draft = !reportWritten_ && !stopping_;
-  const auto built =
-      report::buildReport(report::readJournalFile(journal_->path()), clock_.now(), draft);
-  const std::string base = "report-" + built.date;
-  if (format == "json")
-    return ReportBody{"application/json; charset=utf-8",
-                      built.json.dump(2, ' ', false, json::error_handler_t::replace),
-                      base + ".json"};
-  if (format == "items.csv")
-    return ReportBody{"text/csv; charset=utf-8", built.itemsCsv, base + "-items.csv"};
-  if (format == "points.csv")
-    return ReportBody{"text/csv; charset=utf-8", built.pointsCsv, base + "-points.csv"};
-  if (format == "outages.csv")
-    return ReportBody{"text/csv; charset=utf-8", built.outagesCsv, base + "-outages.csv"};
-  return ReportBody{"text/html; charset=utf-8", built.html, base + ".html"};
+  reportWorker_->request(
+      journal_->path(), clock_.now(), draft,
+      [format, done = std::move(done)](std::shared_ptr<const report::ReportFiles> built) {
+        const std::string base = "report-" + built->date;
+        if (format == "json")
+          return done({"application/json; charset=utf-8",
+                       built->json.dump(2, ' ', false, json::error_handler_t::replace),
+                       base + ".json"});
+        if (format == "items.csv")
+          return done({"text/csv; charset=utf-8", built->itemsCsv, base + "-items.csv"});
+        if (format == "points.csv")
+          return done({"text/csv; charset=utf-8", built->pointsCsv, base + "-points.csv"});
+        if (format == "outages.csv")
+          return done({"text/csv; charset=utf-8", built->outagesCsv, base + "-outages.csv"});
+        done({"text/html; charset=utf-8", built->html, base + ".html"});
+      });
+  return true;
 }
 
 void Ceremony::writeReportFiles(const std::string& why) {
   if (!journal_) return;
   journal_->sync();
-  const fs::path dir = options_.reportDir.empty() ? fs::path(options_.stateDir)
-                                                  : fs::path(options_.reportDir);
-  const auto built = report::buildReport(report::readJournalFile(journal_->path()),
-                                         clock_.now(), false);
+  const fs::path dir =
+      options_.reportDir.empty() ? fs::path(options_.stateDir) : fs::path(options_.reportDir);
+  const auto built =
+      report::buildReport(report::readJournalFile(journal_->path()), clock_.now(), false);
   std::string error;
   const auto written = report::writeReport(built, dir, &error);
   if (written.empty()) {

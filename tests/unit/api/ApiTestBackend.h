@@ -51,6 +51,19 @@ class RecordingBackend final : public api::Backend {
   std::optional<std::string> previewJpeg() override { return std::nullopt; }
   api::LiveFeed& feed() override { return feed_; }
 
+  // ---- who sends commands, and the report: off unless a test turns it on ----
+  std::vector<std::string> sources;  // what commandFrom said before each change
+  void commandFrom(const std::string& source) override { sources.push_back(source); }
+  bool journalOn = false;
+  ReportDone pendingReport;  // the last report asked for, answered by the test
+  std::string reportFormat;
+  bool report(const std::string& format, ReportDone done) override {
+    if (!journalOn) return false;
+    reportFormat = format;
+    pendingReport = std::move(done);
+    return true;
+  }
+
   // ---- the video bridge: off unless a test turns it on ----
   bool bridgeOn = false;
   api::WhepStart whepStart{0, {}, "w1"};  // what the next offer gets

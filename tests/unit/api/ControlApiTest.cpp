@@ -520,6 +520,60 @@ TEST(LiveFeedTest, AFrameIsOneEventAndUnchangedStateIsNotResent) {
   EXPECT_EQ(c.n, 2);
 }
 
+TEST_F(ControlApiTest, EachCommandSaysWhoSentIt) {
+  for (const char* agent :
+       {"ceremonyctl/1", "Mozilla/5.0 (X11; Linux x86_64) Chrome/156", "curl/7.88.1", ""}) {
+    HttpRequest r;
+    r.method = "POST";
+    r.target = "/api/timeline/hold";
+    r.authorization = std::string("Bearer ") + kOperator;
+    r.userAgent = agent;
+    EXPECT_EQ(api.handle(r).status, 200);
+  }
+  EXPECT_EQ(backend.sources, (std::vector<std::string>{"ceremonyctl", "dashboard", "api", "api"}));
+  // A read is no command.
+  EXPECT_EQ(call("GET", "/api/status", kViewer).status, 200);
+  EXPECT_EQ(backend.sources.size(), 4u);
+}
+
+TEST_F(ControlApiTest, TheReportComesLaterInTheFormAskedFor) {
+  EXPECT_EQ(call("GET", "/api/report", kViewer).status, 404);  // no journal
+  EXPECT_NE(errorOf(call("GET", "/api/report", kViewer)).find("--state-dir"), std::string::npos);
+  backend.journalOn = true;
+  EXPECT_EQ(call("GET", "/api/report").status, 401);
+  const HttpResponse bad = call("GET", "/api/report?format=pdf", kViewer);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(errorOf(bad).find("items.csv"), std::string::npos);
+  EXPECT_EQ(call("POST", "/api/report", kOperator).status, 405);
+
+  HttpResponse r = call("GET", "/api/report?format=points.csv", kViewer);
+  ASSERT_TRUE(r.deferred);
+  EXPECT_EQ(backend.reportFormat, "points.csv");
+  std::optional<HttpResponse> replied;
+  r.deferred([&](HttpResponse res) { replied = std::move(res); });
+  EXPECT_FALSE(replied);  // not before the report is built
+  backend.pendingReport(
+      {"text/csv; charset=utf-8", "\xEF\xBB\xBFMã điểm\r\n", "report-2025-07-28-points.csv"});
+  ASSERT_TRUE(replied);
+  EXPECT_EQ(replied->status, 200);
+  EXPECT_EQ(replied->contentType, "text/csv; charset=utf-8");
+  bool named = false;
+  for (const auto& [k, v] : replied->headers)
+    if (k == "Content-Disposition" && v.find("report-2025-07-28-points.csv") != std::string::npos)
+      named = true;
+  EXPECT_TRUE(named);
+
+  // Built before the server asks (a report a moment old): the answer still arrives.
+  r = call("GET", "/api/report", kViewer);
+  ASSERT_TRUE(r.deferred);
+  EXPECT_EQ(backend.reportFormat, "html");
+  backend.pendingReport({"text/html; charset=utf-8", "<html></html>", "report-2025-07-28.html"});
+  replied.reset();
+  r.deferred([&](HttpResponse res) { replied = std::move(res); });
+  ASSERT_TRUE(replied);
+  EXPECT_EQ(replied->body, "<html></html>");
+}
+
 }  // namespace
 // Found by fuzz_api: a 404 quoted the path, token and all, when a client put it there.
 TEST_F(ControlApiTest, AnAnswerNeverEchoesAToken) {
