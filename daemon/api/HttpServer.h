@@ -25,7 +25,7 @@ struct HttpRequest {
   std::string authorization;
   std::string contentType;
   std::string body;
-  std::string remote = {};  // the client's address ("127.0.0.1"), for the bridge's sessions
+  std::string remote = {};     // the client's address ("127.0.0.1"), for the bridge's sessions
   std::string userAgent = {};  // who sent a command, for the journal ("ceremonyctl/1")
 };
 

@@ -71,10 +71,7 @@ void Ceremony::onCallerJoined(const std::string& sessionId, const std::string& p
   s.lastReport = s.since;
   signals->update(s);
   logEvent("bridge", "Điểm cầu «" + pointId + "» đang xem qua SRT (" + sessionId + ") từ " + peer,
-           {{"point", pointId},
-            {"session", sessionId},
-            {"what", "joined"},
-            {"transport", "srt"}});
+           {{"point", pointId}, {"session", sessionId}, {"what", "joined"}, {"transport", "srt"}});
   publishPoints();
 }
 

@@ -16,7 +16,7 @@ constexpr Millis kOperatorLead{200};
 }  // namespace
 
 CommandResult Ceremony::operatorCommand(const std::string& what, const CommandResult& result,
-                                       nlohmann::json command) {
+                                        nlohmann::json command) {
   if (result.ok()) {
     spdlog::info("Lệnh của kỹ thuật viên: {}", what);
     logEvent("operator", what);

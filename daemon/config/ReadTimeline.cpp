@@ -188,8 +188,9 @@ void readItem(Reading& run, const toml::table& t, std::size_t index,
     if (*v) {
       if (run.launchItem.line != 0)
         run.ctx.error(positionOf(*t.get("launch")),
-                      f.where() + " is marked launch = true, but the launch moment is already the "
-                                  "item at line " +
+                      f.where() +
+                          " is marked launch = true, but the launch moment is already the "
+                          "item at line " +
                           std::to_string(run.launchItem.line) + "; mark only one item");
       else
         run.launchItem = positionOf(*t.get("launch"));

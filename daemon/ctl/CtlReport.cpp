@@ -98,7 +98,8 @@ int reportCommand(const ReportArgs& args, const std::function<Fetched(const std:
   report::ReportFiles files;
   if (!args.journal.empty()) {
     const auto records = report::readJournalFile(args.journal);
-    const bool ended = !records.records.empty() && records.records.back().value("type", "") == "stop";
+    const bool ended =
+        !records.records.empty() && records.records.back().value("type", "") == "stop";
     const WallTime now = std::chrono::time_point_cast<Millis>(WallClock::now());
     files = report::buildReport(records, now, !ended);
   } else {
@@ -107,14 +108,14 @@ int reportCommand(const ReportArgs& args, const std::function<Fetched(const std:
       std::string* into;
     };
     std::string jsonText;
-    for (const Part& part : {Part{"json", &jsonText}, Part{"html", &files.html},
-                             Part{"items.csv", &files.itemsCsv},
-                             Part{"points.csv", &files.pointsCsv},
-                             Part{"outages.csv", &files.outagesCsv}}) {
+    for (const Part& part :
+         {Part{"json", &jsonText}, Part{"html", &files.html}, Part{"items.csv", &files.itemsCsv},
+          Part{"points.csv", &files.pointsCsv}, Part{"outages.csv", &files.outagesCsv}}) {
       const Fetched r = get(std::string("/api/report?format=") + part.format);
       if (!r.error.empty()) {
         std::cerr << "ceremonyctl: không kết nối được ceremonyd (is the daemon running?): "
-                  << r.error << "\n  (khi ceremonyd không chạy: ceremonyctl report --journal "
+                  << r.error
+                  << "\n  (khi ceremonyd không chạy: ceremonyctl report --journal "
                      "/var/lib/ceremonyd/journal.jsonl)\n";
         return 3;
       }
@@ -132,9 +133,8 @@ int reportCommand(const ReportArgs& args, const std::function<Fetched(const std:
       return 3;
     }
     const json& event = files.json["event"];
-    files.date = event.is_object() && event["date"].is_string()
-                     ? event["date"].get<std::string>()
-                     : std::string();
+    files.date = event.is_object() && event["date"].is_string() ? event["date"].get<std::string>()
+                                                                : std::string();
   }
   std::string error;
   const auto written = report::writeReport(files, args.dir, &error);
@@ -144,7 +144,8 @@ int reportCommand(const ReportArgs& args, const std::function<Fetched(const std:
   }
   const json& j = files.json;
   if (j.is_object() && j.value("draft", false))
-    (args.json ? std::cerr : std::cout) << "Bản nháp (buổi lễ chưa kết thúc) / draft: the ceremony has not ended\n";
+    (args.json ? std::cerr : std::cout)
+        << "Bản nháp (buổi lễ chưa kết thúc) / draft: the ceremony has not ended\n";
   for (const auto& w : j.is_object() && j["warnings"].is_array() ? j["warnings"] : json::array())
     if (w.is_string()) std::cerr << "Cảnh báo: " << w.get<std::string>() << "\n";
   std::ostream& names = args.json ? std::cerr : std::cout;

@@ -342,6 +342,14 @@ alert_hold = "0s"
   page->screenshot(dir / "dashboard-point.png");
   page->evaluate("document.getElementById('detail-close').click(); true");
 
+  // The results report, as the page fetches it with its own token: a draft with the failure.
+  page->evaluate("document.querySelector('button[data-report=\"outages.csv\"]').click(); true");
+  ASSERT_TRUE(page->waitFor(
+      "document.getElementById('report-result').textContent.startsWith('Đã tải report-')", 10s))
+      << page->evaluate("document.getElementById('report-result').textContent");
+  const std::string outages = httpRequest(apiPort, "GET", "/api/report?format=outages.csv").body;
+  EXPECT_NE(outages.find(victim.name), std::string::npos) << outages.substr(0, 600);
+
   // The alert is in the list, at the top (newest first).
   const std::string alertShown =
       "(() => { const l = document.querySelector('#alerts li.sev-alarm[data-kind=point]');"

@@ -126,13 +126,14 @@ class Rehearsal {
 
   void startDaemon() {
     daemon_ = std::make_unique<Process>(
-        std::vector<std::string>{CEREMONYD_BINARY, "--config",
-                                 (dir_.path() / "ceremony.toml").string(), "--rehearsal=1",
-                                 "--exit-when-done", "--state-dir", state().string(), "--listen",
-                                 "127.0.0.1:" + std::to_string(port_), "--operator-token-file",
-                                 (dir_.path() / "operator.token").string(), "--rtmp",
-                                 nginx_.rtmpUrl("report")},
-        ProcessOptions{dir_.path() / ("ceremonyd-" + std::to_string(++starts_) + ".log"), {}, {},
+        std::vector<std::string>{
+            CEREMONYD_BINARY, "--config", (dir_.path() / "ceremony.toml").string(), "--rehearsal=1",
+            "--exit-when-done", "--state-dir", state().string(), "--listen",
+            "127.0.0.1:" + std::to_string(port_), "--operator-token-file",
+            (dir_.path() / "operator.token").string(), "--rtmp", nginx_.rtmpUrl("report")},
+        ProcessOptions{dir_.path() / ("ceremonyd-" + std::to_string(++starts_) + ".log"),
+                       {},
+                       {},
                        dir_.path()});
     const auto until = Clock::now() + 20s;
     while (!acceptsConnections(port_) && Clock::now() < until && daemon_->running())
@@ -207,7 +208,8 @@ TEST(Report, ARehearsalWithTroubleAndACrashIsReportedAsItHappened) {
   ASSERT_TRUE(r.nginx().waitForPublish("report", 15s)) << tailOf(r.daemon().log(), 30);
 
   // Item 1 on air: Ba Tơ's line drops (its server refuses) for 8 s.
-  ASSERT_TRUE(pollUntil(15s, [&] { return itemState(r.get("/api/timeline"), "mo-dau") == "running"; }));
+  ASSERT_TRUE(
+      pollUntil(15s, [&] { return itemState(r.get("/api/timeline"), "mo-dau") == "running"; }));
   ASSERT_TRUE(pollUntil(8s, [&] {
     const json p = r.get("/api/points/ba-to");
     return p.is_object() && p.value("state", "") == "up";
@@ -236,14 +238,14 @@ TEST(Report, ARehearsalWithTroubleAndACrashIsReportedAsItHappened) {
   });
   ASSERT_TRUE(r.ctl({"resume"})) << r.output();
   const auto resumedAt = Wall::now();
-  pollUntil(std::chrono::milliseconds(std::max<long long>(
-                0, 8000 - std::chrono::duration_cast<std::chrono::milliseconds>(
-                              Wall::now() - droppedAt)
-                              .count())),
-            [&] {
-              watchBaTo();
-              return false;
-            });
+  pollUntil(
+      std::chrono::milliseconds(std::max<long long>(
+          0, 8000 - std::chrono::duration_cast<std::chrono::milliseconds>(Wall::now() - droppedAt)
+                        .count())),
+      [&] {
+        watchBaTo();
+        return false;
+      });
   const auto healedAt = Wall::now();
   ASSERT_EQ(r.points().command("set p1 healthy"), "ok");
 
@@ -303,17 +305,17 @@ TEST(Report, ARehearsalWithTroubleAndACrashIsReportedAsItHappened) {
 
   // The same report again, from the journal alone, as JSON to check the figures.
   const fs::path out = r.dir() / "out";
-  RunResult built = r.run({Rehearsal::ctlPath().string(), "report", "--journal",
-                           (r.state() / "journal.jsonl").string(), "--report-dir", out.string(),
-                           "--pdf"},
-                          90s);
+  RunResult built =
+      r.run({Rehearsal::ctlPath().string(), "report", "--journal",
+             (r.state() / "journal.jsonl").string(), "--report-dir", out.string(), "--pdf"},
+            90s);
   ASSERT_TRUE(built.ok()) << built.describe();
 
   // ---- the run-of-show (the figures as JSON, from the same journal) ----
-  RunResult jsonRun = r.run({Rehearsal::ctlPath().string(), "report", "--journal",
-                             (r.state() / "journal.jsonl").string(), "--report-dir",
-                             (r.dir() / "json").string(), "--json"},
-                            30s);
+  RunResult jsonRun = r.run(
+      {Rehearsal::ctlPath().string(), "report", "--journal", (r.state() / "journal.jsonl").string(),
+       "--report-dir", (r.dir() / "json").string(), "--json"},
+      30s);
   ASSERT_TRUE(jsonRun.ok()) << jsonRun.describe();
   const json rep = json::parse(jsonRun.out, nullptr, false);
   ASSERT_TRUE(rep.is_object()) << jsonRun.out;
@@ -409,11 +411,11 @@ for name in sys.argv[1:]:
     print(name.rsplit('-', 1)[-1], len(rows) - 1, '|'.join(rows[1]) if len(rows) > 1 else '')
 )";
   writeText(r.dir() / "check.py", py);
-  RunResult csv = r.run({"python3", (r.dir() / "check.py").string(),
-                         (out / "report-2025-07-28-items.csv").string(),
-                         (out / "report-2025-07-28-points.csv").string(),
-                         (out / "report-2025-07-28-outages.csv").string()},
-                        20s);
+  RunResult csv = r.run(
+      {"python3", (r.dir() / "check.py").string(), (out / "report-2025-07-28-items.csv").string(),
+       (out / "report-2025-07-28-points.csv").string(),
+       (out / "report-2025-07-28-outages.csv").string()},
+      20s);
   ASSERT_TRUE(csv.ok()) << csv.describe();
   EXPECT_NE(csv.out.find("items.csv 6 "), std::string::npos) << csv.out;
   EXPECT_NE(csv.out.find("points.csv 3 ba-to|Xã Ba Tơ"), std::string::npos) << csv.out;
@@ -438,8 +440,8 @@ for name in sys.argv[1:]:
     const bool blank = c == ' ' || c == '\n' || c == '\t' || c == '\f';
     if (!blank || (!text.empty() && text.back() != ' ')) text.push_back(blank ? ' ' : c);
   }
-  for (const char* name : {"Khai mạc", "Bấm nút phát động", "Bế mạc", "Xã Nghĩa Hành", "Xã Ba Tơ",
-                           "Đặc khu Lý Sơn"})
+  for (const char* name :
+       {"Khai mạc", "Bấm nút phát động", "Bế mạc", "Xã Nghĩa Hành", "Xã Ba Tơ", "Đặc khu Lý Sơn"})
     EXPECT_NE(text.find(name), std::string::npos) << name << "\n" << text.substr(0, 3000);
 
   // The operator's token is nowhere in what the tools printed.

@@ -968,12 +968,52 @@
     }
   }
 
+  // ---- the results report: fetched with the page's token, saved as a file ---------------
+
+  async function downloadReport(format) {
+    const out = $('report-result');
+    out.textContent = 'Đang lập báo cáo…';
+    try {
+      const response = await fetch('/api/report?format=' + encodeURIComponent(format), {
+        headers: authHeaders(),
+        cache: 'no-store',
+      });
+      if (!response.ok) {
+        let message = 'HTTP ' + response.status;
+        try {
+          message = (await response.json()).error || message;
+        } catch (e) {
+          /* not JSON: keep the status */
+        }
+        throw new Error(message);
+      }
+      const named = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') || '');
+      const blob = await response.blob();
+      const url = URL.createObjectURL(blob);
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = named ? named[1] : 'bao-cao';
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+      out.textContent = 'Đã tải ' + link.download + ' (' + Math.max(1, Math.round(blob.size / 1024)) + ' KB)';
+    } catch (e) {
+      out.textContent = 'Không lập được báo cáo: ' + e.message;
+    }
+  }
+
   // ---- wiring --------------------------------------------------------------------------
 
   document.addEventListener('click', (ev) => {
     const button = ev.target.closest('button[data-action]');
     if (button) {
       act(button);
+      return;
+    }
+    const report = ev.target.closest('button[data-report]');
+    if (report) {
+      downloadReport(report.dataset.report);
       return;
     }
     const tile = ev.target.closest('.tile[data-point]');

@@ -131,8 +131,9 @@ TEST_F(ConfigParser, TheLaunchMomentIsOneItem) {
   EXPECT_TRUE(ok.config->timeline.at(0).launch);
   LoadResult two = parse(withBase(std::string(kOneItem) + "launch = true\n" +
                                   "[[timeline]]\nid = \"b\"\nscene = \"hall\"\nlaunch = true\n"));
-  EXPECT_DIAGNOSTIC(two, "timeline item 'b' is marked launch = true, but the launch moment is "
-                         "already the item at line 17; mark only one item",
+  EXPECT_DIAGNOSTIC(two,
+                    "timeline item 'b' is marked launch = true, but the launch moment is "
+                    "already the item at line 17; mark only one item",
                     Severity::Error, kBaseLines + 10, 10);
   LoadResult typo = parse(withBase(std::string(kOneItem) + "launch = \"yes\"\n"));
   EXPECT_DIAGNOSTIC(typo, "launch", Severity::Error, kBaseLines + 6, 10);

@@ -21,7 +21,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-WallTime at(long long seconds) { return WallTime(Millis(1753686000000LL + seconds * 1000)); }
+WallTime at(long long seconds) {
+  return WallTime(Millis(1753686000000LL + seconds * 1000));
+}
 
 struct Scratch {
   Scratch() {
