@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/WriteAll.h"
 #include "health/HealthEvents.h"  // formatTime, parseTime
 
 namespace ceremony {
@@ -16,19 +17,6 @@ namespace ceremony {
 namespace {
 
 using nlohmann::json;
-
-bool writeAll(int fd, const std::string& data) {
-  std::size_t off = 0;
-  while (off < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    off += static_cast<std::size_t>(n);
-  }
-  return true;
-}
 
 }  // namespace
 

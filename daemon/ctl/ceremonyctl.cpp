@@ -389,6 +389,19 @@ int main(int argc, char** argv) {
     return words[1];
   };
 
+  // The token from --token-file, if one is given; false (said why) when it cannot be read.
+  auto loadToken = [&](std::string& token) {
+    if (tokenFile.empty()) return true;
+    std::string why;
+    auto t = readToken(tokenFile, &why);
+    if (!t) {
+      std::cerr << "ceremonyctl: " << why << "\n";
+      return false;
+    }
+    token = std::move(*t);
+    return true;
+  };
+
   std::string method = "GET", path, body;
   if (cmd == "report") {
     reportArgs.json = asJson;
@@ -397,15 +410,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     std::string token;
-    if (!tokenFile.empty() && reportArgs.journal.empty()) {
-      std::string why;
-      auto t = readToken(tokenFile, &why);
-      if (!t) {
-        std::cerr << "ceremonyctl: " << why << "\n";
-        return 2;
-      }
-      token = std::move(*t);
-    }
+    if (reportArgs.journal.empty() && !loadToken(token)) return 2;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const int rc = ceremony::ctl::reportCommand(reportArgs, [&](const std::string& p) {
       const Reply r = call("GET", url + p, token, {});
@@ -469,15 +474,7 @@ int main(int argc, char** argv) {
   }
 
   std::string token;
-  if (!tokenFile.empty()) {
-    std::string why;
-    auto t = readToken(tokenFile, &why);
-    if (!t) {
-      std::cerr << "ceremonyctl: " << why << "\n";
-      return 2;
-    }
-    token = std::move(*t);
-  }
+  if (!loadToken(token)) return 2;
 
   curl_global_init(CURL_GLOBAL_DEFAULT);
   const Reply r = call(method, url + path, token, body);

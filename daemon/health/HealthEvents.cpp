@@ -1,5 +1,7 @@
 #include "health/HealthEvents.h"
 
+#include "core/WriteAll.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -237,15 +239,9 @@ bool EventLog::append(const HealthEvent& e) {
     rotate();
     if (!open()) return false;
   }
-  std::size_t done = 0;
-  while (done < line.size()) {
-    const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      lastError_ = path_.string() + ": " + std::strerror(errno);
-      return false;
-    }
-    done += static_cast<std::size_t>(n);
+  if (!writeAll(fd_, line)) {
+    lastError_ = path_.string() + ": " + std::strerror(errno);
+    return false;
   }
   size_ += line.size();
   return true;

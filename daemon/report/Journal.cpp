@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "core/WriteAll.h"
 #include "health/HealthEvents.h"
 
 namespace ceremony::report {
@@ -54,15 +55,9 @@ bool Journal::append(WallTime at, std::string_view type, json fields) {
   const std::string line = record.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   if (!open()) return false;
   // One write of the whole line: O_APPEND places it after everything else, whole.
-  std::size_t done = 0;
-  while (done < line.size()) {
-    const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      lastError_ = path_.string() + ": " + std::strerror(errno);
-      return false;
-    }
-    done += static_cast<std::size_t>(n);
+  if (!writeAll(fd_, line)) {
+    lastError_ = path_.string() + ": " + std::strerror(errno);
+    return false;
   }
   bytes_ += line.size();
   ++records_;

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <string>
 
+#include "../config/ConfigTestSupport.h"
 #include "health/HealthEvents.h"
 #include "report/Journal.h"
 
@@ -25,18 +26,10 @@ WallTime at(long long seconds) {
   return WallTime(Millis(1753686000000LL + seconds * 1000));
 }
 
+// A scratch folder, removed after the test.
 struct Scratch {
-  Scratch() {
-    static int n = 0;
-    dir = fs::temp_directory_path() /
-          ("ceremonyd-journal-" + std::to_string(getpid()) + "-" + std::to_string(++n));
-    fs::create_directories(dir);
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  fs::path dir;
+  config_test::TempDir temp;
+  const fs::path dir = temp.path();
 };
 
 void writeFile(const fs::path& p, const std::string& text) {
