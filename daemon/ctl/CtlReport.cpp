@@ -97,6 +97,13 @@ bool printPdf(const fs::path& html, const fs::path& pdf, std::string* why) {
 int reportCommand(const ReportArgs& args, const std::function<Fetched(const std::string&)>& get) {
   report::ReportFiles files;
   if (!args.journal.empty()) {
+    // A mistyped path is not an empty ceremony.
+    std::error_code ec;
+    if (!fs::is_regular_file(args.journal, ec)) {
+      std::cerr << "ceremonyctl: không có tệp nhật ký " << args.journal
+                << " (the daemon's journal is journal.jsonl in its --state-dir)\n";
+      return 1;
+    }
     const auto records = report::readJournalFile(args.journal);
     const bool ended =
         !records.records.empty() && records.records.back().value("type", "") == "stop";
