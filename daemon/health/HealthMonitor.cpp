@@ -220,17 +220,39 @@ void HealthMonitor::handleVerdict(Correlator::Verdict v, WallTime at) {
   }
   record(e);
   sendAlert(e);
-  if (v != Correlator::Verdict::Cleared) return;
-  // Points still down after the uplink came back have their own problem: say so now.
-  for (const auto& id : e.points) {
-    auto i = index_.at(id);
-    if (states_[i].status() != PointStatus::Down) continue;
+  if (v == Correlator::Verdict::Raised) {
+    stillDownAt_.clear();  // the alarm covers them again
+    return;
+  }
+  // Points still down when the uplink came back may have a problem of their own, or may
+  // only be slower to come back (each needs its consecutive good answers): they are told
+  // one by one only if still down once a healthy point would have been decided up.
+  for (const auto& id : e.points)
+    if (states_[index_.at(id)].status() == PointStatus::Down)
+      stillDownAt_[id] = at + recoveryTime();
+}
+
+Millis HealthMonitor::recoveryTime() const {
+  const auto& s = config_.settings;
+  return s.interval * (s.upSuccesses + 1) + s.jitter;
+}
+
+void HealthMonitor::releaseStillDown(WallTime now) {
+  for (auto it = stillDownAt_.begin(); it != stillDownAt_.end();) {
+    if (it->second > now) {
+      ++it;
+      continue;
+    }
+    const std::string id = it->first;
+    it = stillDownAt_.erase(it);
+    const auto i = index_.at(id);
+    if (states_[i].status() != PointStatus::Down || correlator_.covers(id)) continue;
     silent_.erase(id);
     pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
                                   [&](const HealthEvent& p) { return p.pointId == id; }),
                    pending_.end());
     HealthEvent still;
-    still.at = at;
+    still.at = now;
     still.pointId = id;
     still.from = still.to = PointStatus::Down;
     still.reason = "vẫn mất kết nối sau khi đường truyền tỉnh phục hồi — " + states_[i].reason();
@@ -268,6 +290,7 @@ void HealthMonitor::releaseAlerts(WallTime now) {
     }
     sendAlert(e);
   }
+  releaseStillDown(now);
 }
 
 void HealthMonitor::sendAlert(const HealthEvent& e) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -103,6 +104,12 @@ class HealthMonitor {
   void record(HealthEvent e);
   void handleVerdict(Correlator::Verdict v, WallTime at);
   void releaseAlerts(WallTime now);
+  // The points still down when the uplink alarm cleared that are still down a recovery time
+  // later (recoveryTime()): each gets its own "still down" alert then, once.
+  void releaseStillDown(WallTime now);
+  // How long a point whose line came back needs to be decided up: up_after good rounds,
+  // one more for a probe that was already under way, and the jitter.
+  Millis recoveryTime() const;
   void sendAlert(const HealthEvent& e);
   void markSuppressed(const HealthEvent& e);
   int watched() const;
@@ -119,6 +126,7 @@ class HealthMonitor {
   std::deque<HealthEvent> recent_;   // all events, newest last
   std::deque<HealthEvent> pending_;  // point alerts waiting out alertHold
   std::set<std::string> silent_;     // down alert suppressed: recovery is not news either
+  std::map<std::string, WallTime> stillDownAt_;  // uplink cleared: when to say "still down"
   std::uint64_t strayResults_ = 0;
   std::uint64_t logErrors_ = 0;
   std::uint64_t alertsSent_ = 0;
