@@ -260,6 +260,47 @@ TEST(HealthPointsTest, NinetySixPointsReachTheirStatesInTimeAndSixtyDroppingRais
   for (int i = 0; i < 60; ++i) EXPECT_EQ(status(i), PointStatus::Down) << pid(i);
   for (int i = 70; i < 96; ++i) EXPECT_EQ(status(i), PointStatus::Up) << pid(i);
   EXPECT_EQ(webhook.dropped(), 0u);
+
+  // --- 5. the line comes back: one message that it did, one for the point still down ------
+  // 46 come back at once; 13 a second later (slower routers, a probe still timing out), after
+  // the alarm has cleared; p00 stays down (its own problem). The phone must not get "still
+  // down" and then "back up" for the 13.
+  std::string early, late;
+  for (int i = 1; i <= 46; ++i) early += (i > 1 ? "," : "") + pid(i);
+  for (int i = 47; i < 60; ++i) late += (i > 47 ? "," : "") + pid(i);
+  const auto alertsBeforeReturn = webhookReceiver.requests().size();
+  ASSERT_EQ(sim.command("set " + early + " healthy"), "ok");
+  runFor(io, 1000ms);
+  ASSERT_EQ(sim.command("set " + late + " healthy"), "ok");
+  ASSERT_TRUE(runUntil(io, 10s, [&] { return !monitor.uplinkAlarm(); }));
+  // Everything that will be said has been said once the 13 are up, p00 is past its recovery
+  // time and the held alerts have gone out.
+  ASSERT_TRUE(runUntil(io, 10s, [&] {
+    for (int i = 1; i < 60; ++i)
+      if (status(i) != PointStatus::Up) return false;
+    return true;
+  }));
+  runFor(io, s.interval * 4 + s.jitter + s.alertHold + 1s);
+  int cleared = 0;
+  std::set<std::string> toldStillDown;
+  std::string others;  // a message for a point that is up again: the needless kind
+  for (std::size_t k = alertsBeforeReturn; k < webhookReceiver.requests().size(); ++k) {
+    auto j = nlohmann::json::parse(webhookReceiver.requests()[k].body, nullptr, false);
+    if (j.value("type", "") == "uplink_alarm" && !j.value("active", true)) ++cleared;
+    if (j.value("type", "") != "point_state") continue;
+    const std::string id = j["point"]["id"];
+    const int index = std::stoi(id.substr(1));
+    if (j.value("reason", "").find("vẫn mất kết nối") != std::string::npos &&
+        status(index) == PointStatus::Down && toldStillDown.insert(id).second)
+      continue;
+    others += id + ": " + j.value("reason", "") + "\n";
+  }
+  EXPECT_EQ(cleared, 1);
+  // p00, and p066 (its heartbeats stopped in step 3), are still down: each told once.
+  EXPECT_EQ(toldStillDown, (std::set<std::string>{pid(0), pid(66)}));
+  EXPECT_EQ(others, "") << "points back within the recovery time are not news";
+  EXPECT_EQ(status(0), PointStatus::Down);
+  EXPECT_EQ(webhook.dropped(), 0u);
 }
 
 TEST(HealthWebhookTest, RetriesWithBackoffInOrderWithoutHoldingUpProbes) {
