@@ -1,5 +1,5 @@
 #pragma once
-// The report's figures, computed once from the journal (Report.cpp) and given out as JSON,
+// The report's figures, computed once from the journal (ReportWalker.cpp) and given out as JSON,
 // HTML (ReportHtml.cpp) and CSV (ReportCsv.cpp). Internal to daemon/report/.
 
 #include <optional>

@@ -189,7 +189,13 @@ TEST(PointThrottle, TenHoursOfEveryCommuneFlappingStaysSmall) {
   Scratch s;
   PointThrottle t;
   Journal j(s.dir / "journal.jsonl");
+  // Under the sanitizers (make test-asan) the walk is 30 times slower: the same hours for
+  // 100 points check the bound per point; the full figure comes from the normal run.
+#if defined(__SANITIZE_ADDRESS__)
+  const int points = 100;
+#else
   const int points = 3321;
+#endif
   std::vector<std::string> ids;
   for (int i = 0; i < points; ++i) ids.push_back("xa-" + std::to_string(i));
   std::vector<std::string> state(points, "up");
@@ -210,7 +216,7 @@ TEST(PointThrottle, TenHoursOfEveryCommuneFlappingStaysSmall) {
   }
   const double mb = static_cast<double>(fs::file_size(s.dir / "journal.jsonl")) / 1e6;
   std::printf("10 h, %d flapping points: %zu records, %.1f MB\n", points, j.records(), mb);
-  EXPECT_LT(mb, 100.0);
+  EXPECT_LT(mb, 100.0 * points / 3321);
   EXPECT_LT(j.records(), static_cast<std::size_t>(points) * 80);
 }
 
