@@ -29,7 +29,7 @@ class ReportWorker {
   ReportWorker& operator=(const ReportWorker&) = delete;
 
   // On the io_context thread: `done` is called there with the report of `journal` as of
-  // `now` (a draft unless `final`), or with one built less than `fresh` ago.
+  // `now` (a draft when `draft`), or with one built less than `fresh` ago.
   void request(std::filesystem::path journal, WallTime now, bool draft, Done done,
                std::chrono::milliseconds fresh = std::chrono::milliseconds(2000));
 
