@@ -15,11 +15,11 @@ using nlohmann::json;
 void Ceremony::startPoints() {
   points_ = std::make_unique<ConnectionPoints>(io_, clock_, config_.health, options_.stateDir,
                                                bridge_ != nullptr);
-  points_->onChange([this] {
+  points_->onChange([this](const health::HealthEvent& e) {
+    journalHealth(e);
     notifySystemd();
     publishPoints();
   });
-  points_->onEvent([this](const health::HealthEvent& e) { journalHealth(e); });
   points_->onAlertSent([this](const health::HealthEvent& e, const json& body) {
     json record{{"what", e.kind == health::EventKind::PointChanged ? "point" : "uplink"},
                 {"message", body.value("text", std::string())}};

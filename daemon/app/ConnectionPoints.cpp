@@ -111,8 +111,7 @@ void ConnectionPoints::onHealthEvent(const health::HealthEvent& e) {
   else
     spdlog::info("Điểm cầu {}: {} → {} ({})", e.pointId, health::statusLabel(e.from),
                  health::statusLabel(e.to), e.reason);
-  if (event_) event_(e);
-  if (changed_) changed_();
+  if (changed_) changed_(e);
 }
 
 void ConnectionPoints::onAlert(const health::HealthEvent& e, const nlohmann::json& body) {

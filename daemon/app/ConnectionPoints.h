@@ -48,11 +48,9 @@ class ConnectionPoints final : public health::HealthMonitor::Listener {
   // Every point with a token, for the links sent out to the communes (operators only).
   std::vector<std::pair<std::string, std::string>> pointTokens() const;
 
-  // Called after every state change (for systemd STATUS and the dashboard).
-  void onChange(std::function<void()> f) { changed_ = std::move(f); }
-  // Called with every state change and uplink alarm (for the journal), and with every alert
-  // handed to the webhook.
-  void onEvent(std::function<void(const health::HealthEvent&)> f) { event_ = std::move(f); }
+  // Called with every state change and uplink alarm (for the journal, systemd STATUS and the
+  // dashboard), and with every alert handed to the webhook.
+  void onChange(std::function<void(const health::HealthEvent&)> f) { changed_ = std::move(f); }
   void onAlertSent(std::function<void(const health::HealthEvent&, const nlohmann::json&)> f) {
     alertSent_ = std::move(f);
   }
@@ -76,8 +74,7 @@ class ConnectionPoints final : public health::HealthMonitor::Listener {
   health::ProbeContext context_;
   std::unique_ptr<health::ProbeScheduler> scheduler_;
   boost::asio::steady_timer ticker_;
-  std::function<void()> changed_;
-  std::function<void(const health::HealthEvent&)> event_;
+  std::function<void(const health::HealthEvent&)> changed_;
   std::function<void(const health::HealthEvent&, const nlohmann::json&)> alertSent_;
   bool running_ = false;
 };
