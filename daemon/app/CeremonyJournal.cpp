@@ -129,8 +129,7 @@ void Ceremony::openJournal() {
   json outputs = json::array();
   for (const auto& d : outputs_.status())
     outputs.push_back(
-        {{"id", d.destination->config.id},
-         {"kind", d.destination->config.kind == OutputKind::Record ? "record" : "rtmp"}});
+        {{"id", d.destination->config.id}, {"kind", outputKindName(d.destination->config.kind)}});
   journal("start", {{"ceremony", ceremonyIdentity(config_)},
                     {"title", config_.event.title},
                     {"date", config_.event.date},
@@ -184,7 +183,7 @@ void Ceremony::journalHealth(const health::HealthEvent& e) {
   const std::string from(health::statusName(e.from)), to(health::statusName(e.to));
   json record{{"point", e.pointId}, {"from", from},     {"to", to},
               {"reason", e.reason}, {"alert", e.alert}, {"suppressed", e.suppressed}};
-  for (auto& out : pointThrottle_.change(e.at, e.pointId, from, to, record))
+  for (auto& out : pointThrottle_.change(e.at, e.pointId, to, record))
     journal(out.type, std::move(out.fields), out.at);
 }
 

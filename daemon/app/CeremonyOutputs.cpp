@@ -50,10 +50,6 @@ std::string stateText(media::OutputState s) {
   return media::toString(s);
 }
 
-const char* kindName(OutputKind k) {
-  return k == OutputKind::Record ? "record" : "rtmp";
-}
-
 }  // namespace
 
 bool Ceremony::addOutputs() {
@@ -165,7 +161,7 @@ json Ceremony::outputsJson(const std::vector<media::DestinationStatus>& list) co
     const OutputConfig& c = d.destination->config;
     out.push_back({{"id", c.id},
                    {"label", c.label.empty() ? c.id : c.label},
-                   {"kind", kindName(c.kind)},
+                   {"kind", outputKindName(c.kind)},
                    {"state", d.state},
                    {"destination", d.shownDestination},
                    {"bytes", d.bytes},

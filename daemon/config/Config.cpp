@@ -12,6 +12,10 @@ const T* findById(const std::vector<T>& v, const std::string& id) {
 }
 }  // namespace
 
+const char* outputKindName(OutputKind k) {
+  return k == OutputKind::Record ? "record" : "rtmp";
+}
+
 std::optional<ListenAddress> parseListenAddress(std::string_view text) {
   const auto colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0) return std::nullopt;

@@ -97,6 +97,7 @@ struct LowerThird {
 };
 
 enum class OutputKind { Rtmp, Record };
+const char* outputKindName(OutputKind k);  // "rtmp" | "record"
 
 struct OutputConfig {
   std::string id;

@@ -159,9 +159,8 @@ PointThrottle::Out PointThrottle::summary(const std::string& point, Flap& f, Wal
 }
 
 std::vector<PointThrottle::Out> PointThrottle::change(WallTime at, const std::string& point,
-                                                      std::string_view from, std::string_view to,
+                                                      std::string_view to,
                                                       const json& pointRecord) {
-  (void)from;
   Flap& f = points_[point];
   std::vector<Out> out;
   if (f.flapping) {

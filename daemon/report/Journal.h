@@ -85,8 +85,8 @@ class PointThrottle {
     nlohmann::json fields;
     WallTime at;
   };
-  std::vector<Out> change(WallTime at, const std::string& point, std::string_view from,
-                          std::string_view to, const nlohmann::json& pointRecord);
+  std::vector<Out> change(WallTime at, const std::string& point, std::string_view to,
+                          const nlohmann::json& pointRecord);
   // Called now and then (every second is plenty): closes the windows that are over.
   std::vector<Out> tick(WallTime now);
   bool flapping(const std::string& point) const;

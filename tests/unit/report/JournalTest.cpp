@@ -130,10 +130,10 @@ json pointRecord(const std::string& id, const std::string& from, const std::stri
 
 TEST(PointThrottle, ASteadyPointIsJournaledChangeByChange) {
   PointThrottle t;
-  auto out = t.change(at(0), "p1", "unknown", "up", pointRecord("p1", "unknown", "up"));
+  auto out = t.change(at(0), "p1", "up", pointRecord("p1", "unknown", "up"));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].type, "point");
-  out = t.change(at(600), "p1", "up", "down", pointRecord("p1", "up", "down"));
+  out = t.change(at(600), "p1", "down", pointRecord("p1", "up", "down"));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_FALSE(t.flapping("p1"));
 }
@@ -147,13 +147,13 @@ TEST(PointThrottle, AFlappingPointIsSummedPerWindowAndTheSumsAddUp) {
   auto take = [&](std::vector<PointThrottle::Out> v) {
     for (auto& o : v) all.push_back(std::move(o));
   };
-  take(t.change(at(0), "p", "unknown", "up", pointRecord("p", "unknown", "up")));
+  take(t.change(at(0), "p", "up", pointRecord("p", "unknown", "up")));
   while (now < 3600) {
     now += 20;
-    take(t.change(at(now), "p", "up", "down", pointRecord("p", "up", "down")));
+    take(t.change(at(now), "p", "down", pointRecord("p", "up", "down")));
     take(t.tick(at(now)));
     now += 10;
-    take(t.change(at(now), "p", "down", "up", pointRecord("p", "down", "up")));
+    take(t.change(at(now), "p", "up", pointRecord("p", "down", "up")));
     take(t.tick(at(now)));
   }
   // Then steady for two windows: the flapping ends with a last summary.
@@ -203,7 +203,7 @@ TEST(PointThrottle, TenHoursOfEveryCommuneFlappingStaysSmall) {
     for (int i = 0; i < points; ++i) {
       if ((i + sec / 10) % 2 != 0) continue;  // each point changes every other step
       const std::string to = state[i] == "up" ? "down" : "up";
-      for (auto& o : t.change(at(sec), ids[i], state[i], to,
+      for (auto& o : t.change(at(sec), ids[i], to,
                               {{"point", ids[i]},
                                {"from", state[i]},
                                {"to", to},
