@@ -147,9 +147,11 @@ class Ceremony final : public media::ProgramMixer::Listener,
   void publishPoints();
   void publishEvents();
   void logEvent(const std::string& kind, const std::string& message, nlohmann::json extra = {});
-  // `command` ({op, arg, seconds}) goes to the journal with who gave it, when it took effect.
+  // `command` ({op, arg, seconds, item}) goes to the journal with who gave it, at `tookEffect`
+  // (the run-of-show's time of the change, when the runner takes it ahead; else now).
   CommandResult operatorCommand(const std::string& what, const CommandResult& result,
-                                nlohmann::json command = {});
+                                nlohmann::json command = {},
+                                std::optional<WallTime> tookEffect = std::nullopt);
   // Journals a command that took effect, so a restart can replay it.
   CommandResult recorded(const CommandResult& result, const std::string& op,
                          const std::string& arg = {}, Millis by = Millis{0});

@@ -5,7 +5,6 @@
 
 #include "app/Ceremony.h"
 #include "config/TimeSpec.h"
-#include "health/HealthEvents.h"
 
 namespace ceremony {
 
@@ -16,19 +15,15 @@ constexpr Millis kOperatorLead{200};
 }  // namespace
 
 CommandResult Ceremony::operatorCommand(const std::string& what, const CommandResult& result,
-                                        nlohmann::json command) {
+                                        nlohmann::json command,
+                                        std::optional<WallTime> tookEffect) {
   if (result.ok()) {
     spdlog::info("Lệnh của kỹ thuật viên: {}", what);
     logEvent("operator", what);
     if (command.is_object()) {
       command["who"] = commandSource_;
       command["message"] = what;
-      // When it took effect on the run-of-show, if that is not now (the runner's lead).
-      std::optional<WallTime> at;
-      if (auto t = command.find("at"); t != command.end() && t->is_string())
-        at = health::parseTime(t->get<std::string>());
-      command.erase("at");
-      journal("command", std::move(command), at);
+      journal("command", std::move(command), tookEffect);
     }
   } else {
     spdlog::warn("Lệnh của kỹ thuật viên bị từ chối: {}: {}", what, result.message);
@@ -57,8 +52,8 @@ CommandResult Ceremony::runOfShowCommand(const std::string& what,
   const CommandResult result = run(*runner_);
   const auto acted = op == "goto" || op == "next" ? before : timeline_->current();
   if (acted) command["item"] = timeline_->item(*acted, clock_.now()).id;
-  if (result.ok()) command["at"] = health::formatTime(runner_->lastCommandAt(), 0);
-  return recorded(operatorCommand(what, result, std::move(command)), op, arg, by);
+  return recorded(operatorCommand(what, result, std::move(command), runner_->lastCommandAt()), op,
+                  arg, by);
 }
 
 CommandResult Ceremony::next() {
@@ -122,8 +117,8 @@ CommandResult Ceremony::cue(const std::string& name) {
   if (const auto before = timeline_->current())
     command["item"] = timeline_->item(*before, clock_.now()).id;
   const CommandResult result = runner_->goTo(name);
-  if (result.ok()) command["at"] = health::formatTime(runner_->lastCommandAt(), 0);
-  return recorded(operatorCommand("hiệu lệnh «" + name + "» (cue)", result, std::move(command)),
+  return recorded(operatorCommand("hiệu lệnh «" + name + "» (cue)", result, std::move(command),
+                                  runner_->lastCommandAt()),
                   "goto", name);
 }
 
