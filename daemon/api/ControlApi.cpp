@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <set>
 
 #include <openssl/rand.h>
@@ -48,6 +49,31 @@ HttpResponse fromCommand(const CommandResult& r) {
   }
   return error(500, "internal error");
 }
+
+// A response given later (a report built off the event loop, a WebRTC answer): it may be
+// ready before or after the server asks for it, and the second of the two sends it, once.
+struct LaterResponse {
+  HttpReply reply;
+  std::optional<HttpResponse> response;
+  void send() {
+    if (!reply || !response) return;
+    auto to = std::move(reply);
+    reply = nullptr;
+    HttpResponse r = std::move(*response);
+    response.reset();
+    to(std::move(r));
+  }
+  // What the handler returns: the server hands it the reply.
+  static HttpResponse deferred(std::shared_ptr<LaterResponse> later, int status = 200) {
+    HttpResponse r;
+    r.status = status;
+    r.deferred = [later = std::move(later)](HttpReply reply) {
+      later->reply = std::move(reply);
+      later->send();
+    };
+    return r;
+  }
+};
 
 // Who sent a command, from its User-Agent: the command line says its name, a browser is the
 // dashboard, anything else is a script on the API.
@@ -401,36 +427,20 @@ HttpResponse ControlApi::route(const HttpRequest& req) {
                                                      "outages.csv"};
       if (!kFormats.count(format))
         return error(400, "format must be html, json, items.csv, points.csv or outages.csv");
-      // Built off the event loop: the answer may come before or after the server asks.
-      struct Pending {
-        HttpReply reply;
-        std::optional<HttpResponse> response;
-        void finish() {
-          if (!reply || !response) return;
-          auto send = std::move(reply);
-          reply = nullptr;
-          send(std::move(*response));
-          response.reset();
-        }
-      };
-      auto pending = std::make_shared<Pending>();
-      const bool kept = backend_.report(format, [pending](Backend::ReportBody r) {
+      // Built off the event loop.
+      auto later = std::make_shared<LaterResponse>();
+      const bool kept = backend_.report(format, [later](Backend::ReportBody r) {
         HttpResponse out{200, r.contentType, std::move(r.body), {}};
         out.headers.emplace_back("Content-Disposition", "inline; filename=\"" + r.fileName + "\"");
         out.headers.emplace_back("Cache-Control", "no-store");
-        pending->response = std::move(out);
-        pending->finish();
+        later->response = std::move(out);
+        later->send();
       });
       if (!kept)
         return error(404,
                      "the daemon keeps no journal, so there is no report: start it with "
                      "--state-dir (systemd's StateDirectory)");
-      HttpResponse later;
-      later.deferred = [pending](HttpReply reply) {
-        pending->reply = std::move(reply);
-        pending->finish();
-      };
-      return later;
+      return LaterResponse::deferred(later);
     });
 
   if (what == "timeline") {
@@ -585,39 +595,33 @@ HttpResponse ControlApi::bridgeRoute(const HttpRequest& req, const Target& t) {
   if (m != "POST") return methodNotAllowed("POST");
   if (req.contentType.rfind("application/sdp", 0) != 0)
     return error(415, "a WHEP offer is sent as Content-Type: application/sdp");
-  // The answer may come before or after the server asks for it; the Location (which needs
-  // the session id) is added when the response is built, once both are known.
+  // The answer may come even before whepOffer returns; the Location (which needs the session
+  // id) is added once both are known.
   struct Pending {
-    HttpReply reply;
+    LaterResponse later;
     std::optional<std::pair<int, std::string>> answer;
     std::string location;
     void finish() {
-      if (!reply || !answer) return;
+      if (!answer || location.empty()) return;
       auto [status, body] = std::move(*answer);
+      answer.reset();
       HttpResponse r = status == 201 ? HttpResponse{201, "application/sdp", std::move(body), {}}
                                      : error(status, body);
       if (status == 201) r.headers.emplace_back("Location", location);
-      auto send = std::move(reply);
-      reply = nullptr;
-      answer.reset();
-      send(std::move(r));
+      later.response = std::move(r);
+      later.send();
     }
   };
   auto pending = std::make_shared<Pending>();
   auto answer = [pending](int status, std::string body) {
     pending->answer.emplace(status, std::move(body));
-    if (!pending->location.empty()) pending->finish();
+    pending->finish();
   };
   WhepStart start = backend_.whepOffer(point, req.body, req.remote, answer);
   if (start.status != 0) return error(start.status, start.error);
   pending->location = "/whep/" + point + "/" + start.sessionId;
-  HttpResponse later;
-  later.status = 201;
-  later.deferred = [pending](HttpReply reply) {
-    pending->reply = std::move(reply);
-    pending->finish();
-  };
-  return later;
+  pending->finish();
+  return LaterResponse::deferred(std::shared_ptr<LaterResponse>(pending, &pending->later), 201);
 }
 
 }  // namespace ceremony::api
