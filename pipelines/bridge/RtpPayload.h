@@ -33,7 +33,7 @@ GstMiniPtr<GstCaps> offerCaps(const GstSDPMessage* sdp, std::size_t index, int p
 GstMiniPtr<GstCaps> withPayload(const GstCaps* caps, int pt);
 
 // The packet with the viewer's payload type, in the programme's running time: a new buffer
-// that shares the packet's memory until the payload type has to be written.
+// with memory of its own (one block), so that viewers never share a packet's memory.
 GstMiniPtr<GstBuffer> forViewer(GstBuffer* shared, GstClockTime runningTime, int pt);
 
 }  // namespace ceremony::media::bridge

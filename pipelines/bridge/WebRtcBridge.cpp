@@ -1,6 +1,5 @@
 #include "pipelines/bridge/WebRtcBridge.h"
 
-#include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 #include <spdlog/spdlog.h>
 
@@ -61,11 +60,9 @@ void WebRtcBridge::publish() {
 void WebRtcBridge::onPacket(bool video, GstBuffer* rtp, GstClockTime runningTime) {
   const auto viewers = list_.snapshot();
   for (const auto& v : *viewers) {
-    if (!v->open) continue;
-    GstElement* src = video ? v->videoSrc : v->audioSrc;
-    if (!src) continue;
+    if (!v->open || !v->sending) continue;
     const int pt = video ? v->choice.videoPt : v->choice.audioPt;
-    gst_app_src_push_buffer(GST_APP_SRC(src), bridge::forViewer(rtp, runningTime, pt).release());
+    v->send(video, bridge::forViewer(rtp, runningTime, pt).release());
   }
 }
 

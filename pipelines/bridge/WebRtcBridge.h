@@ -6,14 +6,17 @@
 //       H.264 ─► rtph264pay ─► appsink ─┐           (one packetisation for everyone)
 //       AAC ─► decode ─► opusenc ─► rtpopuspay ─► appsink ─┤   (one Opus encode)
 //                                                    │ copy-on-write list of viewers
-//        viewer w1: appsrc (video), appsrc (audio) ─► webrtcbin   [its own pipeline]
+//        viewer w1: pad (video), pad (audio) ─► webrtcbin   [its own pipeline]
 //        viewer w2: …
 //        relay (optional): the same RTP over UDP to a media server that fans it out further
 //
-// Each viewer is a pipeline of its own fed through appsrc, so a viewer that stalls, fails
-// or goes away never holds up the packetiser, the other viewers or the programme. Packets
-// are copied per viewer only to set the payload types that viewer's offer asked for. A
-// viewer's picture-loss request reaches the programme's encoder as a keyframe request.
+// Each viewer is a pipeline of its own. The packetiser's two streaming threads push every
+// packet through each connected viewer's webrtcbin themselves (its sending is a UDP socket
+// that never waits), so the bridge has no thread per viewer; a viewer that stalls, fails or
+// goes away never holds up the packetiser, the other viewers or the programme, which is
+// encoded in another pipeline. Each viewer gets its own copy of a packet, with the payload
+// types its offer asked for. A viewer's picture-loss request reaches the programme's
+// encoder as a keyframe request.
 //
 // Threads: addViewer/removeViewer/poll run on the daemon's io_context; GStreamer's threads
 // push packets through a snapshot of the viewer list (no lock held while pushing) and

@@ -1,7 +1,6 @@
 #include "pipelines/bridge/WebRtcViewer.h"
 
 #define GST_USE_UNSTABLE_API  // GstWebRTC's headers ask for it in 1.22
-#include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 #include <spdlog/spdlog.h>
@@ -111,6 +110,7 @@ void onConnectionState(GstElement* webrtc, GParamSpec*, gpointer data) {
   GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
   g_object_get(webrtc, "connection-state", &state, nullptr);
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+    v->sending = true;
     if (v->keyframe) v->keyframe();  // the picture starts at the next frame, not within 2 s
     toIo(v, [v] {
       if (v->connected) return;
@@ -122,6 +122,7 @@ void onConnectionState(GstElement* webrtc, GParamSpec*, gpointer data) {
              state == GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED) {
     const char* why =
         state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED ? "ICE/DTLS failed" : "connection closed";
+    v->sending = false;
     toIo(v, [v, why] { v->bridge->removeViewer(v->id, why); });
   }
 }
@@ -149,15 +150,69 @@ GstBusSyncReply onViewerBus(GstBus*, GstMessage* msg, gpointer data) {
   return GST_BUS_DROP;
 }
 
-GstElement* makeViewerSrc(const char* name, GstCaps* caps) {
-  GstElement* src = gst_element_factory_make("appsrc", name);
-  if (!src) return nullptr;
-  // Live, timestamps in the programme's running time (the pipeline shares its clock and base
-  // time); a viewer that cannot keep up loses the oldest packets, never holds the pusher.
-  g_object_set(src, "format", GST_FORMAT_TIME, "is-live", TRUE, "do-timestamp", FALSE, "block",
-               FALSE, "caps", caps, "max-bytes", static_cast<guint64>(2 * 1024 * 1024), nullptr);
-  gst_util_set_object_arg(G_OBJECT(src), "leaky-type", "downstream");
-  return src;
+// A viewer's pad answers what webrtcbin asks upstream: its caps, and that it is live.
+gboolean onPadQuery(GstPad* pad, GstObject*, GstQuery* query) {
+  switch (GST_QUERY_TYPE(query)) {
+    case GST_QUERY_CAPS: {
+      GstCaps* filter = nullptr;
+      gst_query_parse_caps(query, &filter);
+      auto* mine = static_cast<GstCaps*>(gst_pad_get_element_private(pad));
+      GstMiniPtr<GstCaps> out(filter
+                                  ? gst_caps_intersect_full(filter, mine, GST_CAPS_INTERSECT_FIRST)
+                                  : gst_caps_ref(mine));
+      gst_query_set_caps_result(query, out.get());
+      return TRUE;
+    }
+    case GST_QUERY_LATENCY:
+      gst_query_set_latency(query, TRUE, 0, GST_CLOCK_TIME_NONE);
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+// A pad of the bridge's that feeds one of the viewer's streams: active, answering with
+// `caps` (the viewer's, which outlive the pad).
+GstPtr<GstPad> makeViewerPad(const char* name, GstCaps* caps) {
+  GstPtr<GstPad> pad(GST_PAD(gst_object_ref_sink(gst_pad_new(name, GST_PAD_SRC))));
+  gst_pad_set_element_private(pad.get(), caps);
+  gst_pad_set_query_function(pad.get(), onPadQuery);
+  gst_pad_set_active(pad.get(), TRUE);
+  return pad;
+}
+
+// The events a stream starts with (held by the pad until its first packet goes): stream
+// start, the caps and a segment in the programme's running time.
+void startStream(GstPad* pad, GstCaps* caps, const std::string& id) {
+  gst_pad_push_event(pad, gst_event_new_stream_start(id.c_str()));
+  gst_pad_push_event(pad, gst_event_new_caps(caps));
+  GstSegment segment;
+  gst_segment_init(&segment, GST_FORMAT_TIME);
+  gst_pad_push_event(pad, gst_event_new_segment(&segment));
+}
+
+}  // namespace
+
+// A push on its way through the pad meets a flushing pad; the pad itself stays with the
+// viewer, which the pushing thread holds while it pushes.
+void detachViewerPad(GstPad* pad) {
+  if (!pad) return;
+  gst_pad_set_active(pad, FALSE);
+  if (GstPad* peer = gst_pad_get_peer(pad)) {
+    gst_pad_unlink(pad, peer);
+    gst_object_unref(peer);
+  }
+}
+
+namespace {
+
+// webrtcbin puts a clocksync in front of each stream it sends, which waits on the clock for
+// every packet: the bridge's packets come from a live encode, paced already, and a clock
+// wait per packet per viewer is CPU the 96th viewer needs.
+void onElementAdded(GstBin*, GstBin*, GstElement* element, gpointer) {
+  GstElementFactory* factory = gst_element_get_factory(element);
+  if (factory && g_strcmp0(GST_OBJECT_NAME(factory), "clocksync") == 0)
+    g_object_set(element, "sync", FALSE, nullptr);
 }
 
 // The session's UDP ports, and no UPnP.
@@ -181,13 +236,12 @@ void configureIce(GstElement* webrtc, int minPort, int maxPort) {
   }
 }
 
-// Links `src` to a new webrtcbin sink pad whose transceiver sends what the offer's m-line
+// Links `srcPad` to a new webrtcbin sink pad whose transceiver sends what the offer's m-line
 // `index` asked for as `pt`.
-bool linkToWebrtc(GstElement* webrtc, GstElement* src, const GstSDPMessage* offer,
-                  std::size_t index, int pt) {
+bool linkToWebrtc(GstElement* webrtc, GstPad* srcPad, const GstSDPMessage* offer, std::size_t index,
+                  int pt) {
   GstPtr<GstPad> sinkPad(gst_element_request_pad_simple(webrtc, "sink_%u"));
-  GstPtr<GstPad> srcPad(gst_element_get_static_pad(src, "src"));
-  if (!sinkPad || gst_pad_link(srcPad.get(), sinkPad.get()) != GST_PAD_LINK_OK) return false;
+  if (!sinkPad || gst_pad_link(srcPad, sinkPad.get()) != GST_PAD_LINK_OK) return false;
   GstWebRTCRTPTransceiver* transOut = nullptr;
   g_object_get(sinkPad.get(), "transceiver", &transOut, nullptr);
   GstPtr<GstWebRTCRTPTransceiver> trans(transOut);
@@ -205,30 +259,33 @@ bool startViewer(const std::shared_ptr<Viewer>& v, ViewerStart start, int* statu
   v->pipeline.reset(
       GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new(("viewer-" + v->id).c_str()))));
   v->webrtc = gst_element_factory_make("webrtcbin", "webrtc");
-  v->videoSrc = makeViewerSrc("video", start.videoCaps);
-  if (start.audioCaps) v->audioSrc = makeViewerSrc("audio", start.audioCaps);
+  v->videoCaps.reset(gst_caps_ref(start.videoCaps));
+  v->videoPad = makeViewerPad("video", v->videoCaps.get());
+  if (start.audioCaps) {
+    v->audioCaps.reset(gst_caps_ref(start.audioCaps));
+    v->audioPad = makeViewerPad("audio", v->audioCaps.get());
+  }
   GstBin* bin = GST_BIN(v->pipeline.get());
-  gst_bin_add_many(bin, v->webrtc, v->videoSrc, nullptr);
-  if (v->audioSrc) gst_bin_add(bin, v->audioSrc);
+  g_signal_connect(bin, "deep-element-added", G_CALLBACK(onElementAdded), nullptr);
+  gst_bin_add(bin, v->webrtc);
   gst_util_set_object_arg(G_OBJECT(v->webrtc), "bundle-policy", "max-bundle");
   configureIce(v->webrtc, start.minPort, start.maxPort);
 
   const OfferChoice& choice = v->choice;
-  bool linked =
-      linkToWebrtc(v->webrtc, v->videoSrc, start.offer.get(), choice.videoIndex, choice.videoPt);
-  if (linked && v->audioSrc)
-    linked =
-        linkToWebrtc(v->webrtc, v->audioSrc, start.offer.get(), choice.audioIndex, choice.audioPt);
+  bool linked = linkToWebrtc(v->webrtc, v->videoPad.get(), start.offer.get(), choice.videoIndex,
+                             choice.videoPt);
+  if (linked && v->audioPad)
+    linked = linkToWebrtc(v->webrtc, v->audioPad.get(), start.offer.get(), choice.audioIndex,
+                          choice.audioPt);
   if (!linked) {
     *status = 500;
     *error = "cannot set up the viewer's WebRTC session";
     return false;
   }
-  {
-    GstPtr<GstPad> pad(gst_element_get_static_pad(v->videoSrc, "src"));
-    gst_pad_add_probe(pad.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, onUpstreamEvent, v.get(),
-                      nullptr);
-  }
+  startStream(v->videoPad.get(), start.videoCaps, v->id + "/video");
+  if (v->audioPad) startStream(v->audioPad.get(), start.audioCaps, v->id + "/audio");
+  gst_pad_add_probe(v->videoPad.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, onUpstreamEvent, v.get(),
+                    nullptr);
   g_signal_connect_data(v->webrtc, "notify::ice-gathering-state", G_CALLBACK(onGatheringState),
                         weakData(v), freeWeak, GConnectFlags(0));
   g_signal_connect_data(v->webrtc, "notify::connection-state", G_CALLBACK(onConnectionState),
@@ -325,11 +382,24 @@ std::string WebRtcBridge::Viewer::answerSdp() const {
   return keepCandidatesOn(bridge::localDescription(webrtc), address);
 }
 
+void WebRtcBridge::Viewer::send(bool video, GstBuffer* rtp) {
+  GstPad* pad = video ? videoPad.get() : audioPad.get();
+  if (!pad || !open || !sending) {
+    gst_buffer_unref(rtp);
+    return;
+  }
+  gst_pad_push(pad, rtp);  // a viewer's failure is its bus's error, not the pusher's
+}
+
 void WebRtcBridge::Viewer::stop() {
+  open = false;
+  sending = false;
   if (rtpSession && rtcpHandler) g_signal_handler_disconnect(rtpSession.get(), rtcpHandler);
   rtpSession.reset();
   const auto t0 = std::chrono::steady_clock::now();
   gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+  bridge::detachViewerPad(videoPad.get());
+  bridge::detachViewerPad(audioPad.get());
   const auto took =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   if (took > std::chrono::milliseconds(100))

@@ -1,11 +1,16 @@
 #pragma once
-// One WHEP viewer of the bridge: its own pipeline (an appsrc for video, one for audio, and
-// webrtcbin), the signals webrtcbin raises on its own threads, the SDP answer and the
+// One WHEP viewer of the bridge: its own pipeline (webrtcbin alone) fed through two pads of
+// the bridge's, the signals webrtcbin raises on its own threads, the SDP answer and the
 // statistics. The bridge keeps the viewers and decides when one starts and ends; this is
 // what happens inside one.
 //
-//   appsrc "video" (the viewer's payload type) ─┐
-//   appsrc "audio"                              ─┴► webrtcbin ─► ICE/DTLS ─► the browser
+//   pad "video" (the viewer's payload type) ─┐
+//   pad "audio"                             ─┴► webrtcbin ─► ICE/DTLS ─► the browser
+//
+// The pads belong to no element: the packetiser's two streaming threads push each packet
+// through every viewer's webrtcbin themselves (`send`), once the viewer is connected. A
+// thread of its own per viewer and stream, woken for every packet, cost more than the
+// sending did: at 48 viewers, 220,000 thread switches a second.
 //
 // Threads: the fields marked "io_context only" and the functions here run on the io_context;
 // webrtcbin's callbacks run on its threads and report back through a post onto the
@@ -37,10 +42,13 @@ struct WebRtcBridge::Viewer {
   KeyframeRequest keyframe;        // for the picture-loss probe
   std::string address;             // [bridge] address: the only candidates the answer names
   GstPtr<GstElement> pipeline;
-  GstElement* webrtc = nullptr;  // owned by pipeline
-  GstElement* videoSrc = nullptr;
-  GstElement* audioSrc = nullptr;
+  GstElement* webrtc = nullptr;              // owned by pipeline
+  GstMiniPtr<GstCaps> videoCaps, audioCaps;  // what the pads send (no audio caps: no audio)
+  // Ours, linked to webrtcbin (no audio pad for a video-only offer). Set before the viewer is
+  // published and never reset: the streaming threads read them without a lock.
+  GstPtr<GstPad> videoPad, audioPad;
   std::atomic<bool> open{true};       // streaming threads push while true
+  std::atomic<bool> sending{false};   // ICE and DTLS are up: a push no longer waits for them
   std::atomic<bool> answered{false};  // the SDP answer went out (once)
   std::atomic<gint64> lastRtcpUs{0};  // monotonic time of the viewer's last RTCP packet
   GObjectPtr<GObject> rtpSession;     // watched for RTCP (our reference; webrtcbin's session)
@@ -56,6 +64,10 @@ struct WebRtcBridge::Viewer {
   // The SDP answer as webrtcbin has it now, with only the candidates on `address` ("" when
   // there is none yet).
   std::string answerSdp() const;
+  // Pushes one packet (taken) to the viewer, on the packetiser's streaming thread: dropped
+  // until the viewer is connected (webrtcbin holds back packets until DTLS has its keys, and
+  // the thread that pushes serves every viewer).
+  void send(bool video, GstBuffer* rtp);
   // Stops watching RTCP and sets the pipeline to NULL (on the io_context, synchronously).
   void stop();
 };
@@ -80,6 +92,9 @@ struct ViewerStart {
 // later (`Viewer::answerSdp`). False with the HTTP status and a sentence.
 bool startViewer(const std::shared_ptr<Viewer>& v, ViewerStart start, int* status,
                  std::string* error);
+
+// Deactivates and unlinks one of the viewer's pads (the viewer keeps it).
+void detachViewerPad(GstPad* pad);
 
 // Asks webrtcbin for the viewer's statistics (reported through the bridge's listener on the
 // io_context) and, the first time it can, starts watching the viewer's RTCP.
