@@ -75,11 +75,12 @@ TEST_F(ClockStrip, DrawnOnAFrameOfEachFormatItReadsBack) {
       const std::uint32_t value = 0xa5c30f;
       ASSERT_TRUE(cs::draw(&frame, value)) << format;
       EXPECT_EQ(cs::decodeFrame(&frame), value) << format << " " << w << "x" << h;
-      if (std::string(format) == "I420")
+      if (std::string(format) == "I420") {
         EXPECT_EQ(
             cs::decodeLuma(static_cast<const std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0)),
                            GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0), 1, w, h),
             value);
+      }
       gst_video_frame_unmap(&frame);
     }
 }
