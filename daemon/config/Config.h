@@ -52,6 +52,9 @@ struct SourceConfig {
   // test: videotestsrc pattern name ("smpte", "ball", "red", ...) and tone (0 = silence)
   std::string pattern = "smpte";
   double toneHz = 440.0;
+  // test: burn the wall clock into every frame (a strip of blocks a browser can read back,
+  // see pipelines/programme/ClockStrip.h): rehearsals and measuring the delay to the points.
+  bool clock = false;
   std::string uri;          // uri: srt:// rtsp:// rtmp:// udp:// file://
   std::string path;         // image: absolute path of a still (PNG/JPEG)
   std::string videoLaunch;  // launch: gst-launch fragment producing raw video

@@ -11,7 +11,7 @@ namespace {
 const std::vector<std::string_view> kUriSchemes = {"srt", "rtsp", "rtmp", "rtmps",
                                                    "udp", "file", "http", "https"};
 
-const std::vector<KindKeys> kSourceKinds = {{"test", {"pattern", "tone_hz"}},
+const std::vector<KindKeys> kSourceKinds = {{"test", {"pattern", "tone_hz", "clock"}},
                                             {"uri", {"uri", "signal_timeout"}},
                                             {"image", {"path"}},
                                             {"launch", {"video", "audio", "signal_timeout"}}};
@@ -75,6 +75,7 @@ void readSources(Reading& run, const toml::node* n) {
                 s.toneHz = *v;
             }
           }
+          if (auto v = f.boolean("clock")) s.clock = *v;
         } else if (*kind == "uri") {
           s.kind = SourceKind::Uri;
           if (auto v = f.requiredText("uri", " (for example \"srt://0.0.0.0:9000?mode=listener\")"))

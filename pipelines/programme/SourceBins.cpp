@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "pipelines/GstPtr.h"
+#include "pipelines/programme/ClockStrip.h"
 #include "pipelines/programme/MediaBins.h"
 
 namespace ceremony::media {
@@ -22,6 +23,12 @@ GstElement* makeSourceBin(const SourceConfig& s, const ProgrammeFormat& f, std::
                    f.audioRate / 50, nullptr);
       if (s.toneHz <= 0) gst_util_set_object_arg(G_OBJECT(a), "wave", "silence");
       addVideoAndAudio(bin, v, a, f);
+      if (s.clock) {
+        // The wall clock as each frame is made (I420 at the programme's size, held so by
+        // addVideoAndAudio's capsfilter), for a point's browser to read back.
+        GstPtr<GstPad> out(gst_element_get_static_pad(v, "src"));
+        clockstrip::burnInto(out.get());
+      }
       return owned.release();
     }
     case SourceKind::Uri:

@@ -38,11 +38,15 @@ every viewer); the same for VmRSS (0 = just before the ramp). Medians over round
 Janus's slope. Join time: bridge_viewer's start of a viewer -> its first picture.
 
 In the last round, with the 32 and then the 96 WebRTC tool viewers connected, a headless
-Chromium (Node + playwright-core, if found) opens a point's real page and samples the centre
-pixel of its <video> on every frame while an operator cuts (POST /api/program/cut) to the red scene
-and back (5 times each way): operator cut -> screen, p50/p95. The programme has no burnt-in
-clock, so this is the latency the operator sees, not glass-to-glass from a camera. Without
-node or playwright-core (`npm install playwright-core` in the --playwright dir) it is skipped.
+Chromium (Node + playwright-core, if found) opens a point's real page. First, glass-to-glass:
+the full-screen test source burns the wall clock into every frame it makes (`clock = true`, a
+strip of blocks, pipelines/programme/ClockStrip.h); on every frame the page presents
+(requestVideoFrameCallback) tests/tools/clock_strip.js reads the strip back from a canvas and
+Date.now() minus the time it carries is that frame's delay, p50/p95 over --glass seconds (5).
+Then it samples the centre pixel of its <video> on every frame while an operator cuts (POST
+/api/program/cut) to the red scene and back (5 times each way): operator cut -> screen,
+p50/p95, the latency the operator sees. Without node or playwright-core (`npm install
+playwright-core` in the --playwright dir) both are skipped.
 
 Standard library only; the nginx-rtmp, process and /proc helpers are media_bench.py's.
 
@@ -98,6 +102,7 @@ keyframe_interval_s = 2
 kind = "test"
 pattern = "ball"
 tone_hz = 440
+clock = true
 
 [sources.inset]
 kind = "test"
@@ -108,6 +113,7 @@ tone_hz = 0
 kind = "test"
 pattern = "red"
 tone_hz = 660
+clock = true
 
 [scenes.chinh]
 kind = "pip"
@@ -734,6 +740,19 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     await page.waitForFunction(() => window.bridge && window.bridge.state === 'playing',
                                null, { timeout: 20000 });
     out({ event: 'playing', ms: Date.now() - opened });
+    // Glass-to-glass: the clock burnt into the programme, read on every presented frame.
+    if (cfg.glassSeconds > 0) {
+      await page.evaluate(fs.readFileSync(cfg.clockStrip, 'utf8') + '\ntrue');
+      await page.evaluate(() => {
+        window.clockRead = clockStrip.start(document.getElementById('programme'));
+      });
+      await sleep(cfg.glassSeconds * 1000);
+      const g = await page.evaluate(() => {
+        window.clockRead.stopped = true;
+        return Object.assign(clockStrip.summary(window.clockRead), { ages: window.clockRead.ages });
+      });
+      out(Object.assign({ event: 'glass' }, g));
+    }
     await page.evaluate(() => {
       const v = document.getElementById('programme');
       const c = document.createElement('canvas'); c.width = 16; c.height = 9;
@@ -809,14 +828,16 @@ def cut_latency(args, ctx, run_dir, watching):
     cfg = {"base": f"http://127.0.0.1:{d.port}", "point": d.points[-1],
            "pointTokenFile": str(d.token_files[d.points[-1]]),
            "operatorTokenFile": str(d.operator_file), "profile": str(profile),
-           "chromium": CHROMIUM, "cuts": args.cuts, "back": "chinh"}
+           "chromium": CHROMIUM, "cuts": args.cuts, "back": "chinh",
+           "clockStrip": str(HERE.parent / "tools" / "clock_strip.js"),
+           "glassSeconds": args.glass}
     (run_dir / "cut.json").write_text(json.dumps(cfg))
     env = dict(os.environ, NODE_PATH=str(modules))
     out_file = run_dir / "cut.out"
     p = mb.start([node, str(run_dir / "cut.js"), str(run_dir / "cut.json")], out_file,
                  cwd=run_dir, env=env)
     tree = set()
-    deadline = time.monotonic() + 60 + args.cuts * 14
+    deadline = time.monotonic() + 60 + args.glass + args.cuts * 14
     while p.poll() is None and time.monotonic() < deadline:
         tree.update(mb.tree_of(p.pid))
         time.sleep(0.5)
@@ -840,6 +861,16 @@ def cut_latency(args, ctx, run_dir, watching):
             res["playing_ms"] = e["ms"]
         elif e.get("event") == "done":
             res["page_frames"] = e.get("frames")
+        elif e.get("event") == "glass":
+            res["glass"] = e
+    glass = res.get("glass")
+    if glass and glass.get("read"):
+        log(f"      glass-to-glass ({watching} tool viewers): p50 {glass['p50']} ms, "
+            f"p95 {glass['p95']} ms, min {glass['min']}, max {glass['max']} ms over "
+            f"{glass['read']} frames ({glass['unread']} of {glass['frames']} presented did not "
+            f"read; {glass['width']}x{glass['height']})")
+    elif args.glass > 0:
+        log(f"      glass-to-glass: no frame read {glass or res['errors']}")
     both = res["to_red"] + res["back"]
     if both:
         log(f"      cut -> screen ({watching} tool viewers): p50 {pct(both, 0.5):.0f} ms, "
@@ -950,6 +981,13 @@ def summary(args, idle, ramps):
                     f"others {w['others_cpu']:.2f}); viewers at >= 24 fps: {w['watching']}/96")
     for rp in ramps:
         for n, c in sorted((rp.get("cut") or {}).items()):
+            g = c.get("glass") or {}
+            if g.get("read"):
+                log(f"\n   == glass-to-glass, burnt-in clock -> point's screen (Chromium, {n} "
+                    f"tool viewers): p50 {g['p50']} ms, p95 {g['p95']} ms, max {g['max']} ms "
+                    f"({g['read']} frames read, {g['unread']} not)")
+            elif not c.get("skipped"):
+                log(f"\n   == glass-to-glass ({n} tool viewers): no frame read")
             both = c.get("to_red", []) + c.get("back", [])
             if both:
                 log(f"\n   == operator cut -> point's screen (Chromium, {n} tool viewers): "
@@ -980,7 +1018,10 @@ def main():
     ap.add_argument("--stats-ms", type=int, default=1000, help="bridge_viewer's stats period")
     ap.add_argument("--cuts", type=int, default=5,
                     help="cuts to red and back again, each way measured (5: 10 cuts)")
-    ap.add_argument("--no-cut", action="store_true", help="skip the Chromium cut test")
+    ap.add_argument("--no-cut", action="store_true",
+                    help="skip the Chromium tests (cut -> screen and glass-to-glass)")
+    ap.add_argument("--glass", type=int, default=5,
+                    help="seconds of frames read for glass-to-glass (5; 0: none)")
     ap.add_argument("--playwright", type=Path, default=Path("/tmp/bench-bridge/node"),
                     help="where `npm install playwright-core` put node_modules")
     ap.add_argument("--quick", action="store_true",

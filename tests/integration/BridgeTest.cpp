@@ -4,6 +4,8 @@
 //   - a wrong token gets 401 and no media; a malformed offer 400; a viewer past the cap 503;
 //   - within 5 s the point's browser decodes ~30 frames a second at the programme's size, and
 //     audio packets arrive;
+//   - the wall clock burnt into the programme reads back on the point's screen, less than 3 s
+//     old (a sanity bound; tests/bench measures the glass-to-glass delay);
 //   - an operator's cut to the red scene is on the point's screen within 1 s;
 //   - the point is up on /api/points with its round trip, and /metrics counts the viewer;
 //   - viewers joining and leaving repeatedly cost the programme no frame (the recording has no
@@ -119,11 +121,13 @@ keyframe_interval_s = 2
 kind = "test"
 pattern = "green"
 tone_hz = 440
+clock = true
 
 [sources.do]
 kind = "test"
 pattern = "red"
 tone_hz = 660
+clock = true
 
 [scenes.xanh]
 kind = "source"
@@ -254,6 +258,26 @@ scene = "xanh"
   EXPECT_EQ(second.value("width", 0), 1280);
   EXPECT_EQ(second.value("height", 0), 720);
   EXPECT_GT(second.value("audioPackets", 0), first.value("audioPackets", 0)) << "no sound";
+
+  // --- the programme's burnt-in clock reads back on the point's screen ---------------------
+  // Every presented frame's strip (tests/tools/clock_strip.js): the point shows the clock the
+  // test source burnt in, a moment old. A sanity bound, not a speed test (tests/bench's is).
+  page->evaluate(
+      readText(std::filesystem::path(CEREMONYD_SOURCE_DIR) / "tests/tools/clock_strip.js") +
+      "\ntrue");
+  page->evaluate("window.clockRead = clockStrip.start(document.getElementById('programme')); true");
+  std::this_thread::sleep_for(2s);
+  const json clock = page->evaluate("clockStrip.summary(window.clockRead)");
+  page->evaluate("window.clockRead.stopped = true");
+  std::cout << "[ bridge   ] burnt-in clock read on " << clock.value("read", 0) << " of "
+            << clock.value("frames", 0) << " frames: glass-to-glass p50 " << clock["p50"]
+            << " ms, p95 " << clock["p95"] << " ms, max " << clock["max"] << " ms\n";
+  EXPECT_GE(clock.value("read", 0), 40) << "the clock did not read on most frames: " << clock;
+  EXPECT_GE(clock.value("read", 0), clock.value("frames", 0) * 9 / 10) << clock;
+  if (clock.value("read", 0) > 0) {
+    EXPECT_GE(clock["min"].get<int>(), 0) << "a frame from the future: " << clock;
+    EXPECT_LE(clock["max"].get<int>(), 3000) << "the point's picture is seconds old: " << clock;
+  }
 
   // --- the point is up, with its round trip --------------------------------------------------
   json point;

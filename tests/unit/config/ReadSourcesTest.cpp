@@ -47,5 +47,23 @@ TEST_F(ConfigParser, SignalTimeoutOfALiveInput) {
                     kBaseLines + 3, 1);
 }
 
+TEST_F(ConfigParser, BurntInClockOfATestSource) {
+  const std::string cam = "[sources.cam2]\nkind = \"test\"\n";
+  LoadResult bad = parse(withBase(cam + "clock = \"yes\"\n") + kOneItem);
+  EXPECT_DIAGNOSTIC(bad, "[sources.cam2] clock must be true or false, not text (\"yes\")",
+                    Severity::Error, kBaseLines + 3, 9);
+  EXPECT_FALSE(bad.config);
+  LoadResult ok = parse(withBase(cam + "clock = true\n") + kOneItem);
+  ASSERT_TRUE(ok.config) << dump(ok);
+  EXPECT_TRUE(ok.config->sources.at(1).clock);
+  EXPECT_FALSE(ok.config->sources.at(0).clock);  // the default: no clock in the picture
+  // A clock belongs to a generated picture: on a camera the key is named as another kind's.
+  LoadResult cam3 = parse(
+      withBase("[sources.cam3]\nkind = \"uri\"\nuri = \"srt://0.0.0.0:9000\"\nclock = true\n") +
+      kOneItem);
+  EXPECT_DIAGNOSTIC(cam3, "clock does nothing for kind \"uri\"", Severity::Warning, kBaseLines + 4,
+                    1);
+}
+
 }  // namespace
 }  // namespace ceremony
