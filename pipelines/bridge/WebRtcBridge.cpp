@@ -3,6 +3,7 @@
 #include <gst/gst.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "pipelines/bridge/RtpPayload.h"
@@ -26,6 +27,7 @@ WebRtcBridge::~WebRtcBridge() {
 bool WebRtcBridge::start(GstClock* clock, GstClockTime baseTime, std::string* error) {
   if (clock) clock_.reset(GST_CLOCK(gst_object_ref(clock)));
   baseTime_ = baseTime;
+  fanOut_.start();
   return packetiser_.start(settings_, error);
 }
 
@@ -36,6 +38,7 @@ void WebRtcBridge::stop() {
   *alive_ = false;
   alive_ = std::make_shared<bool>(true);
   packetiser_.stop();
+  fanOut_.stop();
 }
 
 void WebRtcBridge::pushVideo(GstSample* sample) {
@@ -57,10 +60,10 @@ void WebRtcBridge::publish() {
   list_.replace(std::move(next));
 }
 
-void WebRtcBridge::onPacket(bool video, GstBuffer* rtp, GstClockTime runningTime) {
+void WebRtcBridge::deliver(unsigned worker, bool video, GstBuffer* rtp, GstClockTime runningTime) {
   const auto viewers = list_.snapshot();
   for (const auto& v : *viewers) {
-    if (!v->open || !v->sending) continue;
+    if (v->worker != worker || !v->open || !v->sending) continue;
     const int pt = video ? v->choice.videoPt : v->choice.audioPt;
     v->send(video, bridge::forViewer(rtp, runningTime, pt).release());
   }
@@ -127,6 +130,10 @@ std::optional<std::string> WebRtcBridge::addViewer(const std::string& offerSdp, 
   v->alive = alive_;
   v->keyframe = keyframe_;
   v->address = settings_.address;
+  // The worker with the fewest viewers sends to this one.
+  std::vector<std::size_t> load(fanOut_.workers(), 0);
+  for (const auto& [id, other] : viewers_) ++load[other->worker % load.size()];
+  v->worker = static_cast<unsigned>(std::min_element(load.begin(), load.end()) - load.begin());
   v->answer = std::move(answer);
   bridge::ViewerStart start{std::move(sdp),    caps.video.get(),  caps.audio.get(),
                             settings_.minPort, settings_.maxPort, clock_.get(),

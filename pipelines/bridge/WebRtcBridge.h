@@ -5,12 +5,13 @@
 //   programme encoder ─► pushVideo/pushAudio ─► [bridge pipeline]
 //       H.264 ─► rtph264pay ─► appsink ─┐           (one packetisation for everyone)
 //       AAC ─► decode ─► opusenc ─► rtpopuspay ─► appsink ─┤   (one Opus encode)
-//                                                    │ copy-on-write list of viewers
+//                                       FanOut: a worker thread per core, each with its
+//                                       share of the viewers │ copy-on-write list of viewers
 //        viewer w1: pad (video), pad (audio) ─► webrtcbin   [its own pipeline]
 //        viewer w2: …
 //        relay (optional): the same RTP over UDP to a media server that fans it out further
 //
-// Each viewer is a pipeline of its own. The packetiser's two streaming threads push every
+// Each viewer is a pipeline of its own. The fan-out's workers (one per core) push every
 // packet through each connected viewer's webrtcbin themselves (its sending is a UDP socket
 // that never waits), so the bridge has no thread per viewer; a viewer that stalls, fails or
 // goes away never holds up the packetiser, the other viewers or the programme, which is
@@ -23,7 +24,8 @@
 // report back through callbacks posted onto the io_context.
 //
 // The parts, each in a file of its name: BridgeOffer (reading the offer, pure text),
-// RtpPacketiser (the shared packetisation and the relays), RtpPayload (a packet and caps with
+// RtpPacketiser (the shared packetisation and the relays), FanOut (the sending threads),
+// RtpPayload (a packet and caps with
 // one viewer's payload types), WebRtcViewer (one viewer's pipeline, signals, answer and
 // statistics), CopyOnWrite (the viewers as the streaming threads see them). This class
 // keeps the viewers and decides when each one starts and ends.
@@ -47,6 +49,7 @@
 #include "pipelines/GstPtr.h"
 #include "pipelines/bridge/BridgeOffer.h"
 #include "pipelines/bridge/BridgeSettings.h"
+#include "pipelines/bridge/FanOut.h"
 #include "pipelines/bridge/RtpPacketiser.h"
 #include "pipelines/bridge/RtpRelay.h"
 #include "pipelines/outputs/EncodedSink.h"
@@ -102,8 +105,8 @@ class WebRtcBridge final : public EncodedSink {
   // Sends the SDP answer once it holds a candidate (or at `until`, whatever it holds).
   void answerWhenReady(const std::shared_ptr<Viewer>& v, Steady::time_point until);
   void publish();  // viewers_ as the streaming threads see it from now on
-  // A packet from the packetiser (its streaming threads): to every open viewer.
-  void onPacket(bool video, GstBuffer* rtp, GstClockTime runningTime);
+  // A packet from a fan-out worker: to every connected viewer of that worker's.
+  void deliver(unsigned worker, bool video, GstBuffer* rtp, GstClockTime runningTime);
 
   BridgeSettings settings_;
   boost::asio::io_context& io_;
@@ -117,9 +120,14 @@ class WebRtcBridge final : public EncodedSink {
   std::uint64_t nextId_ = 1;
   // The streaming threads' copy of viewers_, replaced whole (copy on write).
   CopyOnWrite<std::vector<std::shared_ptr<Viewer>>> list_;
-  // Last, so that it goes first: its threads push to list_.
+  // Its threads read list_. A worker's queue holds about 1.5 s of packets.
+  bridge::FanOut fanOut_{bridge::FanOut::workersForThisMachine(), 512,
+                         [this](unsigned worker, bool video, GstBuffer* rtp, GstClockTime rt) {
+                           deliver(worker, video, rtp, rt);
+                         }};
+  // Last, so that it goes first: its threads post to fanOut_.
   bridge::RtpPacketiser packetiser_{
-      [this](bool video, GstBuffer* rtp, GstClockTime rt) { onPacket(video, rtp, rt); }};
+      [this](bool video, GstBuffer* rtp, GstClockTime rt) { fanOut_.post(video, rtp, rt); }};
 };
 
 }  // namespace ceremony::media

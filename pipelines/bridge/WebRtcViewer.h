@@ -7,8 +7,8 @@
 //   pad "video" (the viewer's payload type) ─┐
 //   pad "audio"                             ─┴► webrtcbin ─► ICE/DTLS ─► the browser
 //
-// The pads belong to no element: the packetiser's two streaming threads push each packet
-// through every viewer's webrtcbin themselves (`send`), once the viewer is connected. A
+// The pads belong to no element: one of the bridge's fan-out workers pushes each packet
+// through the viewer's webrtcbin itself (`send`), once the viewer is connected. A
 // thread of its own per viewer and stream, woken for every packet, cost more than the
 // sending did: at 48 viewers, 220,000 thread switches a second.
 //
@@ -41,6 +41,7 @@ struct WebRtcBridge::Viewer {
   std::shared_ptr<bool> alive;     // the bridge's
   KeyframeRequest keyframe;        // for the picture-loss probe
   std::string address;             // [bridge] address: the only candidates the answer names
+  unsigned worker = 0;             // the fan-out worker that sends to this viewer
   GstPtr<GstElement> pipeline;
   GstElement* webrtc = nullptr;              // owned by pipeline
   GstMiniPtr<GstCaps> videoCaps, audioCaps;  // what the pads send (no audio caps: no audio)
@@ -64,9 +65,9 @@ struct WebRtcBridge::Viewer {
   // The SDP answer as webrtcbin has it now, with only the candidates on `address` ("" when
   // there is none yet).
   std::string answerSdp() const;
-  // Pushes one packet (taken) to the viewer, on the packetiser's streaming thread: dropped
-  // until the viewer is connected (webrtcbin holds back packets until DTLS has its keys, and
-  // the thread that pushes serves every viewer).
+  // Pushes one packet (taken) to the viewer, on its fan-out worker's thread: dropped until
+  // the viewer is connected (webrtcbin holds back packets until DTLS has its keys, and the
+  // thread that pushes serves other viewers too).
   void send(bool video, GstBuffer* rtp);
   // Stops watching RTCP and sets the pipeline to NULL (on the io_context, synchronously).
   void stop();
