@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <string>
 #include <utility>
 
 namespace ceremony::media::bridge {
@@ -80,6 +83,9 @@ void FanOut::noteLoss() {
 }
 
 void FanOut::run(unsigned worker) {
+  // Named for top -H and the journal's thread dumps: "bridge-send-0", …
+  const std::string name = "bridge-send-" + std::to_string(worker);
+  pthread_setname_np(pthread_self(), name.c_str());
   Queue& q = *queues_[worker];
   std::deque<Packet> batch;
   for (;;) {

@@ -12,8 +12,8 @@
 //                                           └─► worker 1's queue ─► deliver(1, …) ─► viewers 1, 3,
 //                                           …
 //
-// post() never waits: a worker whose queue is full (it is more than about a second behind)
-// loses the packet, counted in dropped(); the other workers and the programme go on.
+// post() never waits: a worker whose queue is full (the machine is short of CPU for its
+// viewers) loses the packet, counted in dropped(); the other workers and the programme go on.
 
 #include <gst/gst.h>
 

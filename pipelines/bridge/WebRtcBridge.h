@@ -120,8 +120,9 @@ class WebRtcBridge final : public EncodedSink {
   std::uint64_t nextId_ = 1;
   // The streaming threads' copy of viewers_, replaced whole (copy on write).
   CopyOnWrite<std::vector<std::shared_ptr<Viewer>>> list_;
-  // Its threads read list_. A worker's queue holds about 1.5 s of packets.
-  bridge::FanOut fanOut_{bridge::FanOut::workersForThisMachine(), 512,
+  // Its threads read list_. A worker's queue holds about 0.4 s of packets: a machine short
+  // of CPU loses packets rather than showing the points a picture seconds late.
+  bridge::FanOut fanOut_{bridge::FanOut::workersForThisMachine(), 128,
                          [this](unsigned worker, bool video, GstBuffer* rtp, GstClockTime rt) {
                            deliver(worker, video, rtp, rt);
                          }};
