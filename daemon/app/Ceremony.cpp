@@ -37,6 +37,7 @@ Ceremony::Ceremony(Config config, Options options, boost::asio::io_context& io)
       signals_(io, SIGINT, SIGTERM),
       hup_(io, SIGHUP),
       ticker_(io),
+      listener_(io),
       watchdog_(io) {}
 
 Ceremony::~Ceremony() {
@@ -125,6 +126,10 @@ bool Ceremony::start() {
   });
   waitForHangup();
   everySecond();
+  if (config_.watch.enabled) {
+    soundWatch_ = std::make_unique<watch::SoundWatch>(config_.watch);
+    listen();
+  }
   // sd_watchdog_enabled also checks WATCHDOG_PID: a child that inherited the environment
   // must not ping for us.
   if (std::uint64_t watchdogUsec = 0; sd_watchdog_enabled(0, &watchdogUsec) > 0) {
@@ -171,6 +176,7 @@ void Ceremony::shutdown(const std::string& why) {
   spdlog::info("Dừng ({}): hoàn tất các đầu ra và bản ghi hình", why);
   sd_notify(0, "STOPPING=1");
   ticker_.cancel();
+  listener_.cancel();
   watchdog_.cancel();
   signals_.cancel();
   hup_.cancel();
@@ -215,6 +221,14 @@ void Ceremony::endFailedClipLater(const std::string& itemId) {
 
 void Ceremony::onInputState(const media::InputStatus& input) {
   const std::string name = input.label.empty() ? input.id : input.label;
+  if (std::exchange(inputBlack_[input.id], input.black) != input.black) {
+    const std::string seconds = std::to_string(
+        std::chrono::duration_cast<std::chrono::seconds>(config_.watch.blackAfter).count());
+    if (input.black) spdlog::warn("Nguồn {}: hình đen quá {} s", input.id, seconds);
+    logEvent("input",
+             name + (input.black ? ": hình đen quá " + seconds + " s (black)" : ": hết hình đen"),
+             {{"input", input.id}, {"picture", input.black ? "black" : "ok"}});
+  }
   const std::string told = std::string(media::toString(input.state)) + ": " + input.lastReason;
   if (std::exchange(inputTold_[input.id], told) == told) {  // the same again: status only
     publishStatus();
@@ -225,6 +239,12 @@ void Ceremony::onInputState(const media::InputStatus& input) {
       spdlog::info("Nguồn {}: có tín hiệu trở lại", input.id);
       logEvent("input", name + ": có tín hiệu trở lại",
                {{"input", input.id}, {"state", "running"}});
+      break;
+    case media::InputState::Frozen:
+      spdlog::warn("Nguồn {}: hình đứng yên ({})", input.id, input.lastReason);
+      logEvent("input",
+               name + ": hình đứng yên, thay bằng thẻ «Mất tín hiệu» — " + input.lastReason,
+               {{"input", input.id}, {"state", "frozen"}, {"reason", input.lastReason}});
       break;
     case media::InputState::Stalled:
     case media::InputState::Retrying:

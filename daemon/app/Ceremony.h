@@ -32,6 +32,7 @@
 #include "timeline/Rehearsal.h"
 #include "timeline/Timeline.h"
 #include "timeline/TimelineRunner.h"
+#include "watch/SoundWatch.h"
 
 namespace ceremony {
 
@@ -163,6 +164,12 @@ class Ceremony final : public media::ProgramMixer::Listener,
   nlohmann::json itemJson(const ItemStatus& item) const;
   std::string timeText(WallTime t) const;
   void everySecond();
+  // [watch] (CeremonySound.cpp): four times a second, the programme's loudness is read, the
+  // automatic gain steered, the sound's alerts decided and the meters pushed ("sound").
+  void listen();
+  std::optional<watch::OnAirItem> onAirForWatch() const;
+  nlohmann::json soundJson() const;
+  void soundMetrics(std::string& out) const;
   // The journal (daemon/app/CeremonyJournal.cpp): opened once the run-of-show is known
   // (a fresh run sets the last run's journal aside; a resumed one appends to it).
   void openJournal();
@@ -214,6 +221,12 @@ class Ceremony final : public media::ProgramMixer::Listener,
   std::string onAirItem_, onAirItemScene_;
   LowerThird onAirLowerThird_;
   boost::asio::steady_timer ticker_;
+  boost::asio::steady_timer listener_;             // listen()'s
+  std::unique_ptr<watch::SoundWatch> soundWatch_;  // null when [watch] is off
+  std::optional<media::Loudness> sound_;           // its latest reading
+  std::string soundState_ = "ok";
+  double silentSeconds_ = 0;
+  std::map<std::string, bool> inputBlack_;  // what the event log last said of each picture
   boost::asio::steady_timer watchdog_;
   std::optional<Rehearsal> rehearsal_;
   bool stopping_ = false;

@@ -4,6 +4,7 @@
 // alone. On the io_context thread.
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -205,6 +206,13 @@ void Ceremony::journalEverySecond() {
       alive["unknown"] = c.unknown;
       alive["maintenance"] = c.maintenance;
     }
+    // The programme's loudness so far, for the report's sound section ([watch]).
+    if (sound_ && std::isfinite(sound_->integrated))
+      alive["sound"] = {{"integrated_lufs", std::round(sound_->integrated * 10) / 10},
+                        {"max_true_peak_dbtp", std::isfinite(sound_->maxTruePeak)
+                                                   ? json(std::round(sound_->maxTruePeak * 10) / 10)
+                                                   : json(nullptr)},
+                        {"measured_s", std::round(sound_->seconds)}};
     journal("alive", std::move(alive), now);
   }
   journal_->sync();

@@ -65,6 +65,7 @@ std::string Ceremony::metrics() {
     line("ceremonyd_api_turned_away_total{why=\"accept_error\"} " + std::to_string(h.acceptErrors));
   }
   bridgeMetrics(out);
+  soundMetrics(out);
   line("# HELP ceremonyd_live_clients Dashboard clients on the live stream.");
   line("# TYPE ceremonyd_live_clients gauge");
   line("ceremonyd_live_clients " + std::to_string(feed_.subscribers()));

@@ -5,6 +5,7 @@
 #include <systemd/sd-daemon.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "app/Ceremony.h"
 #include "config/Secrets.h"
@@ -131,10 +132,19 @@ json Ceremony::status() {
       in["restarts"] = st->restarts;
       in["last_reason"] = scrubSecrets(st->lastReason);
       in["since"] = timeText(st->since);
+      if (st->watched) {
+        in["black"] = st->black;
+        in["level"] = {
+            {"peak_db",
+             std::isfinite(st->peakDb) ? json(std::round(st->peakDb * 10) / 10) : json(nullptr)},
+            {"rms_db",
+             std::isfinite(st->rmsDb) ? json(std::round(st->rmsDb * 10) / 10) : json(nullptr)}};
+      }
     }
     inputs.push_back(std::move(in));
   }
   j["inputs"] = std::move(inputs);
+  j["sound"] = soundJson();
 
   json pts;
   if (points_) {
@@ -172,7 +182,7 @@ void Ceremony::logEvent(const std::string& kind, const std::string& message, jso
   // The journal keeps what the report needs; an operator's command is journaled with who
   // gave it (operatorCommand), a resume by the start record.
   if (kind == "output" || kind == "input" || kind == "media" || kind == "reload" ||
-      kind == "bridge") {
+      kind == "bridge" || kind == "sound") {
     json record = e;
     record.erase("at");
     record.erase("kind");

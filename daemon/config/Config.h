@@ -62,6 +62,10 @@ struct SourceConfig {
   // uri/launch (live inputs): no frame for this long counts as a lost signal, and the
   // input's "Mất tín hiệu" card takes its place until frames flow again.
   Millis signalTimeout{1000};
+  // uri/launch: a picture that stays the same for [watch] freeze_after while frames still
+  // come counts as lost too (a hung camera or encoder). false for a feed that is meant to
+  // stand still: slides from a computer, a document camera.
+  bool expectMotion = true;
   Position pos;
 };
 
@@ -139,6 +143,37 @@ struct ItemConfig {
   // The launch moment (e.g. pressing the launch button): the report counts the points
   // connected when it starts. At most one item.
   bool launch = false;
+  // Whether the programme must have sound during the item ([watch] alerts on its silence).
+  // Unset: yes for an item showing a source (a speech, the hall), no for a clip (a film's
+  // own silence) or a slate.
+  std::optional<bool> expectSound;
+  Position pos;
+};
+
+// What the daemon listens to and looks at while the ceremony runs ([watch]): the
+// programme's loudness (EBU R128 / ITU-R BS.1770) and silence, the live inputs' pictures
+// (frozen, black). The defaults are meant to be left alone.
+struct WatchConfig {
+  bool enabled = true;
+  // Momentary loudness under this is silence; this long of it in an item that expects sound
+  // is an alert naming the item.
+  double silenceBelowLufs = -60;
+  Millis silenceAfter{10000};
+  // A true peak over this is clipping (one alert, then at most one a minute).
+  double truePeakMaxDbtp = -1;
+  // Facebook's recommendation: short-term loudness within target ± tolerance; outside it
+  // for off_target_after is an alert.
+  double targetLufs = -16;
+  double toleranceLu = 4;
+  Millis offTargetAfter{60000};
+  // Off by default: a slow gain that keeps the programme near the target, never above
+  // true_peak_max, never more than max_gain_db up or down.
+  bool autoGain = false;
+  double maxGainDb = 12;
+  // Live inputs: the same frame this long while frames still come → the input's card;
+  // black this long → an alert.
+  Millis freezeAfter{5000};
+  Millis blackAfter{5000};
   Position pos;
 };
 
@@ -206,6 +241,7 @@ struct Config {
   health::HealthConfig health;
   ApiConfig api;
   BridgeConfig bridge;
+  WatchConfig watch;
 
   const SourceConfig* findSource(const std::string& id) const;
   const SceneConfig* findScene(const std::string& id) const;

@@ -25,7 +25,7 @@ constexpr std::uintmax_t kMaxConfigBytes = 8u << 20;
 
 const std::vector<std::string_view> kTopLevel = {"event",   "programme",  "sources", "scenes",
                                                  "outputs", "timeline",   "health",  "points",
-                                                 "api",     "points_csv", "bridge"};
+                                                 "api",     "points_csv", "bridge",  "watch"};
 
 void checkTopLevel(Context& ctx, const toml::table& root) {
   for (auto&& [k, v] : root) {
@@ -55,6 +55,7 @@ void readTables(Context& ctx, Config& config, const toml::table& root) {
   planTimeline(run);
   readApi(run, root.get("api"));
   readBridge(run, root.get("bridge"));
+  readWatch(run, root.get("watch"));
 }
 
 // Diagnostics top to bottom, as a person reads the file; file-wide ones last.

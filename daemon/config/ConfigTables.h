@@ -38,5 +38,6 @@ void readTimeline(Reading& run, const toml::node* n);   // [[timeline]]
 void planTimeline(Reading& run);                        // the run-of-show as a whole
 void readApi(Reading& run, const toml::node* n);        // [api]
 void readBridge(Reading& run, const toml::node* n);     // [bridge]
+void readWatch(Reading& run, const toml::node* n);      // [watch]
 
 }  // namespace ceremony::reading

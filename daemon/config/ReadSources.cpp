@@ -11,10 +11,11 @@ namespace {
 const std::vector<std::string_view> kUriSchemes = {"srt", "rtsp", "rtmp", "rtmps",
                                                    "udp", "file", "http", "https"};
 
-const std::vector<KindKeys> kSourceKinds = {{"test", {"pattern", "tone_hz", "clock"}},
-                                            {"uri", {"uri", "signal_timeout"}},
-                                            {"image", {"path"}},
-                                            {"launch", {"video", "audio", "signal_timeout"}}};
+const std::vector<KindKeys> kSourceKinds = {
+    {"test", {"pattern", "tone_hz", "clock"}},
+    {"uri", {"uri", "signal_timeout", "expect_motion"}},
+    {"image", {"path"}},
+    {"launch", {"video", "audio", "signal_timeout", "expect_motion"}}};
 
 std::string checkSourceUri(Reading& run, const std::string& uri, const toml::node& n,
                            const std::string& where) {
@@ -109,6 +110,8 @@ void readSources(Reading& run, const toml::node* n) {
               else
                 s.signalTimeout = *v;
             }
+        if (s.kind == SourceKind::Uri || s.kind == SourceKind::Launch)
+          if (auto v = f.boolean("expect_motion")) s.expectMotion = *v;
         f.reportUnread({"kind", "label"}, kSourceKinds, *kind);
         run.config.sources.push_back(std::move(s));
       });

@@ -196,8 +196,9 @@ void readItem(Reading& run, const toml::table& t, std::size_t index,
         run.launchItem = positionOf(*t.get("launch"));
     }
   }
-  f.reportUnread(
-      {"id", "title", "start", "end", "duration", "scene", "cue", "lower_third", "launch"});
+  if (auto v = f.boolean("expect_sound")) it.expectSound = *v;
+  f.reportUnread({"id", "title", "start", "end", "duration", "scene", "cue", "lower_third",
+                  "launch", "expect_sound"});
   run.config.timeline.push_back(std::move(it));
 }
 

@@ -16,6 +16,8 @@ const char* toString(InputState s) {
       return "stalled";
     case InputState::Retrying:
       return "retrying";
+    case InputState::Frozen:
+      return "frozen";
   }
   return "unknown";
 }
@@ -79,6 +81,21 @@ void InputSupervisor::onLost(const std::string& id, const std::string& reason, b
         entry->restart.reset();
         if (hooks_.stillLost(*entry->watch)) restart(id);
       });
+}
+
+void InputSupervisor::onFrozen(const std::string& id, const std::string& reason) {
+  Input* in = find(id);
+  if (!in || !in->watch) return;
+  if (in->status.state == InputState::Running) ++in->status.losses;
+  if (in->status.state != InputState::Frozen || in->status.lastReason != reason)
+    report(*in, InputState::Frozen, reason);
+}
+
+void InputSupervisor::onBlack(const std::string& id, bool black) {
+  Input* in = find(id);
+  if (!in || in->status.black == black) return;
+  in->status.black = black;
+  hooks_.report(in->status);
 }
 
 void InputSupervisor::onBack(const std::string& id) {
@@ -160,7 +177,13 @@ void InputSupervisor::stop() {
 
 std::vector<InputStatus> InputSupervisor::inputs() const {
   std::vector<InputStatus> out;
-  for (const auto& in : inputs_) out.push_back(in.status);
+  for (const auto& in : inputs_) {
+    out.push_back(in.status);
+    if (in.watch) {
+      out.back().peakDb = in.watch->peakDb;
+      out.back().rmsDb = in.watch->rmsDb;
+    }
+  }
   return out;
 }
 

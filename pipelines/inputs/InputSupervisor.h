@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <string>
@@ -26,7 +27,9 @@ namespace ceremony::media {
 // programme frame on; it is rebuilt after 1 s × 1.5ⁿ (at most 10 s) and is back on air with
 // its first new frame. Generated sources (test, image) cannot lose their signal and are not
 // watched.
-enum class InputState { Running, Stalled, Retrying };
+// Frozen: frames still come but the picture has not changed for [watch] freeze_after (its
+// card is on air; it is not rebuilt: the moment it moves it is back).
+enum class InputState { Running, Stalled, Retrying, Frozen };
 const char* toString(InputState s);
 
 struct InputStatus {
@@ -37,7 +40,12 @@ struct InputStatus {
   int losses = 0;    // times the signal was lost
   int restarts = 0;  // times the input was rebuilt
   std::string lastReason;
-  WallTime since{};  // when the state last changed
+  WallTime since{};    // when the state last changed
+  bool black = false;  // [watch]: its picture has been black for black_after
+  // Its sound now (dBFS, the loudest channel; -infinity: silence or no sound), read fresh by
+  // inputs().
+  double peakDb = -HUGE_VAL;
+  double rmsDb = -HUGE_VAL;
 };
 
 class InputSupervisor {
@@ -67,6 +75,9 @@ class InputSupervisor {
   // frames again.
   void onLost(const std::string& id, const std::string& reason, bool rebuild);
   void onBack(const std::string& id);
+  // Its picture stands still (its card is on air; no rebuild) / has gone black or come back.
+  void onFrozen(const std::string& id, const std::string& reason);
+  void onBlack(const std::string& id, bool black);
   // No more rebuilds; every pipeline is stopped on a thread of its own.
   void stop();
   // Every configured source, in configuration order.

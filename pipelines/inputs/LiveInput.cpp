@@ -1,8 +1,13 @@
 #include "pipelines/inputs/LiveInput.h"
 
+#include <gst/video/video.h>
+
+#include <algorithm>
+
 #include "pipelines/GstPtr.h"
 #include "pipelines/programme/MediaBins.h"
 #include "pipelines/programme/SourceBins.h"
+#include "pipelines/watch/PictureCheck.h"
 
 namespace ceremony::media {
 
@@ -11,7 +16,8 @@ using namespace bins;
 SignalChange signalChange(const InputWatch& w, bool lost, gint64 nowUs) {
   const gint64 last = w.lastFrameUs;
   if (!lost && nowUs - last > w.timeoutUs) return SignalChange::Lost;
-  if (lost && last > w.lostAtUs) return SignalChange::Back;
+  if (!lost && w.frozen) return SignalChange::Frozen;
+  if (lost && last > w.lostAtUs && !w.frozen) return SignalChange::Back;
   return SignalChange::None;
 }
 
@@ -32,7 +38,53 @@ struct LostContext {
   LiveInputPipeline::Lost lost;
   std::shared_ptr<InputWatch> watch;
   unsigned generation;
+  // The picture's checks, the video streaming thread's own.
+  PictureCheck check;
+  PictureWatch picture;
+  GstVideoInfo info;
+  bool haveInfo = false;
 };
+
+// A frame of the current generation: is it the same as the last, is it black
+// (pipelines/watch/PictureCheck.h). The luma plane of the I420 frame, read in place.
+void lookAt(LostContext& ctx, GstPad* pad, GstBuffer* buf, gint64 nowUs) {
+  InputWatch& w = *ctx.watch;
+  if (!ctx.haveInfo) {
+    GstMiniPtr<GstCaps> caps(gst_pad_get_current_caps(pad));
+    if (!caps || !gst_video_info_from_caps(&ctx.info, caps.get()) ||
+        !GST_VIDEO_FORMAT_INFO_IS_YUV(ctx.info.finfo))
+      return;
+    ctx.haveInfo = true;
+  }
+  GstVideoFrame frame;
+  if (!gst_video_frame_map(&frame, &ctx.info, buf, GST_MAP_READ)) return;
+  const PictureVerdict v =
+      ctx.check.look(static_cast<const std::uint8_t*>(GST_VIDEO_FRAME_COMP_DATA(&frame, 0)),
+                     GST_VIDEO_FRAME_COMP_STRIDE(&frame, 0), GST_VIDEO_FRAME_COMP_WIDTH(&frame, 0),
+                     GST_VIDEO_FRAME_COMP_HEIGHT(&frame, 0));
+  gst_video_frame_unmap(&frame);
+  ctx.picture.frame(v, nowUs);
+  w.frozen = w.expectMotion && ctx.picture.frozen();
+  w.black = ctx.picture.black();
+}
+
+// The loudest channel's peak and RMS from a `level` element's message (dBFS).
+void readLevel(GstMessage* msg, InputWatch& w) {
+  const GstStructure* s = gst_message_get_structure(msg);
+  if (!s || !gst_structure_has_name(s, "level")) return;
+  auto loudest = [s](const char* field) {
+    double most = -HUGE_VAL;
+    const GValue* list = gst_structure_get_value(s, field);
+    if (!list || !G_VALUE_HOLDS_BOXED(list)) return most;
+    const auto* values = static_cast<const GValueArray*>(g_value_get_boxed(list));
+    for (guint i = 0; values && i < values->n_values; ++i)
+      if (G_VALUE_HOLDS_DOUBLE(&values->values[i]))
+        most = std::max(most, g_value_get_double(&values->values[i]));
+    return most;
+  };
+  w.peakDb = loudest("peak");
+  w.rmsDb = loudest("rms");
+}
 
 // Every frame of the bin's current generation says it is alive; its end of stream says it is
 // lost (and goes no further: the programme never sees an input end).
@@ -41,11 +93,14 @@ void watchFrames(GstElement* bin, const std::shared_ptr<LostContext>& context) {
   gst_pad_add_probe(
       video.get(),
       static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+      [](GstPad* pad, GstPadProbeInfo* info, gpointer data) {
         auto& ctx = **static_cast<std::shared_ptr<LostContext>*>(data);
         InputWatch& w = *ctx.watch;
         if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-          if (ctx.generation == w.generation) w.lastFrameUs = g_get_monotonic_time();
+          if (ctx.generation != w.generation) return GST_PAD_PROBE_OK;
+          const gint64 now = g_get_monotonic_time();
+          if (w.watchPicture) lookAt(ctx, pad, GST_PAD_PROBE_INFO_BUFFER(info), now);
+          w.lastFrameUs = now;
           return GST_PAD_PROBE_OK;
         }
         if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_EOS)
@@ -93,11 +148,16 @@ bool LiveInputPipeline::start(const SourceConfig& s, const ProgrammeFormat& f,
   bool linked = gst_pad_link(video.get(), rateSink.get()) == GST_PAD_LINK_OK &&
                 gst_element_link_many(rate, vcaps, vsink, nullptr);
   if (GstPtr<GstPad> audio(gst_element_get_static_pad(bin, "audio")); audio) {
+    // Its meter for the operators: peak and RMS ten times a second, read off the bus.
+    GstElement* level = make("level");
+    g_object_set(level, "interval", static_cast<guint64>(100 * GST_MSECOND), "post-messages", TRUE,
+                 nullptr);
     GstElement* asink = make("interaudiosink");
     g_object_set(asink, "channel", channel.c_str(), "sync", file, nullptr);
-    gst_bin_add(p, asink);
-    GstPtr<GstPad> asinkPad(gst_element_get_static_pad(asink, "sink"));
-    linked = linked && gst_pad_link(audio.get(), asinkPad.get()) == GST_PAD_LINK_OK;
+    gst_bin_add_many(p, level, asink, nullptr);
+    GstPtr<GstPad> levelSink(gst_element_get_static_pad(level, "sink"));
+    linked = linked && gst_pad_link(audio.get(), levelSink.get()) == GST_PAD_LINK_OK &&
+             gst_element_link(level, asink);
   }
   if (!linked) {
     *error = "cannot link input " + s.id;
@@ -105,15 +165,28 @@ bool LiveInputPipeline::start(const SourceConfig& s, const ProgrammeFormat& f,
     return false;
   }
   ++watch->generation;
-  auto context =
-      std::make_shared<LostContext>(LostContext{std::move(lost), watch, watch->generation.load()});
+  watch->frozen = false;
+  watch->black = false;
+  watch->peakDb = watch->rmsDb = -HUGE_VAL;
+  auto context = std::make_shared<LostContext>(
+      LostContext{std::move(lost),
+                  watch,
+                  watch->generation.load(),
+                  {},
+                  PictureWatch(watch->freezeAfterUs, watch->blackAfterUs),
+                  {},
+                  false});
   watchFrames(bin, context);
   GstPtr<GstBus> bus(gst_element_get_bus(pipeline_.get()));
   gst_bus_set_sync_handler(
       bus.get(),
       [](GstBus*, GstMessage* msg, gpointer data) {
-        if (GST_MESSAGE_TYPE(msg) != GST_MESSAGE_ERROR) return GST_BUS_DROP;
         auto& ctx = **static_cast<std::shared_ptr<LostContext>*>(data);
+        if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ELEMENT) {
+          if (ctx.generation == ctx.watch->generation) readLevel(msg, *ctx.watch);
+          return GST_BUS_DROP;
+        }
+        if (GST_MESSAGE_TYPE(msg) != GST_MESSAGE_ERROR) return GST_BUS_DROP;
         const std::string text = parseProblem(msg).error.message("unknown error");
         if (ctx.generation == ctx.watch->generation)
           ctx.lost(*ctx.watch, g_get_monotonic_time(), text);

@@ -17,6 +17,7 @@
 #include <gst/gst.h>
 
 #include <atomic>
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <string>
@@ -37,12 +38,27 @@ struct InputWatch {
   std::atomic<unsigned> generation{0};
   std::atomic<gint64> lastFrameUs{0};  // monotonic, last frame of the current generation
   gint64 lostAtUs = 0;                 // the mixer's, under its lock
+  // [watch] (pipelines/watch/PictureCheck.h), set before the first generation: a picture
+  // the same for freezeAfterUs counts as lost (unless the source may stand still); black for
+  // blackAfterUs is said.
+  bool watchPicture = true;
+  bool expectMotion = true;
+  gint64 freezeAfterUs = 5000000;
+  gint64 blackAfterUs = 5000000;
+  // What the current generation's frames show (its streaming thread writes them).
+  std::atomic<bool> frozen{false};
+  std::atomic<bool> black{false};
+  bool blackTold = false;  // the mixer's, under its lock: what the io_context was told last
+  // Its sound, from its `level` element ten times a second (dBFS, the loudest channel).
+  std::atomic<double> peakDb{-HUGE_VAL};
+  std::atomic<double> rmsDb{-HUGE_VAL};
 };
 
 // What the compositor's thread learns of a watched input before each frame: it has just
-// lost its signal (no frame for longer than its timeout), it has just got it back (a frame
-// newer than the loss), or nothing changed. `lost` is whether its layer shows its card now.
-enum class SignalChange { None, Lost, Back };
+// lost its signal (no frame for longer than its timeout), its picture has just frozen (the
+// same frame for freezeAfterUs), it has just got it back (a frame newer than the loss, and
+// moving), or nothing changed. `lost` is whether its layer shows its card now.
+enum class SignalChange { None, Lost, Frozen, Back };
 SignalChange signalChange(const InputWatch& watch, bool lost, gint64 nowUs);
 
 // The programme's side of a live input: the latest frame and sound its pipeline delivered,

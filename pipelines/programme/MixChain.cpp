@@ -69,6 +69,7 @@ bool buildMixChain(GstBin* bin, const ProgrammeFormat& f, MixChain* chain, std::
   g_object_set(c.audiomixer, "output-buffer-duration", static_cast<guint64>(20 * GST_MSECOND),
                nullptr);
   GstElement* mixedAudioCaps = capsfilter(rawAudioCaps(f));
+  c.mixedAudio = mixedAudioCaps;
   GstElement* aacEncoding = makeAudioEncoding(f);
   GstElement* atee = make("tee", "audio-tee");
   GstElement* asinkq = make("queue");

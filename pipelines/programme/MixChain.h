@@ -19,6 +19,7 @@ namespace ceremony::media {
 struct MixChain {
   GstElement* compositor = nullptr;
   GstElement* audiomixer = nullptr;
+  GstElement* mixedAudio = nullptr;  // the mixed sound's caps filter, before its encode
   GstElement* lowerThird = nullptr;
   GstElement* videoEncoder = nullptr;  // x264enc: keyframe requests go to its src pad
   GstElement* videoSink = nullptr;     // appsink of the encoded video

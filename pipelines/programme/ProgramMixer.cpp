@@ -22,7 +22,7 @@ ProgramMixer::ProgramMixer(const Config& config, boost::asio::io_context& io, Li
               {[this](const InputStatus& s) { listener_.onInputState(s); },
                [this](const InputWatch& w) {
                  std::lock_guard lock(onAirMutex_);
-                 return lost_.count(w.key) > 0;
+                 return lost_.count(w.key) > 0 && !w.frozen;  // a frozen one moves, or not
                },
                [this](InputWatch& w, gint64 nowUs, const std::string& reason) {
                  inputLost(w, nowUs, reason, true);
@@ -75,6 +75,11 @@ void ProgramMixer::removeLayer(const LayerKey& key) {
 bool ProgramMixer::build(std::string* error) {
   pipeline_.reset(GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new("programme"))));
   if (!buildMixChain(GST_BIN(pipeline_.get()), config_.format, &chain_, error)) return false;
+  if (config_.watch.enabled) {
+    sound_ = std::make_unique<ProgrammeSound>(config_.format, config_.watch);
+    GstPtr<GstPad> mixed(gst_element_get_static_pad(chain_.mixedAudio, "src"));
+    sound_->attach(mixed.get());
+  }
 
   // Encoded data → every destination, never blocking the encoder.
   GstAppSinkCallbacks callbacks{};
@@ -148,6 +153,10 @@ bool ProgramMixer::addSourceLayers(std::string* error) {
       watch->key = LayerKey::source(s.id);
       watch->timeoutUs = static_cast<gint64>(s.signalTimeout.count()) * 1000;
       watch->lastFrameUs = g_get_monotonic_time();  // a first frame is due within the timeout
+      watch->watchPicture = config_.watch.enabled;
+      watch->expectMotion = s.expectMotion;
+      watch->freezeAfterUs = static_cast<gint64>(config_.watch.freezeAfter.count()) * 1000;
+      watch->blackAfterUs = static_cast<gint64>(config_.watch.blackAfter.count()) * 1000;
       const Card card =
           makeCard(f, "standin-source-" + s.id,
                    {s.label.empty() ? s.id : s.label, "Mất tín hiệu", kCardGrey, false, false});
@@ -195,10 +204,12 @@ void ProgramMixer::inputLost(InputWatch& w, gint64 nowUs, const std::string& rea
 }
 
 // On the compositor's thread before each frame (onAirMutex_ held): an input whose last
-// frame is older than its timeout is lost; a lost one with a newer frame is back.
+// frame is older than its timeout is lost, one whose picture stands still is frozen; a lost
+// one with a newer frame that moves is back.
 void ProgramMixer::checkInputs() {
   const gint64 nowUs = g_get_monotonic_time();
   for (auto& w : watches_) {
+    checkBlack(*w);
     switch (signalChange(*w, lost_.count(w->key) > 0, nowUs)) {
       case SignalChange::None:
         break;
@@ -213,6 +224,18 @@ void ProgramMixer::checkInputs() {
         });
         break;
       }
+      case SignalChange::Frozen: {
+        lost_.insert(w->key);
+        w->lostAtUs = nowUs;
+        video_.dirty = audio_.dirty = true;
+        const std::string reason = "hình đứng yên quá " +
+                                   std::to_string(w->freezeAfterUs / 1000000) +
+                                   " s (frozen picture)";
+        boost::asio::post(io_, [this, alive = alive_, id = w->id, reason] {
+          if (*alive) inputs_.onFrozen(id, reason);
+        });
+        break;
+      }
       case SignalChange::Back:
         lost_.erase(w->key);
         video_.dirty = audio_.dirty = true;
@@ -224,10 +247,29 @@ void ProgramMixer::checkInputs() {
   }
 }
 
+// Black is said, not hidden: a fade or a dark hall may be meant.
+void ProgramMixer::checkBlack(InputWatch& w) {
+  const bool black = w.black;
+  if (black == w.blackTold) return;
+  w.blackTold = black;
+  boost::asio::post(io_, [this, alive = alive_, id = w.id, black] {
+    if (*alive) inputs_.onBlack(id, black);
+  });
+}
+
 std::string ProgramMixer::interChannel(const std::string& sourceId) const {
   char self[32];
   std::snprintf(self, sizeof self, "%p", static_cast<const void*>(this));
   return std::string("ceremonyd-") + self + "-" + sourceId;
+}
+
+std::optional<Loudness> ProgramMixer::loudness() {
+  if (!sound_) return std::nullopt;
+  return sound_->read();
+}
+
+void ProgramMixer::steerGain(const Loudness& now, Millis since) {
+  if (sound_) sound_->steer(now, since);
 }
 
 std::vector<InputStatus> ProgramMixer::inputs() const {

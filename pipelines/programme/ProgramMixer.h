@@ -32,6 +32,7 @@
 #include "pipelines/programme/MixerLayers.h"
 #include "pipelines/programme/SceneLayout.h"
 #include "pipelines/programme/TakeSchedule.h"
+#include "pipelines/watch/ProgrammeSound.h"
 
 namespace ceremony::media {
 
@@ -94,6 +95,11 @@ class ProgramMixer {
   GstClockTime baseTime() const;
   // Every configured source, in configuration order.
   std::vector<InputStatus> inputs() const;
+  // The programme's loudness now (and its peak since the last call); nullopt when [watch]
+  // is off.
+  std::optional<Loudness> loudness();
+  // [watch] auto_gain: follow the loudness just read (`since` the previous reading).
+  void steerGain(const Loudness& now, Millis since);
   // The programme's latest small JPEG (320 px wide, about one a second), for the dashboard.
   std::optional<std::string> previewJpeg();
   // What is on air now (for status displays): the scene id of the last take.
@@ -115,6 +121,7 @@ class ProgramMixer {
   // its end. The io_context hears of it (InputSupervisor).
   void inputLost(InputWatch& w, gint64 nowUs, const std::string& reason, bool rebuild);
   void checkInputs();
+  void checkBlack(InputWatch& w);
   std::string interChannel(const std::string& sourceId) const;
   void clipFailed(const std::string& itemId, const std::string& reason);
   void removeLayer(const LayerKey& key);
@@ -133,6 +140,8 @@ class ProgramMixer {
   Listener& listener_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
+  // The programme's loudness ([watch]): its probe is on pipeline_, which goes first.
+  std::unique_ptr<ProgrammeSound> sound_;
   GstPtr<GstElement> pipeline_;
   MixChain chain_;                       // its elements, owned by pipeline_
   GstElement* clipCardTitle_ = nullptr;  // the title line of the failed-clip card
