@@ -241,9 +241,8 @@ void Ceremony::onInputState(const media::InputStatus& input) {
                {{"input", input.id}, {"state", "running"}});
       break;
     case media::InputState::Frozen:
-      spdlog::warn("Nguồn {}: hình đứng yên ({})", input.id, input.lastReason);
-      logEvent("input",
-               name + ": hình đứng yên, thay bằng thẻ «Mất tín hiệu» — " + input.lastReason,
+      spdlog::warn("Nguồn {}: {}, thay bằng thẻ «Mất tín hiệu»", input.id, input.lastReason);
+      logEvent("input", name + ": " + input.lastReason + ", thay bằng thẻ «Mất tín hiệu»",
                {{"input", input.id}, {"state", "frozen"}, {"reason", input.lastReason}});
       break;
     case media::InputState::Stalled:

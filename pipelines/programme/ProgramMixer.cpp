@@ -228,9 +228,8 @@ void ProgramMixer::checkInputs() {
         lost_.insert(w->key);
         w->lostAtUs = nowUs;
         video_.dirty = audio_.dirty = true;
-        const std::string reason = "hình đứng yên quá " +
-                                   std::to_string(w->freezeAfterUs / 1000000) +
-                                   " s (frozen picture)";
+        const std::string reason =
+            "hình đứng yên (frozen) quá " + std::to_string(w->freezeAfterUs / 1000000) + " s";
         boost::asio::post(io_, [this, alive = alive_, id = w->id, reason] {
           if (*alive) inputs_.onFrozen(id, reason);
         });
