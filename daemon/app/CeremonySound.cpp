@@ -60,10 +60,22 @@ void Ceremony::listen() {
         spdlog::info("Âm thanh: {}", alert.message);
       else
         spdlog::warn("Âm thanh: {}", alert.message);
+      const double value = std::round(alert.value * 10) / 10;
       logEvent("sound", alert.message,
-               {{"alert", watch::toString(alert.kind)},
-                {"item", alert.itemId},
-                {"value", std::round(alert.value * 10) / 10}});
+               {{"alert", watch::toString(alert.kind)}, {"item", alert.itemId}, {"value", value}});
+      // The same webhook as the points' alerts: a speech nobody hears is worth a phone call.
+      if (points_) {
+        json item = nullptr;
+        for (std::size_t i = 0; i < config_.timeline.size(); ++i)
+          if (config_.timeline[i].id == alert.itemId && !alert.itemId.empty())
+            item = {{"id", alert.itemId}, {"number", i + 1}, {"title", config_.timeline[i].title}};
+        points_->sendAlert({{"type", "sound"},
+                            {"time", timeText(now)},
+                            {"alert", watch::toString(alert.kind)},
+                            {"item", std::move(item)},
+                            {"value", value},
+                            {"text", alert.message}});
+      }
     }
     const std::string state = soundWatch_->state();
     silentSeconds_ = soundWatch_->silentSeconds(now);

@@ -55,6 +55,10 @@ class ConnectionPoints final : public health::HealthMonitor::Listener {
     alertSent_ = std::move(f);
   }
 
+  // Another alert for the same webhook (the programme's sound, [watch]): queued behind the
+  // points' own, in the order raised.
+  void sendAlert(nlohmann::json body) { webhook_.send(std::move(body)); }
+
   // health::HealthMonitor::Listener
   void onHealthEvent(const health::HealthEvent& event) override;
   void onAlert(const health::HealthEvent& event, const nlohmann::json& body) override;

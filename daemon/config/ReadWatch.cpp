@@ -21,10 +21,10 @@ void readLevel(Context& ctx, Fields& f, const toml::table& t, std::string_view k
   const auto v = f.number(key);
   if (!v) return;
   if (*v < lo || *v > hi) {
-    ctx.error(positionOf(*t.get(key)),
-              "[watch] " + std::string(key) + " must be between " + number(lo) + " and " +
-                  number(hi) + " " + std::string(unit) + " (" + std::string(meaning) + "), not " +
-                  shown(*t.get(key)));
+    ctx.error(positionOf(*t.get(key)), "[watch] " + std::string(key) + " must be between " +
+                                           number(lo) + " and " + number(hi) + " " +
+                                           std::string(unit) + " (" + std::string(meaning) +
+                                           "), not " + shown(*t.get(key)));
     return;
   }
   *into = *v;
@@ -40,8 +40,8 @@ void readSpan(Context& ctx, Fields& f, std::string_view key, Millis lo, Millis h
   if (*v < lo || *v > hi) {
     ctx.error(positionOf(*n), "[watch] " + std::string(key) + " must be between " +
                                   std::to_string(lo.count() / 1000) + "s and " +
-                                  std::to_string(hi.count() / 1000) + "s (" +
-                                  std::string(meaning) + "), not " + shown(*n));
+                                  std::to_string(hi.count() / 1000) + "s (" + std::string(meaning) +
+                                  "), not " + shown(*n));
     return;
   }
   *into = *v;

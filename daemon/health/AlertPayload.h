@@ -10,6 +10,9 @@
 // Uplink alarm raised / cleared:
 //   {"type":"uplink_alarm","active":true,"time":…,"count":60,"watched":96,
 //    "reason":"…","points":[{"id","name","kind","contact_name","contact_phone"},…],"text":"…"}
+// The programme's sound ([watch], built in app/CeremonySound.cpp):
+//   {"type":"sound","time":…,"alert":"silence"|"silence_over"|"clipping"|"off_target"|
+//    "on_target","item":{"id","number","title"} or null,"value":12.0,"text":"…"}
 
 #include <string>
 #include <vector>

@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "HealthPeers.h"
 #include "support/Common.h"
 #include "support/FreePort.h"
 #include "support/HttpClient.h"
@@ -33,7 +34,7 @@ constexpr double kFreezeFrom = 14, kFreezeTo = 22;
 constexpr double kSenderLength = 34;
 constexpr double kSilenceAfter = 2, kFreezeAfter = 3;
 
-std::string config(int srtPort, const fs::path& film) {
+std::string config(int srtPort, const fs::path& film, const std::string& webhook) {
   return R"([event]
 title = "Thử nghe và nhìn"
 date = "2025-07-28"
@@ -72,6 +73,10 @@ directory = "rec"
 [watch]
 silence_after = "2s"
 freeze_after = "3s"
+
+[health]
+webhook_url = ")" +
+         webhook + R"("
 
 [[timeline]]
 id = "chao-mung"
@@ -202,8 +207,22 @@ TEST(Watch, SilenceNamedByItemLoudnessAsFfmpegReadsItAndAFrozenFeedOnItsCard) {
       logs, timeout);
   ASSERT_TRUE(made.ok()) << made.describe();
 
+  // The technical team's phone: a webhook receiver on loopback.
+  boost::asio::io_context io;
+  HttpReceiver webhook(io, [](const HttpReceiver::Request&) { return 200u; });
+  auto work = boost::asio::make_work_guard(io);
+  std::thread ioThread([&] { io.run(); });
+  struct Join {
+    boost::asio::io_context& io;
+    std::thread& t;
+    ~Join() {
+      io.stop();
+      if (t.joinable()) t.join();
+    }
+  } join{io, ioThread};
   const auto ports = freePorts(2);
-  writeText(dir.path() / "show.toml", config(ports[1], dir.path() / "phim.mp4"));
+  writeText(dir.path() / "show.toml",
+            config(ports[1], dir.path() / "phim.mp4", webhook.url("/alerts")));
   const std::string api = "http://127.0.0.1:" + std::to_string(ports[0]);
   Process daemon(
       {CEREMONYD_BINARY, "--config", (dir.path() / "show.toml").string(), "--rehearsal=1",
@@ -330,6 +349,19 @@ TEST(Watch, SilenceNamedByItemLoudnessAsFfmpegReadsItAndAFrozenFeedOnItsCard) {
   EXPECT_EQ(count("Hết mục 2: Phát biểu chỉ đạo, không có tiếng"), 1u) << context();
   EXPECT_EQ(count("Không có tiếng trong"), 1u)
       << "the film's or the live item's silence alerted: " << context();
+  // The webhook got the alert and its end, naming the item.
+  io.stop();
+  ioThread.join();
+  std::vector<json> sounds;
+  for (const auto& r : webhook.requests()) {
+    const json body = json::parse(r.body, nullptr, false);
+    if (body.is_object() && body.value("type", "") == "sound") sounds.push_back(body);
+  }
+  ASSERT_EQ(sounds.size(), 2u) << "webhook: " << webhook.requests().size() << " requests";
+  EXPECT_EQ(sounds[0].value("alert", ""), "silence") << sounds[0];
+  EXPECT_EQ(sounds[0]["item"].value("number", 0), 2) << sounds[0];
+  EXPECT_EQ(sounds[0].value("text", ""), "Không có tiếng trong mục 2: Phát biểu chỉ đạo (đã 2 s)");
+  EXPECT_EQ(sounds[1].value("alert", ""), "silence_over") << sounds[1];
   // The journal keeps it for the report.
   const std::string journal = readText(dir.path() / "state" / "journal.jsonl");
   EXPECT_NE(journal.find("\"alert\":\"silence\""), std::string::npos) << journal.substr(0, 2000);

@@ -18,7 +18,8 @@ class SoundWatchTest : public ::testing::Test {
   SoundWatchTest() { config_.silenceAfter = Millis{3000}; }
 
   // `seconds` of readings of `r` during `item`; every alert said meanwhile.
-  std::vector<SoundAlert> play(double seconds, SoundReading r, const std::optional<OnAirItem>& item) {
+  std::vector<SoundAlert> play(double seconds, SoundReading r,
+                               const std::optional<OnAirItem>& item) {
     std::vector<SoundAlert> out;
     for (int i = 0; i < static_cast<int>(seconds * 4); ++i) {
       clock_.advance(Millis{250});
@@ -79,8 +80,7 @@ TEST_F(SoundWatchTest, ASilenceCarriedIntoASpeechCountsFromItsStart) {
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].kind, SoundAlertKind::SilenceOver);
   EXPECT_EQ(alerts[0].itemId, "chi-dao");
-  EXPECT_EQ(alerts[0].message,
-            "Hết mục 5: Phát biểu chỉ đạo, không có tiếng 3 s đến hết mục");
+  EXPECT_EQ(alerts[0].message, "Hết mục 5: Phát biểu chỉ đạo, không có tiếng 3 s đến hết mục");
 }
 
 TEST_F(SoundWatchTest, QuietButAudibleIsNotSilence) {
