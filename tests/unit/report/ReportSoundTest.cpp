@@ -42,6 +42,7 @@ TEST(ReportSound, TheLastAliveGivesTheCeremonysLoudness) {
   b.add(130, "stop", {{"why", "kết thúc"}});
   auto r = buildReport(b.journal, at(9999), false);
   const json& s = r.json["sound"];
+  ASSERT_TRUE(s["integrated_lufs"].is_number() && s["max_true_peak_dbtp"].is_number()) << s;
   EXPECT_DOUBLE_EQ(s["integrated_lufs"].get<double>(), -14.2) << s;
   EXPECT_DOUBLE_EQ(s["max_true_peak_dbtp"].get<double>(), -1.5) << s;
   EXPECT_EQ(s["measured_s"], 88);
@@ -76,6 +77,7 @@ TEST(ReportSound, RunsOfTheDaemonAreSummedByEnergy) {
   b.add(290, "stop", {{"why", "kết thúc"}});
   auto r = buildReport(b.journal, at(9999), false);
   const json& s = r.json["sound"];
+  ASSERT_TRUE(s["integrated_lufs"].is_number() && s["max_true_peak_dbtp"].is_number()) << s;
   // 10·log10(¼·10^−2 + ¾·10^−1.4) = −14.9
   EXPECT_DOUBLE_EQ(s["integrated_lufs"].get<double>(), -14.9) << s;
   EXPECT_DOUBLE_EQ(s["max_true_peak_dbtp"].get<double>(), -3.0) << "the highest of the runs";
