@@ -1,4 +1,5 @@
-// The report's three spreadsheets (items, points, outages), all through CsvWriter.
+// The report's three spreadsheets (items, with each item's silences; points; outages), all
+// through CsvWriter.
 #include "report/Csv.h"
 #include "report/ReportModel.h"
 
@@ -20,7 +21,9 @@ CsvCell secondsCell(Millis ms) {
 std::string itemsCsv(const Model& m) {
   CsvWriter w;
   w.row({"STT", "Mã mục", "Nội dung", "Bắt đầu dự kiến", "Bắt đầu thực tế", "Kết thúc dự kiến",
-         "Kết thúc thực tế", "Chậm so với dự kiến (giây)", "Bỏ qua", "Thao tác"});
+         "Kết thúc thực tế", "Chậm so với dự kiến (giây)", "Bỏ qua", "Thao tác",
+         // Appended: the columns before keep their places.
+         "Số lần im lặng", "Im lặng (giây)"});
   for (const auto& f : m.items) {
     std::string actions;
     for (const auto& a : f.actions) {
@@ -35,7 +38,8 @@ std::string itemsCsv(const Model& m) {
     auto slip = f.slipMs();
     w.row({number, f.id, f.title, timeCell(m, f.plannedStart), timeCell(m, f.actualStart),
            timeCell(m, f.plannedEnd), timeCell(m, f.actualEnd),
-           slip ? secondsCell(Millis(*slip)) : CsvCell(""), yesNo(f.skipped), actions});
+           slip ? secondsCell(Millis(*slip)) : CsvCell(""), yesNo(f.skipped), actions,
+           CsvCell::number(f.silences), secondsCell(f.silent)});
   }
   return w.str();
 }

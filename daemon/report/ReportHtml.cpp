@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <vector>
 
 #include "report/ReportModel.h"
 
@@ -262,10 +263,82 @@ std::string pointsChart(const Model& m) {
   return o;
 }
 
-std::string row(std::initializer_list<std::string> cells, const char* cls = "") {
+std::string row(const std::vector<std::string>& cells, const char* cls = "") {
   std::string o = std::string("<tr") + (*cls ? std::string(" class='") + cls + "'" : "") + ">";
   for (const auto& c : cells) o += "<td>" + c + "</td>";
   return o + "</tr>\n";
+}
+
+std::string countText(long long n, Millis total) {
+  return n == 0 ? "Không" : std::to_string(n) + " lần, " + duration(total);
+}
+
+std::string itemName(const Model& m, const std::string& id) {
+  for (const auto& f : m.items)
+    if (f.id == id) {
+      const std::string n = numberText(f.number);
+      return (n.empty() ? "" : n + ". ") + (f.title.empty() ? f.id : f.title);
+    }
+  return id.empty() ? "—" : id;
+}
+
+// V. The programme's sound (the alive records' loudness, the sound watch's alerts) and the
+// live inputs' pictures.
+std::string soundSection(const Model& m) {
+  const SoundFigures& s = m.sound;
+  std::string o = "<h2>V. Âm thanh và hình ảnh</h2>\n<table class='info'><tbody>\n";
+  const std::string target = decibels(s.targetLufs) + " LUFS";
+  std::string loud = "Không đo được (nhật ký không có số liệu âm thanh)";
+  if (s.integratedLufs) {
+    const double diff = *s.integratedLufs - s.targetLufs;
+    loud = decibels(*s.integratedLufs) + " LUFS (mức chuẩn " + target + ": " +
+           (std::abs(diff) < 0.05
+                ? std::string("đúng mức chuẩn")
+                : (diff > 0 ? "to hơn " : "nhỏ hơn ") + decibels(std::abs(diff)) + " LU") +
+           ")";
+  }
+  o += row({"Độ to của chương trình (EBU R128, cả buổi)", loud});
+  o += row({"Đỉnh thực cao nhất", s.maxTruePeakDbtp
+                                      ? decibels(*s.maxTruePeakDbtp) + " dBTP" +
+                                            (*s.maxTruePeakDbtp > -1.0 ? " (quá −1,0 dBTP)" : "")
+                                      : "—"});
+  if (s.integratedLufs)
+    o += row({"Thời gian đo",
+              duration(Millis(static_cast<long long>(std::min(s.measuredS, 4e8) * 1000))) +
+                  (s.runs.size() > 1
+                       ? " (gộp " + std::to_string(s.runs.size()) + " lần chạy của phần mềm)"
+                       : "")});
+  Millis silent{0};
+  for (const auto& x : s.silences) silent += x.ms();
+  o += row({"Im lặng trong mục cần có tiếng",
+            countText(static_cast<long long>(s.silences.size()), silent)});
+  o += row({"Âm thanh bị vỡ (đỉnh quá ngưỡng)",
+            s.clipping == 0 ? "Không" : std::to_string(s.clipping) + " lần"});
+  o += row({"Âm lượng lệch mức chuẩn kéo dài",
+            s.offTarget == 0 ? "Không" : std::to_string(s.offTarget) + " lần"});
+  o += "</tbody></table>\n";
+  if (!s.silences.empty()) {
+    o += "<p><b>Các lần im lặng</b></p>\n<table><thead><tr><th>Mục</th><th>Từ</th><th>Đến</th>"
+         "<th>Thời lượng</th></tr></thead><tbody>\n";
+    for (const auto& x : s.silences)
+      o += row({esc(itemName(m, x.item)), clock(m, x.from),
+                clock(m, x.to) + (x.told ? "" : " (chưa có tiếng trở lại)"), duration(x.ms())},
+               "bad");
+    o += "</tbody></table>\n";
+  }
+  bool pictures = false;
+  for (const auto& i : m.inputs) pictures = pictures || i.trouble();
+  if (pictures) {
+    o += "<p><b>Nguồn vào trực tiếp</b></p>\n<table><thead><tr><th>Nguồn vào</th><th>Mất tín "
+         "hiệu</th><th>Đứng hình</th><th>Đen hình</th></tr></thead><tbody>\n";
+    for (const auto& i : m.inputs)
+      if (i.trouble())
+        o += row({esc(i.id), countText(i.outages, i.outage), countText(i.frozen, i.frozenFor),
+                  countText(i.black, i.blackFor)},
+                 "bad");
+    o += "</tbody></table>\n";
+  }
+  return o;
 }
 
 }  // namespace
@@ -328,21 +401,30 @@ std::string renderHtml(const Model& m) {
   // III. Programme.
   o += "<h2>III. Chương trình</h2>\n";
   o += "<div class='keep'>" + itemsChart(m) + "</div>\n";
+  // A column for the silences in each item when the daemon listened (a journal with sound).
+  const bool heard = m.sound.any();
   o += "<table><thead><tr><th>STT</th><th>Nội dung</th><th>Bắt đầu dự kiến</th><th>Bắt đầu "
        "thực tế</th><th>Kết thúc dự kiến</th><th>Kết thúc thực tế</th><th>Chênh lệch</th>"
-       "<th>Thao tác</th></tr></thead><tbody>\n";
+       "<th>Thao tác</th>" +
+       std::string(heard ? "<th>Im lặng</th>" : "") + "</tr></thead><tbody>\n";
   for (const auto& f : m.items) {
     std::string actions;
     for (const auto& a : f.actions)
       actions += (actions.empty() ? "" : "<br>") + clock(m, a.at) + ": " + esc(actionText(m, a)) +
                  (a.who.empty() ? "" : " (" + esc(whoText(a.who)) + ")");
     if (f.skipped) actions = "<b>Bỏ qua</b>" + (actions.empty() ? "" : "<br>" + actions);
-    o +=
-        row({esc(numberText(f.number)), esc(f.title), opt(m, f.plannedStart), opt(m, f.actualStart),
-             opt(m, f.plannedEnd), opt(m, f.actualEnd), slipText(f.slipMs()), actions},
-            f.skipped ? "skip" : "");
+    std::vector<std::string> cells = {esc(numberText(f.number)), esc(f.title),
+                                      opt(m, f.plannedStart),    opt(m, f.actualStart),
+                                      opt(m, f.plannedEnd),      opt(m, f.actualEnd),
+                                      slipText(f.slipMs()),      actions};
+    if (heard)
+      cells.push_back(f.silences == 0
+                          ? std::string("Không")
+                          : duration(f.silent) + " (" + std::to_string(f.silences) + " lần)");
+    o += row(cells, f.skipped ? "skip" : "");
   }
-  if (m.items.empty()) o += "<tr><td colspan='8'>Không có mục nào.</td></tr>\n";
+  if (m.items.empty())
+    o += "<tr><td colspan='" + std::string(heard ? "9" : "8") + "'>Không có mục nào.</td></tr>\n";
   o += "</tbody></table>\n";
 
   // IV. Connection points.
@@ -413,8 +495,10 @@ std::string renderHtml(const Model& m) {
     o += "</tbody></table>\n";
   }
 
-  // V. Incidents and operator actions.
-  o += "<h2>V. Sự cố và thao tác</h2>\n<table><thead><tr><th>Thời gian</th><th>Nội "
+  o += soundSection(m);
+
+  // VI. Incidents and operator actions.
+  o += "<h2>VI. Sự cố và thao tác</h2>\n<table><thead><tr><th>Thời gian</th><th>Nội "
        "dung</th></tr></thead><tbody>\n";
   for (const auto& l : m.log) o += row({clock(m, l.at), esc(l.message)});
   if (m.log.empty()) o += "<tr><td colspan='2'>Không có.</td></tr>\n";

@@ -43,6 +43,10 @@ struct ItemFigures {
   bool skipped = false;
   bool launch = false;
   std::vector<ItemAction> actions;
+  // The sound watch's alerts while it was on air (sound records naming it).
+  long long silences = 0;  // silences long enough to be told
+  Millis silent{0};        // their total length (one still open counts to the item's end)
+  long long clipping = 0, offTarget = 0;
   std::optional<long long> slipMs() const {
     if (!plannedStart || !actualStart) return std::nullopt;
     return (*actualStart - *plannedStart).count();
@@ -74,9 +78,50 @@ struct ConnectedSample {
   long long up = 0, degraded = 0, down = 0;
 };
 
+// A silence the sound watch told (a `sound` record, alert silence), closed by its
+// silence_over or, when none came, by the item's end or the end of that run of the daemon.
+struct SilenceRow {
+  std::string item;  // the item's id as journaled
+  WallTime from{};   // when the silence began (the alert's time less its seconds)
+  WallTime to{};
+  bool told = true;  // false: no silence_over came (a crash, a stop), `to` is our end
+  Millis ms() const { return to > from ? to - from : Millis(0); }
+};
+
+// The programme's sound: loudness from the `alive` records, alerts from the `sound` records.
+struct SoundFigures {
+  // One daemon run's figure (its last alive's): integrated loudness so far, highest true
+  // peak, seconds measured. Each run of the daemon measures from its own start.
+  struct Run {
+    double integratedLufs = 0;
+    std::optional<double> maxTruePeakDbtp;
+    double measuredS = 0;
+  };
+  std::vector<Run> runs;
+  // The ceremony's figures: one run's as it is; several runs' loudness summed by energy,
+  // weighted by the seconds each measured; the highest peak of all.
+  std::optional<double> integratedLufs, maxTruePeakDbtp;
+  double measuredS = 0;
+  double targetLufs = -16;  // the daemon's default [watch] target
+  std::vector<SilenceRow> silences;
+  long long clipping = 0, offTarget = 0;
+  bool any() const {
+    return integratedLufs || maxTruePeakDbtp || !silences.empty() || clipping > 0 || offTarget > 0;
+  }
+};
+
+// A live input's troubles: lost (stalled, retrying), frozen picture, black picture.
+struct InputFigures {
+  std::string id;
+  long long outages = 0, frozen = 0, black = 0;
+  Millis outage{0}, frozenFor{0}, blackFor{0};
+  bool trouble() const { return outages > 0 || frozen > 0 || black > 0; }
+};
+
 struct LogLine {
   WallTime at{};
-  std::string kind;  // command, alert, uplink, point, output, input, reload, media, start, stop
+  std::string kind;  // command, alert, uplink, point, output, input, sound, reload, media,
+                     // start, stop
   std::string message;
 };
 
@@ -99,6 +144,8 @@ struct Model {
   std::vector<PointFigures> points;
   std::vector<OutageRow> outages;
   std::vector<ConnectedSample> connected;
+  SoundFigures sound;
+  std::vector<InputFigures> inputs;
   std::vector<LogLine> log;
 };
 
@@ -115,6 +162,7 @@ std::string clock(const Model& m, WallTime t);    // 14:03:12 (with the day when
                                                   // the event's)
 std::string csvTime(const Model& m, WallTime t);  // 2025-07-28 14:03:12
 std::string duration(Millis ms);                  // 1 giờ 02 phút 05 giây
+std::string decibels(double v);                   // −14,2 (one decimal, a true minus)
 long long seconds(Millis ms);                     // rounded to the nearest second
 std::string whoText(const std::string& who);      // bảng điều khiển, …
 std::string opText(const ItemAction& a);

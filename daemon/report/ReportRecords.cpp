@@ -131,6 +131,17 @@ void Walker::record(const Rec& r) {
     }
     sample(at);
   } else if (type == "alive") {
+    // The programme's loudness so far in this run of the daemon ([watch]): the last one counts.
+    if (const json* snd = field(j, "sound"); snd && snd->is_object()) {
+      if (auto lufs = real(*snd, "integrated_lufs"); lufs && *lufs > -200 && *lufs < 100) {
+        SoundFigures::Run run;
+        run.integratedLufs = *lufs;
+        if (auto peak = real(*snd, "max_true_peak_dbtp"); peak && *peak > -200 && *peak < 100)
+          run.maxTruePeakDbtp = *peak;
+        run.measuredS = std::clamp(real(*snd, "measured_s").value_or(0), 0.0, 1e9);
+        soundRun_ = run;
+      }
+    }
     if (flappingNow_ <= 0) return;
     ConnectedSample c{at, clampMs(num(j, "up")), clampMs(num(j, "degraded")),
                       clampMs(num(j, "down"))};
@@ -169,15 +180,47 @@ void Walker::record(const Rec& r) {
       log(at, "output", "Đầu ra " + id + " mất kết nối, đang kết nối lại" + tail);
   } else if (type == "input") {
     std::string id = str(j, "input"), state = str(j, "state"), reason = str(j, "reason");
+    if (id.empty()) return;
     std::string tail = reason.empty() ? "" : " (" + reason + ")";
-    std::string& prev = inputs_[id];
-    if (state == "stalled" || state == "retrying") {
+    InState& in = input(id);
+    InputFigures& f = m_.inputs[in.index];
+    // A black picture begins or ends: a record of its own, with no state.
+    if (const std::string picture = str(j, "picture"); state.empty() && !picture.empty()) {
+      if (picture == "black" && !in.black) {
+        in.black = true;
+        in.blackSince = at;
+        f.black = std::min(f.black + 1, kMaxCount);
+        log(at, "input", "Nguồn vào " + id + " bị đen hình");
+      } else if (picture == "ok" && in.black) {
+        in.black = false;
+        f.blackFor = add(f.blackFor, span(in.blackSince, at));
+        log(at, "input", "Nguồn vào " + id + " hết đen hình");
+      }
+      return;
+    }
+    if (state != "running" && state != "stalled" && state != "retrying" && state != "frozen")
+      return;
+    const std::string prev = in.state;
+    auto lost = [](const std::string& s) { return s == "stalled" || s == "retrying"; };
+    if (prev == state && !lost(state)) return;  // a lost input's new reason is said again
+    if (lost(state)) {
       log(at, "input",
           "Nguồn vào " + id + (state == "stalled" ? " bị gián đoạn" : " đang kết nối lại") + tail);
-    } else if (state == "running" && (prev == "stalled" || prev == "retrying")) {
+    } else if (state == "frozen") {
+      log(at, "input", "Nguồn vào " + id + " đứng hình, thay bằng thẻ mất tín hiệu" + tail);
+    } else if (lost(prev)) {
       log(at, "input", "Nguồn vào " + id + " hoạt động trở lại");
+    } else if (prev == "frozen") {
+      log(at, "input", "Nguồn vào " + id + " hết đứng hình, hoạt động trở lại");
     }
-    prev = state;
+    if (prev == state) return;
+    leaveInput(in, at);
+    if (lost(state) && !lost(prev)) f.outages = std::min(f.outages + 1, kMaxCount);
+    if (state == "frozen") f.frozen = std::min(f.frozen + 1, kMaxCount);
+    in.state = state;
+    in.since = at;
+  } else if (type == "sound") {
+    soundRecord(j, at);
   } else if (type == "bridge") {
     if (str(j, "what") == "joined") {
       std::string id = str(j, "point");
@@ -207,6 +250,53 @@ void Walker::record(const Rec& r) {
         "Sự cố phát hình" + (where.empty() ? "" : " (" + where + ")") +
             (msg.empty() ? "" : ": " + msg));
   }
+}
+
+// A `sound` record (the sound watch's alert): silences, clipping and loudness off the target,
+// each naming the item on air. Its message is the operators' and goes to the log as it is.
+void Walker::soundRecord(const json& j, WallTime at) {
+  const std::string alert = str(j, "alert"), id = str(j, "item");
+  std::string msg = str(j, "message");
+  const std::optional<double> value = real(j, "value");
+  // Seconds as the daemon measured them (0.1 s), bounded.
+  const Millis lasted(static_cast<long long>(
+      std::llround(std::clamp(value.value_or(0), 0.0, double(kMaxMs) / 1000) * 1000)));
+  ItemFigures* f = nullptr;
+  if (auto known = itemIdx_.find(id); !id.empty() && known != itemIdx_.end())
+    f = &m_.items[known->second];
+  const std::string where = f ? " (mục " + f->title + ")" : id.empty() ? "" : " (mục " + id + ")";
+  if (alert == "silence") {
+    closeSilence(at, std::nullopt, false);  // one is open at a time: a new one ends the last
+    SilenceRow row;
+    row.item = id;
+    row.from = WallTime(at - lasted);
+    row.to = at;
+    row.told = false;
+    openSilence_ = m_.sound.silences.size();
+    m_.sound.silences.push_back(std::move(row));
+    if (msg.empty()) msg = "Không có tiếng" + where;
+  } else if (alert == "silence_over") {
+    if (openSilence_ && m_.sound.silences[*openSilence_].item == id) {
+      closeSilence(at, value ? std::optional<Millis>(lasted) : std::nullopt, true);
+    } else {
+      // Its alert is not in the journal (a hand edit, a torn line): its length as told.
+      m_.sound.silences.push_back({id, WallTime(at - lasted), at, true});
+    }
+    if (msg.empty()) msg = "Có tiếng trở lại" + where;
+  } else if (alert == "clipping") {
+    m_.sound.clipping = std::min(m_.sound.clipping + 1, kMaxCount);
+    if (f) f->clipping = std::min(f->clipping + 1, kMaxCount);
+    if (msg.empty()) msg = "Âm thanh bị vỡ" + where;
+  } else if (alert == "off_target") {
+    m_.sound.offTarget = std::min(m_.sound.offTarget + 1, kMaxCount);
+    if (f) f->offTarget = std::min(f->offTarget + 1, kMaxCount);
+    if (msg.empty()) msg = "Âm lượng chương trình ngoài mức chuẩn" + where;
+  } else if (alert == "on_target") {
+    if (msg.empty()) msg = "Âm lượng chương trình trở lại mức chuẩn";
+  } else if (msg.empty()) {
+    return;
+  }
+  log(at, "sound", msg);
 }
 
 }  // namespace ceremony::report::detail

@@ -1,6 +1,7 @@
 // The report's figures as JSON (GET /api/report?format=json) and the words and times the
 // HTML and CSV forms share.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "health/HealthEvents.h"
@@ -59,7 +60,11 @@ json modelJson(const Model& m) {
                           {"actual_end", timeJson(m, f.actualEnd)},
                           {"slip_ms", slip ? json(*slip) : json(nullptr)},
                           {"skipped", f.skipped},
-                          {"actions", actions}});
+                          {"actions", actions},
+                          {"silences", f.silences},
+                          {"silence_ms", f.silent.count()},
+                          {"clipping", f.clipping},
+                          {"off_target", f.offTarget}});
   }
   json list = json::array();
   for (const auto& p : m.points)
@@ -98,6 +103,38 @@ json modelJson(const Model& m) {
   for (const auto& c : m.connected)
     j["connected"].push_back(
         {{"at", iso(m, c.at)}, {"up", c.up}, {"degraded", c.degraded}, {"down", c.down}});
+  auto tenth = [](const std::optional<double>& v) {
+    return v ? json(std::round(*v * 10) / 10) : json(nullptr);
+  };
+  json silences = json::array();
+  long long silentMs = 0;
+  for (const auto& s : m.sound.silences) {
+    silences.push_back({{"item", s.item},
+                        {"from", iso(m, s.from)},
+                        {"to", iso(m, s.to)},
+                        {"ms", s.ms().count()},
+                        {"told", s.told}});
+    silentMs = std::min(silentMs + s.ms().count(), 400'000'000'000LL);
+  }
+  j["sound"] = {{"integrated_lufs", tenth(m.sound.integratedLufs)},
+                {"max_true_peak_dbtp", tenth(m.sound.maxTruePeakDbtp)},
+                {"measured_s", std::llround(m.sound.measuredS)},
+                {"runs", m.sound.runs.size()},
+                {"target_lufs", m.sound.targetLufs},
+                {"silences", silences},
+                {"silence_count", m.sound.silences.size()},
+                {"silence_ms", silentMs},
+                {"clipping", m.sound.clipping},
+                {"off_target", m.sound.offTarget}};
+  j["inputs"] = json::array();
+  for (const auto& i : m.inputs)
+    j["inputs"].push_back({{"id", i.id},
+                           {"outages", i.outages},
+                           {"outage_ms", i.outage.count()},
+                           {"frozen", i.frozen},
+                           {"frozen_ms", i.frozenFor.count()},
+                           {"black", i.black},
+                           {"black_ms", i.blackFor.count()}});
   j["log"] = json::array();
   for (const auto& l : m.log)
     j["log"].push_back({{"at", iso(m, l.at)}, {"kind", l.kind}, {"message", l.message}});
@@ -144,6 +181,14 @@ std::string duration(Millis ms) {
   else
     std::snprintf(buf, sizeof buf, "%lld giây", se);
   return (neg ? "−" : "") + std::string(buf);
+}
+
+std::string decibels(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", std::abs(v));
+  std::string s = buf;
+  if (auto dot = s.find('.'); dot != std::string::npos) s[dot] = ',';
+  return (v < 0 && s != "0,0" ? "−" : "") + s;
 }
 
 std::string whoText(const std::string& who) {

@@ -117,6 +117,38 @@ void Walker::closeOutage(std::size_t p, WallTime at) {
   st.openOutage.reset();
 }
 
+Walker::InState& Walker::input(const std::string& id) {
+  auto [it, fresh] = inputs_.try_emplace(id);
+  if (fresh) {
+    it->second.index = m_.inputs.size();
+    m_.inputs.push_back({});
+    m_.inputs.back().id = id;
+  }
+  return it->second;
+}
+
+// The time an input spent in its state so far goes to that state's total.
+void Walker::leaveInput(InState& in, WallTime at) {
+  auto& f = m_.inputs[in.index];
+  if (in.state == "stalled" || in.state == "retrying") f.outage = add(f.outage, span(in.since, at));
+  if (in.state == "frozen") f.frozenFor = add(f.frozenFor, span(in.since, at));
+  in.since = at;
+}
+
+void Walker::closeSilence(WallTime to, std::optional<Millis> lasted, bool told) {
+  if (!openSilence_) return;
+  auto& s = m_.sound.silences[*openSilence_];
+  // A silence nobody said the end of lasts to its item's end, else to `to`.
+  if (!told)
+    if (auto known = itemIdx_.find(s.item); known != itemIdx_.end())
+      if (const auto& ended = lastEnded_[known->second]; ended && *ended >= s.from && *ended < to)
+        to = *ended;
+  s.to = std::max(to, s.from);
+  if (lasted) s.from = WallTime(s.to - *lasted);
+  s.told = told;
+  openSilence_.reset();
+}
+
 // The daemon stops (a gap follows) or the report ends: nothing stays live, every point's
 // state becomes unknown. At the report's end an open outage keeps `to` null.
 void Walker::closeAll(WallTime t, bool final) {
@@ -144,6 +176,17 @@ void Walker::closeAll(WallTime t, bool final) {
     setState(p, "unknown");
   }
   if (!final) sample(t);
+  // The input states and the sound meter begin again with the next run of the daemon.
+  for (auto& [id, in] : inputs_) {
+    leaveInput(in, t);
+    if (in.black)
+      m_.inputs[in.index].blackFor = add(m_.inputs[in.index].blackFor, span(in.blackSince, t));
+    in.state.clear();
+    in.black = false;
+  }
+  if (soundRun_) m_.sound.runs.push_back(*soundRun_);
+  soundRun_.reset();
+  closeSilence(t, std::nullopt, false);  // to its item's end, else to the end of this run
 }
 
 void Walker::run(const std::vector<std::vector<const Rec*>>& segments) {
@@ -193,6 +236,32 @@ void Walker::finish() {
         break;
       }
     }
+  }
+  // Sound: each run's figure, the silences by item.
+  auto& snd = m_.sound;
+  if (snd.runs.size() == 1) {
+    snd.integratedLufs = snd.runs[0].integratedLufs;
+    snd.measuredS = snd.runs[0].measuredS;
+  } else if (snd.runs.size() > 1) {
+    // Loudness is a mean of energy: the runs' energies weighted by the seconds each measured
+    // (equal weights when none says). An approximation: each run gated its own blocks.
+    double weight = 0, energy = 0;
+    for (const auto& r : snd.runs) weight += r.measuredS;
+    for (const auto& r : snd.runs)
+      energy += (weight > 0 ? r.measuredS / weight : 1.0 / double(snd.runs.size())) *
+                std::pow(10.0, r.integratedLufs / 10);
+    snd.measuredS = weight;
+    if (energy > 0) snd.integratedLufs = 10 * std::log10(energy);
+  }
+  for (const auto& r : snd.runs)
+    if (r.maxTruePeakDbtp && (!snd.maxTruePeakDbtp || *r.maxTruePeakDbtp > *snd.maxTruePeakDbtp))
+      snd.maxTruePeakDbtp = r.maxTruePeakDbtp;
+  for (const auto& s : snd.silences) {
+    auto known = itemIdx_.find(s.item);
+    if (known == itemIdx_.end()) continue;
+    auto& f = m_.items[known->second];
+    f.silences = std::min(f.silences + 1, kMaxCount);
+    f.silent = add(f.silent, s.ms());
   }
   // Opening and launch.
   for (const auto& f : m_.items)

@@ -49,6 +49,14 @@ inline std::optional<long long> num(const json& j, const char* key) {
   }
   return std::nullopt;
 }
+// A finite number (integer or not), else nothing.
+inline std::optional<double> real(const json& j, const char* key) {
+  const json* v = field(j, key);
+  if (!v || !v->is_number()) return std::nullopt;
+  const double d = v->get<double>();
+  if (!std::isfinite(d)) return std::nullopt;
+  return d;
+}
 inline long long clampMs(std::optional<long long> v) {
   return v ? std::clamp(*v, 0LL, kMaxMs) : 0;
 }
@@ -116,6 +124,13 @@ class Walker {
     bool flapping = false;
     std::optional<std::size_t> openOutage;
   };
+  struct InState {
+    std::size_t index = 0;  // in m_.inputs
+    std::string state;      // running, stalled, retrying, frozen; "" when not known
+    WallTime since{};
+    bool black = false;
+    WallTime blackSince{};
+  };
   struct OnAir {
     std::size_t item;
     WallTime from;
@@ -131,6 +146,11 @@ class Walker {
   void sample(WallTime at);
   void openOutage(std::size_t p, WallTime at, std::string reason);
   void closeOutage(std::size_t p, WallTime at);
+  InState& input(const std::string& id);
+  void leaveInput(InState& in, WallTime at);
+  // Ends the open silence at `to`; `lasted`, the daemon's own measure, places its start.
+  void closeSilence(WallTime to, std::optional<Millis> lasted, bool told);
+  void soundRecord(const json& j, WallTime at);
   void record(const Rec& r);
   void log(WallTime at, std::string kind, std::string message) {
     m_.log.push_back({at, std::move(kind), std::move(message)});
@@ -141,8 +161,10 @@ class Walker {
   std::map<std::string, std::size_t> outIdx_, pointIdx_, itemIdx_;
   std::vector<OutState> outs_;
   std::vector<PointState> pts_;
-  std::map<std::string, std::string> inputs_;
-  std::map<std::string, long long> counts_;  // points per state
+  std::map<std::string, InState> inputs_;
+  std::optional<SoundFigures::Run> soundRun_;  // this run's last alive figure
+  std::optional<std::size_t> openSilence_;     // in m_.sound.silences
+  std::map<std::string, long long> counts_;    // points per state
   long long flappingNow_ = 0;
   std::vector<OnAir> onAir_;
   std::optional<std::size_t> openAir_;
