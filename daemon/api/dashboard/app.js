@@ -455,7 +455,7 @@
 
     const st = snd.state || 'ok';
     panel.dataset.state = st;
-    const silentFor = snd.silent_s >= 1 ? ' ' + Math.round(snd.silent_s) + ' s' : '';
+    const silentFor = snd.silent_s >= 1 ? ' (' + Math.round(snd.silent_s) + ' s)' : '';
     setText(
       'sound-state',
       (SOUND_STATES[st] || st) + (st === 'quiet' || st === 'silent' ? silentFor : '')
