@@ -5,7 +5,10 @@
 //   - a point that fails turns red in the page within 1 s of the daemon knowing it;
 //   - the "not up" filter, the point's details (contact, phone, history), its alert at the top
 //     of the alerts list, names from the config shown as text (never as HTML);
-//   - operator buttons only with the operator token, and they work (+5 phút).
+//   - operator buttons only with the operator token, and they work (+5 phút);
+//   - the programme's sound meter («Âm thanh chương trình») shows the hall's tone as the
+//     daemon measures it, in words («Bình thường»), and keeps being written by the "sound"
+//     topic.
 // A screenshot of the page is kept as the test's artifact (its path is printed).
 
 #include <gtest/gtest.h>
@@ -127,7 +130,7 @@ video_bitrate_kbps = 800
 [sources.hall]
 kind = "test"
 pattern = "smpte"
-tone_hz = 0
+tone_hz = 440
 label = "Camera hội trường"
 
 [scenes.welcome]
@@ -252,6 +255,44 @@ alert_hold = "0s"
   EXPECT_EQ(shown["items"], 3);
   EXPECT_TRUE(shown["banner"].get<bool>()) << "uplink banner without an uplink alarm";
   EXPECT_NE(shown["clock"], "--:--:--");
+
+  // --- the programme's sound -----------------------------------------------------------
+  // The hall's 440 Hz tone is on air: the meter shows the loudness the daemon measures, in
+  // the target band (-16 ± 4 LUFS), and says so in words.
+  const std::string soundShown = R"(({
+      momentary: document.getElementById('sound-momentary').textContent,
+      shortTerm: document.getElementById('sound-short').textContent,
+      peak: document.getElementById('sound-peak').textContent,
+      state: document.getElementById('sound-state').textContent,
+      bar: parseFloat(document.getElementById('meter-momentary').style.width) || 0,
+      barClass: document.getElementById('meter-momentary').className }))";
+  const std::string momentaryShown =
+      R"(/^-?\d+\.\d$/.test(document.getElementById('sound-momentary').textContent))";
+  ASSERT_TRUE(page->waitFor(momentaryShown + " && document.getElementById('sound-state')"
+                                             ".textContent === 'Bình thường'",
+                            5s))
+      << page->evaluate(soundShown).dump()
+      << "\n/api/status sound: " << api("/api/status")["sound"];
+  const json sound = page->evaluate(soundShown);
+  const json apiSound = api("/api/status")["sound"];
+  ASSERT_TRUE(apiSound.is_object() && apiSound["momentary_lufs"].is_number()) << apiSound;
+  std::cout << "[ measured ] the meter shows " << sound["momentary"].get<std::string>()
+            << " LUFS momentary, /api/status says " << apiSound["momentary_lufs"] << "\n";
+  EXPECT_NEAR(std::stod(sound["momentary"].get<std::string>()),
+              apiSound["momentary_lufs"].get<double>(), 1.0);
+  EXPECT_NE(sound["shortTerm"], "—");
+  EXPECT_NE(sound["peak"], "—");
+  EXPECT_GT(sound["bar"].get<double>(), 30.0) << sound;
+  EXPECT_EQ(sound["barClass"], "meter-bar in") << "a tone at the target is not in the band";
+  // The meter keeps moving: a number wiped from the page is written again by the next
+  // "sound" message (every 250 ms, or at least each second when the reading is unchanged
+  // but for measured_s; the status does not touch the meter once the topic speaks).
+  page->evaluate("document.getElementById('sound-momentary').textContent = ''; true");
+  const auto wiped = Steady::now();
+  ASSERT_TRUE(page->waitFor(momentaryShown, 2s)) << "the sound meter stopped updating";
+  std::cout << "[ measured ] meter written again after "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - wiped).count()
+            << " ms\n";
 
   // --- without a token: no operator buttons -----------------------------------------------
   const std::string controlsVisible =

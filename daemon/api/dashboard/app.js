@@ -9,7 +9,7 @@
 
 (function () {
   const TOKEN_KEY = 'ceremonyd.token';
-  const TOPICS = ['status', 'timeline', 'points', 'events'];
+  const TOPICS = ['status', 'timeline', 'points', 'events', 'sound'];
   const STALE_MS = 10000; // status comes every second; silence this long means a dead stream
 
   const state = {
@@ -19,6 +19,8 @@
     timeline: null,
     points: null,
     events: null,
+    sound: null, // the programme's sound: the "sound" topic, or the status's copy before it
+    soundTopicAt: 0, // Date.now() of the last "sound" message
     serverOffset: 0, // server clock minus ours, ms
     tzMinutes: 7 * 60,
     detailId: null,
@@ -185,6 +187,8 @@
     operator: 'Điều hành',
     output: 'Đầu ra',
     media: 'Hình/tiếng',
+    input: 'Nguồn tín hiệu',
+    sound: 'Âm thanh',
   };
 
   // ---- header and the current item -----------------------------------------------------
@@ -211,6 +215,9 @@
 
     renderOutputs(s.outputs || []);
     renderInputs(s.inputs || []);
+    // The status carries the sound too: shown until the "sound" topic speaks (it comes four
+    // times a second), and its null when nothing is measured ([watch] enabled = false).
+    if (!state.soundTopicAt || s.sound === null) renderSound(s.sound === undefined ? null : s.sound, false);
 
     setText('phase', PHASES[s.phase] || s.phase || '');
     $('phase').dataset.phase = s.phase || '';
@@ -268,26 +275,202 @@
     }
   }
 
-  // Live inputs only (cameras, feeds): generated sources cannot lose their signal.
+  // Live inputs only (cameras, feeds): generated sources cannot lose their signal. One
+  // element per input, kept between messages: its level bar moves four times a second
+  // (the "sound" topic) without the list being rebuilt.
+  const INPUT_STATES = {
+    running: 'có tín hiệu',
+    stalled: 'mất tín hiệu',
+    retrying: 'mất tín hiệu, đang kết nối lại',
+    frozen: 'đang phát thẻ «Mất tín hiệu»',
+  };
+  const inputItems = new Map(); // input id → li
+
   function renderInputs(inputs) {
     const list = $('inputs');
-    list.replaceChildren();
+    const seen = new Set();
     for (const i of inputs.filter((x) => x.watched)) {
-      const ok = i.state === 'running';
-      const text = ok ? 'có tín hiệu' : i.state === 'retrying' ? 'mất tín hiệu, đang kết nối lại' : 'mất tín hiệu';
-      list.appendChild(
-        el(
+      seen.add(i.id);
+      let li = inputItems.get(i.id);
+      if (!li) {
+        li = el(
           'li',
-          {
-            className: 'output ' + (ok ? 'out-live' : 'out-failed'),
-            'data-input': i.id,
-            title: i.last_reason ? 'Lần mất gần nhất: ' + i.last_reason : '',
-          },
+          { 'data-input': i.id },
           el('span', { className: 'dot' }),
-          el('strong', {}, i.label || i.id),
-          ' ' + text + (i.losses ? ' · mất ' + i.losses + ' lần' : '')
-        )
-      );
+          el('strong', { className: 'input-name' }),
+          el('span', { className: 'input-text' }),
+          el('span', { className: 'badge input-frozen' }, 'Đứng hình'),
+          el('span', { className: 'badge input-black' }, 'Hình đen'),
+          el(
+            'span',
+            { className: 'level', 'aria-hidden': 'true' },
+            el('span', { className: 'level-rms' }),
+            el('span', { className: 'level-peak' })
+          ),
+          el('span', { className: 'level-db' })
+        );
+        inputItems.set(i.id, li);
+      }
+      const ok = i.state === 'running';
+      const cls = 'output input ' + (ok ? (i.black ? 'out-warn' : 'out-live') : 'out-failed');
+      if (li.className !== cls) li.className = cls;
+      li.dataset.state = i.state || '';
+      li.title = i.last_reason ? 'Lần mất gần nhất: ' + i.last_reason : '';
+      li.querySelector('.input-name').textContent = i.label || i.id;
+      const text =
+        ' ' + (INPUT_STATES[i.state] || i.state || '') + (i.losses ? ' · mất ' + i.losses + ' lần' : '');
+      const textNode = li.querySelector('.input-text');
+      if (textNode.textContent !== text) textNode.textContent = text;
+      li.querySelector('.input-frozen').hidden = i.state !== 'frozen';
+      li.querySelector('.input-black').hidden = !i.black;
+      // The status's own level until the "sound" topic has said something newer.
+      const sound = state.sound && state.sound.inputs;
+      renderInputLevel(li, sound && sound[i.id] ? sound[i.id] : i.level);
+      list.appendChild(li); // keeps the daemon's order
+    }
+    for (const [id, li] of inputItems)
+      if (!seen.has(id)) {
+        li.remove();
+        inputItems.delete(id);
+      }
+  }
+
+  function renderInputLevel(li, level) {
+    const peak = level ? level.peak_db : null;
+    const rms = level ? level.rms_db : null;
+    setWidth(li.querySelector('.level-rms'), meterPercent(rms, DBFS_MIN, 0));
+    const marker = li.querySelector('.level-peak');
+    const left = meterPercent(peak, DBFS_MIN, 0);
+    if (marker.style.left !== left) marker.style.left = left;
+    marker.hidden = peak === null || peak === undefined;
+    const db = li.querySelector('.level-db');
+    const text = number(peak) + ' dB';
+    if (db.textContent !== text) db.textContent = text;
+    const title = 'Tiếng: đỉnh ' + number(peak) + ' dBFS, RMS ' + number(rms) + ' dBFS';
+    if (db.title !== title) db.title = title;
+    const clip = peak !== null && peak !== undefined && peak > -1;
+    li.querySelector('.level').classList.toggle('clip', clip);
+  }
+
+  // ---- the programme's sound (the "sound" topic, four times a second) --------------------
+  // Only the meter's own elements change: nothing else on the page is drawn again.
+
+  const LUFS_MIN = -60;
+  const DBFS_MIN = -60;
+  const PEAK_HOLD_MS = 2000;
+  const SOUND_STALE_MS = 5000; // an unchanged reading is not sent again, but measured_s moves each second
+  const SOUND_STATES = {
+    ok: 'Bình thường',
+    quiet: 'Im lặng',
+    silent: 'Không có tiếng — cảnh báo!',
+    off_target: 'Âm lượng lệch mục tiêu',
+  };
+  const peakHold = { value: null, at: 0 };
+
+  // -18.2 → "-18.2"; null (digital silence, nothing measured) → "—".
+  function number(v, signed) {
+    if (v === null || v === undefined || !isFinite(v)) return '—';
+    const t = Number(v).toFixed(1);
+    return signed && v > 0 ? '+' + t : t;
+  }
+
+  // Where a level falls on a meter from `min` to `max`, as a CSS percentage.
+  function meterPercent(v, min, max) {
+    if (v === null || v === undefined || !isFinite(v)) return '0%';
+    const f = Math.min(1, Math.max(0, (v - min) / (max - min)));
+    return (f * 100).toFixed(1) + '%';
+  }
+
+  function setWidth(node, width) {
+    if (node.style.width !== width) node.style.width = width;
+  }
+
+  function setClass(node, cls) {
+    if (node.className !== cls) node.className = cls;
+  }
+
+  function meterScale() {
+    const scale = $('meter-scale');
+    for (let v = LUFS_MIN; v <= 0; v += 10) {
+      const tick = el('span', { className: 'tick' }, String(v));
+      tick.style.left = meterPercent(v, LUFS_MIN, 0);
+      scale.appendChild(tick);
+    }
+  }
+
+  function renderSound(snd, fromTopic) {
+    state.sound = snd;
+    if (fromTopic) state.soundTopicAt = Date.now();
+    const panel = $('sound');
+    panel.dataset.stale = 'false';
+    if (!snd) {
+      panel.dataset.state = 'none';
+      setText('sound-state', 'Chưa có số đo');
+      for (const id of ['sound-momentary', 'sound-short', 'sound-integrated', 'sound-peak']) setText(id, '—');
+      setWidth($('meter-momentary'), '0%');
+      setWidth($('meter-short'), '0%');
+      setText('sound-target', '');
+      $('sound-gain-box').hidden = true;
+      $('sound-peak-box').classList.remove('over');
+      peakHold.value = null;
+      return;
+    }
+    const target = snd.target_lufs;
+    const tolerance = snd.tolerance_lu;
+    const low = target - tolerance;
+    const high = target + tolerance;
+    // The bars: green within the target band, blue under it, amber over it.
+    const bar = (id, v) => {
+      const node = $(id);
+      setWidth(node, meterPercent(v, LUFS_MIN, 0));
+      const where = v === null || v === undefined ? '' : v < low ? ' low' : v > high ? ' high' : ' in';
+      setClass(node, 'meter-bar' + where);
+    };
+    bar('meter-momentary', snd.momentary_lufs);
+    bar('meter-short', snd.short_term_lufs);
+    for (const id of ['meter-band-m', 'meter-band-s']) {
+      const band = $(id);
+      const left = meterPercent(low, LUFS_MIN, 0);
+      if (band.style.left !== left) band.style.left = left;
+      const width =
+        (parseFloat(meterPercent(high, LUFS_MIN, 0)) - parseFloat(left)).toFixed(1) + '%';
+      setWidth(band, width);
+    }
+
+    setText('sound-momentary', number(snd.momentary_lufs));
+    setText('sound-short', number(snd.short_term_lufs));
+    setText('sound-integrated', number(snd.integrated_lufs));
+    // The true peak is held for 2 s: a quarter-second spike would otherwise flash by.
+    const now = Date.now();
+    const peak = snd.true_peak_dbtp;
+    if (peak !== null && peak !== undefined && (peakHold.value === null || peak >= peakHold.value))
+      Object.assign(peakHold, { value: peak, at: now });
+    else if (now - peakHold.at > PEAK_HOLD_MS) Object.assign(peakHold, { value: peak, at: now });
+    setText('sound-peak', number(peakHold.value));
+    const over = peakHold.value !== null && peakHold.value !== undefined && peakHold.value > snd.true_peak_max_dbtp;
+    $('sound-peak-box').classList.toggle('over', over);
+    $('sound-peak-box').title =
+      'Đỉnh thật cao nhất từ đầu: ' + number(snd.max_true_peak_dbtp) + ' dBTP (trần ' +
+      number(snd.true_peak_max_dbtp) + ' dBTP)';
+
+    const st = snd.state || 'ok';
+    panel.dataset.state = st;
+    const silentFor = snd.silent_s >= 1 ? ' (' + Math.round(snd.silent_s) + ' s)' : '';
+    setText(
+      'sound-state',
+      (SOUND_STATES[st] || st) + (st === 'quiet' || st === 'silent' ? silentFor : '')
+    );
+    $('sound-gain-box').hidden = !snd.auto_gain;
+    if (snd.auto_gain) setText('sound-gain', number(snd.gain_db, true));
+    setText(
+      'sound-target',
+      'Mục tiêu ' + target + ' ± ' + tolerance + ' LUFS (vùng xanh) · trần đỉnh ' +
+        snd.true_peak_max_dbtp + ' dBTP · cao nhất từ đầu ' + number(snd.max_true_peak_dbtp) + ' dBTP'
+    );
+
+    for (const [id, li] of inputItems) {
+      const level = snd.inputs && snd.inputs[id];
+      if (level) renderInputLevel(li, level);
     }
   }
 
@@ -598,7 +781,15 @@
     }
     if (e.kind === 'output' && e.state === 'failed') return 'alarm';
     if (e.kind === 'media') return 'warn';
-    if (e.kind === 'input') return e.state === 'running' ? 'ok' : 'alarm';
+    if (e.kind === 'input') {
+      if (e.picture) return e.picture === 'ok' ? 'ok' : 'alarm'; // black, and its end
+      return e.state === 'running' ? 'ok' : 'alarm';
+    }
+    if (e.kind === 'sound') {
+      if (e.alert === 'silence' || e.alert === 'clipping') return 'alarm';
+      if (e.alert === 'off_target') return 'warn';
+      return 'ok'; // silence_over, on_target
+    }
     if (e.kind === 'clip') return 'alarm';
     return 'info';
   }
@@ -892,7 +1083,13 @@
       // The browser retries by itself unless the answer was not a stream (401, 404…).
       if (es.readyState === EventSource.CLOSED) retryTimer = setTimeout(connect, 2000);
     };
-    const handlers = { status: renderStatus, timeline: renderTimeline, points: renderPoints, events: renderEvents };
+    const handlers = {
+      status: renderStatus,
+      timeline: renderTimeline,
+      points: renderPoints,
+      events: renderEvents,
+      sound: (data) => renderSound(data, true),
+    };
     for (const topic of TOPICS) {
       es.addEventListener(topic, (ev) => {
         if (source !== es) return;
@@ -961,6 +1158,13 @@
       const age = tile.querySelector('.age');
       const text = ago(tile.dataset.since);
       if (age.textContent !== text) age.textContent = text;
+    }
+    // The meter stands still when its numbers stop coming: say so rather than show old ones.
+    const stale = !!state.sound && state.soundTopicAt > 0 && Date.now() - state.soundTopicAt > SOUND_STALE_MS;
+    const panel = $('sound');
+    if (panel.dataset.stale !== String(stale)) {
+      panel.dataset.stale = String(stale);
+      if (stale) setText('sound-state', 'Không có số đo mới');
     }
     if (source && source.readyState === EventSource.OPEN && Date.now() - lastMessage > STALE_MS) {
       setConnected(false);
@@ -1040,6 +1244,7 @@
   $('token-clear').addEventListener('click', () => setToken(''));
 
   $('token').placeholder = state.token ? 'đã lưu mã' : 'dán mã ở đây';
+  meterScale();
   refreshRole();
   connect();
   refreshPreview();
