@@ -171,6 +171,7 @@ void Ceremony::everySecond() {
 void Ceremony::shutdown(const std::string& why) {
   if (stopping_) return;
   stopping_ = true;
+  journalAlive();  // the last figures (the loudness read at most 250 ms ago), for the report
   journal("stop", {{"why", why}});
   outputs_.shutdown();
   spdlog::info("Dừng ({}): hoàn tất các đầu ra và bản ghi hình", why);
@@ -304,6 +305,7 @@ void Ceremony::onFinished() {
   journalTimeline();
   if (!reportWritten_) {
     reportWritten_ = true;
+    journalAlive();
     writeReportFiles("hết chương trình");
   }
   if (options_.exitWhenDone) {

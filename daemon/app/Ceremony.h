@@ -177,6 +177,7 @@ class Ceremony final : public media::ProgramMixer::Listener,
   void journalTimeline();
   void journalHealth(const health::HealthEvent& e);
   void journalEverySecond();
+  void journalAlive();
   // Writes the report files into --report-dir (or the state directory) and says where.
   void writeReportFiles(const std::string& why);
   void endFailedClipLater(const std::string& itemId);

@@ -140,7 +140,12 @@ void Ceremony::openJournal() {
                     {"items", std::move(items)},
                     {"points", std::move(points)},
                     {"outputs", std::move(outputs)},
-                    {"probe_interval_ms", config_.health.settings.interval.count()}});
+                    {"probe_interval_ms", config_.health.settings.interval.count()},
+                    {"watch",
+                     {{"enabled", config_.watch.enabled},
+                      {"target_lufs", config_.watch.targetLufs},
+                      {"tolerance_lu", config_.watch.toleranceLu},
+                      {"true_peak_max_dbtp", config_.watch.truePeakMaxDbtp}}}});
   journalTimeline();
 }
 
@@ -193,29 +198,34 @@ void Ceremony::journalEverySecond() {
   const WallTime now = clock_.now();
   for (auto& out : pointThrottle_.tick(now)) journal(out.type, std::move(out.fields), out.at);
   const auto steady = std::chrono::steady_clock::now();
-  if (steady - lastAlive_ >= kAliveEvery) {
-    lastAlive_ = steady;
-    json alive{{"live", json::array()}};
-    for (const auto& d : outputs_.status())
-      if (d.live) alive["live"].push_back(d.destination->config.id);
-    if (points_) {
-      const auto c = points_->monitor().counts();
-      alive["up"] = c.up;
-      alive["degraded"] = c.degraded;
-      alive["down"] = c.down;
-      alive["unknown"] = c.unknown;
-      alive["maintenance"] = c.maintenance;
-    }
-    // The programme's loudness so far, for the report's sound section ([watch]).
-    if (sound_ && std::isfinite(sound_->integrated))
-      alive["sound"] = {{"integrated_lufs", std::round(sound_->integrated * 10) / 10},
-                        {"max_true_peak_dbtp", std::isfinite(sound_->maxTruePeak)
-                                                   ? json(std::round(sound_->maxTruePeak * 10) / 10)
-                                                   : json(nullptr)},
-                        {"measured_s", std::round(sound_->seconds)}};
-    journal("alive", std::move(alive), now);
-  }
+  if (steady - lastAlive_ >= kAliveEvery) journalAlive();
   journal_->sync();
+}
+
+// What is live, the points' counts and the programme's loudness so far; every 30 s, and
+// once more when the run-of-show ends and at a stop, so the report has the last figures.
+void Ceremony::journalAlive() {
+  if (!journal_) return;
+  lastAlive_ = std::chrono::steady_clock::now();
+  json alive{{"live", json::array()}};
+  for (const auto& d : outputs_.status())
+    if (d.live) alive["live"].push_back(d.destination->config.id);
+  if (points_) {
+    const auto c = points_->monitor().counts();
+    alive["up"] = c.up;
+    alive["degraded"] = c.degraded;
+    alive["down"] = c.down;
+    alive["unknown"] = c.unknown;
+    alive["maintenance"] = c.maintenance;
+  }
+  // The programme's loudness so far, for the report's sound section ([watch]).
+  if (sound_ && std::isfinite(sound_->integrated))
+    alive["sound"] = {{"integrated_lufs", std::round(sound_->integrated * 10) / 10},
+                      {"max_true_peak_dbtp", std::isfinite(sound_->maxTruePeak)
+                                                 ? json(std::round(sound_->maxTruePeak * 10) / 10)
+                                                 : json(nullptr)},
+                      {"measured_s", std::round(sound_->seconds)}};
+  journal("alive", std::move(alive));
 }
 
 bool Ceremony::report(const std::string& format, ReportDone done) {

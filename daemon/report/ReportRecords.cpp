@@ -9,6 +9,10 @@ void Walker::record(const Rec& r) {
   const WallTime at = r.at;
   const std::string& type = r.type;
   if (type == "start") {
+    // The [watch] target the ceremony ran with (journals before it: the default).
+    if (const json* w = field(j, "watch");
+        w && w->is_object() && w->contains("target_lufs") && (*w)["target_lufs"].is_number())
+      m_.sound.targetLufs = (*w)["target_lufs"].get<double>();
     log(at, "start",
         flag(j, "resumed") ? "Phần mềm khởi động lại, tiếp tục buổi lễ" : "Phần mềm khởi động");
   } else if (type == "stop") {

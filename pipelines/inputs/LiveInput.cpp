@@ -29,6 +29,25 @@ GstElement* makeInterBin(const SourceConfig& s, const ProgrammeFormat& f,
   GstElement* a = make("interaudiosrc");
   g_object_set(a, "channel", channel.c_str(), nullptr);
   addVideoAndAudio(bin, v, a, f);
+  // intervideosrc answers a latency query with a maximum of 0: beside a generated source
+  // (a live test pattern, one frame of latency) the compositor cannot settle its latency and
+  // warns about 70 times a second, each an event for the operators. It repeats the latest
+  // frame whenever asked, so it can wait any time: its maximum is said to be unbounded.
+  GstPtr<GstPad> pad(gst_element_get_static_pad(bin, "video"));
+  gst_pad_add_probe(
+      pad.get(),
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_QUERY_UPSTREAM | GST_PAD_PROBE_TYPE_PULL),
+      [](GstPad*, GstPadProbeInfo* info, gpointer) {
+        GstQuery* q = GST_PAD_PROBE_INFO_QUERY(info);
+        if (GST_QUERY_TYPE(q) != GST_QUERY_LATENCY) return GST_PAD_PROBE_OK;
+        gboolean live = FALSE;
+        GstClockTime min = 0, max = 0;
+        gst_query_parse_latency(q, &live, &min, &max);
+        if (live && GST_CLOCK_TIME_IS_VALID(max))
+          gst_query_set_latency(q, live, min, GST_CLOCK_TIME_NONE);
+        return GST_PAD_PROBE_OK;
+      },
+      nullptr, nullptr);
   return bin;
 }
 
