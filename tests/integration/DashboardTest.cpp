@@ -7,8 +7,8 @@
 //     of the alerts list, names from the config shown as text (never as HTML);
 //   - operator buttons only with the operator token, and they work (+5 phút);
 //   - the programme's sound meter («Âm thanh chương trình») shows the hall's tone as the
-//     daemon measures it, in words («Bình thường»), and keeps being written by the "sound"
-//     topic.
+//     daemon measures it and keeps being written by the "sound" topic; a live input whose
+//     picture is black and still shows «Đứng hình» and «Hình đen» and its own level bar.
 // A screenshot of the page is kept as the test's artifact (its path is printed).
 
 #include <gtest/gtest.h>
@@ -132,6 +132,17 @@ kind = "test"
 pattern = "smpte"
 tone_hz = 440
 label = "Camera hội trường"
+
+# A live input that sends a black picture that never moves, with a tone: frozen and black.
+[sources.cam2]
+kind = "launch"
+video = "videotestsrc pattern=black is-live=true"
+audio = "audiotestsrc is-live=true freq=880 volume=0.3"
+label = "Camera 2 thử nghiệm"
+
+[watch]
+freeze_after = "1s"
+black_after = "1s"
 
 [scenes.welcome]
 kind = "slate"
@@ -268,8 +279,12 @@ alert_hold = "0s"
       barClass: document.getElementById('meter-momentary').className }))";
   const std::string momentaryShown =
       R"(/^-?\d+\.\d$/.test(document.getElementById('sound-momentary').textContent))";
-  ASSERT_TRUE(page->waitFor(momentaryShown + " && document.getElementById('sound-state')"
-                                             ".textContent === 'Bình thường'",
+  // (The 400 ms window fills with the tone once the first item is on air.)
+  ASSERT_TRUE(page->waitFor(momentaryShown +
+                                " && document.getElementById('sound-state')"
+                                ".textContent === 'Bình thường' && "
+                                "document.getElementById('meter-momentary').className === "
+                                "'meter-bar in'",
                             5s))
       << page->evaluate(soundShown).dump()
       << "\n/api/status sound: " << api("/api/status")["sound"];
@@ -293,6 +308,40 @@ alert_hold = "0s"
   std::cout << "[ measured ] meter written again after "
             << std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - wiped).count()
             << " ms\n";
+
+  // --- a live input's picture and sound -----------------------------------------------------
+  const std::string cam2 = "document.querySelector('#inputs li[data-input=cam2]')";
+  const std::string cam2Shown = "(() => { const li = " + cam2 + R"(; if (!li) return null;
+      const badge = (c) => { const b = li.querySelector(c); return !b.hidden && b.offsetParent !== null; };
+      return { text: li.innerText, frozen: badge('.input-frozen'), black: badge('.input-black'),
+        db: li.querySelector('.level-db').textContent, cls: li.className,
+        rms: parseFloat(li.querySelector('.level-rms').style.width) || 0 }; })())";
+  ASSERT_TRUE(page->waitFor(
+      "(() => { const c = " + cam2Shown + "; return !!c && c.frozen && c.black; })()", 8s))
+      << page->evaluate(cam2Shown).dump()
+      << "\n/api/status inputs: " << api("/api/status")["inputs"];
+  const json cam = page->evaluate(cam2Shown);
+  const std::string camText = cam["text"];
+  EXPECT_NE(camText.find("Camera 2 thử nghiệm"), std::string::npos) << camText;
+  EXPECT_NE(camText.find("Đứng hình"), std::string::npos) << camText;
+  EXPECT_NE(camText.find("Hình đen"), std::string::npos) << camText;
+  EXPECT_EQ(cam["cls"], "output input out-failed") << "a frozen input is not shown as lost";
+  json apiCam;
+  const json inputs = api("/api/status")["inputs"];
+  for (const auto& in : inputs)
+    if (in["id"] == "cam2") apiCam = in;
+  EXPECT_EQ(apiCam["state"], "frozen") << apiCam;
+  EXPECT_EQ(apiCam["black"], true) << apiCam;
+  // Its tone on its own level bar (dBFS), fed by the "sound" topic's inputs.
+  ASSERT_TRUE(page->waitFor(cam2 + ".querySelector('.level-db').textContent !== '— dB'", 3s))
+      << page->evaluate(cam2Shown).dump();
+  EXPECT_GT(page->evaluate(cam2Shown)["rms"].get<double>(), 10.0) << page->evaluate(cam2Shown);
+  // The frozen picture is an alarm in the events list.
+  EXPECT_TRUE(
+      page->waitFor("[...document.querySelectorAll('#alerts li.sev-alarm[data-kind=input]')]"
+                    ".some(l => l.textContent.includes('Camera 2 thử nghiệm: hình đứng yên'))",
+                    3s))
+      << page->evaluate("document.getElementById('alerts').innerText.slice(0, 600)");
 
   // --- without a token: no operator buttons -----------------------------------------------
   const std::string controlsVisible =
