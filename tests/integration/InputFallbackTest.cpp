@@ -24,18 +24,6 @@
 namespace ceremony::testing {
 namespace {
 
-// The card's background (#3a3a3a) fills its lower quarter; nothing of the scrolling SMPTE
-// hall feed looks like that.
-bool isCard(const ColourGrid& g) {
-  for (int r = 6; r < 8; ++r)
-    for (int c = 0; c < 8; ++c) {
-      const Rgb& p = g.cells[r * 8 + c];
-      if (std::abs(p.r - 58) > 14 || std::abs(p.g - 58) > 14 || std::abs(p.b - 58) > 14)
-        return false;
-    }
-  return true;
-}
-
 double change(const ColourGrid& a, const ColourGrid& b) {
   double worst = 0;
   for (std::size_t i = 0; i < a.cells.size(); ++i)
@@ -229,16 +217,16 @@ TEST(InputFallback, ALostHallFeedShowsItsCardWithinHalfASecondAndComesBackWithin
   // The broken clip's item showed the card, not black.
   std::size_t clipCardFrames = 0;
   for (const auto& f : track)
-    if (f.time > 2.5 && f.time < 5.5 && isCard(f.grid)) ++clipCardFrames;
+    if (f.time > 2.5 && f.time < 5.5 && isStandInCard(f.grid)) ++clipCardFrames;
   EXPECT_GT(clipCardFrames, 60u) << "the broken clip's item did not show its card";
   // The stop: the last frame of the moving hall picture, then (frozen copies of it, then)
   // the card. The first hall stretch follows the cards of the clip and of the hall's wait
   // for its first sender.
   std::size_t firstHall = 0;
-  while (firstHall < track.size() && !isCard(track[firstHall].grid)) ++firstHall;
-  while (firstHall < track.size() && isCard(track[firstHall].grid)) ++firstHall;
+  while (firstHall < track.size() && !isStandInCard(track[firstHall].grid)) ++firstHall;
+  while (firstHall < track.size() && isStandInCard(track[firstHall].grid)) ++firstHall;
   std::size_t card = firstHall;
-  while (card < track.size() && !isCard(track[card].grid)) ++card;
+  while (card < track.size() && !isStandInCard(track[card].grid)) ++card;
   ASSERT_LT(card, track.size()) << "the card never showed after the hall";
   std::size_t lastMoving = card - 1;
   while (lastMoving > firstHall && change(track[lastMoving - 1].grid, track[lastMoving].grid) < 6)
@@ -249,7 +237,7 @@ TEST(InputFallback, ALostHallFeedShowsItsCardWithinHalfASecondAndComesBackWithin
   EXPECT_LE(toCard, 0.5);
   // And the hall came back after the card.
   std::size_t after = card;
-  while (after < track.size() && isCard(track[after].grid)) ++after;
+  while (after < track.size() && isStandInCard(track[after].grid)) ++after;
   EXPECT_LT(after + 30, track.size()) << "the hall did not come back on the recording";
   // The programme itself never paused through the losses and returns (from 1 s on: its
   // first frames, while every pipeline starts, once came 100 ms apart).
@@ -328,7 +316,7 @@ scene = "xanh"
   // Item 1 (green) from ~2 s to ~11 s, item 2 (the card) to ~15 s, item 3 (green) after.
   std::size_t card = 0, green = 0;
   for (const auto& f : track) {
-    if (f.time > 11.5 && f.time < 14.5 && isCard(f.grid)) ++card;
+    if (f.time > 11.5 && f.time < 14.5 && isStandInCard(f.grid)) ++card;
     if (f.time > 15.5 && f.grid.at(0, 7).g > 100 && f.grid.at(0, 7).r < 60) ++green;
   }
   EXPECT_GT(card, 60u) << "the item of the missing film did not show its card";

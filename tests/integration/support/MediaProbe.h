@@ -316,6 +316,18 @@ inline double largestGap(const std::vector<double>& times,
 
 // The files of a recording directory in the order they were written: X.mkv, X-2.mkv, …,
 // X-10.mkv (by name length first, so -10 comes after -9).
+// A live input's stand-in card («Mất tín hiệu»): its background (#3a3a3a) fills the lower
+// quarter of an 8×8 grid; no test pattern or feed looks like that.
+inline bool isStandInCard(const ColourGrid& g) {
+  for (int r = 6; r < 8; ++r)
+    for (int c = 0; c < 8; ++c) {
+      const Rgb& p = g.cells[r * 8 + c];
+      if (std::abs(p.r - 58) > 14 || std::abs(p.g - 58) > 14 || std::abs(p.b - 58) > 14)
+        return false;
+    }
+  return true;
+}
+
 inline std::vector<std::filesystem::path> recordingFiles(const std::filesystem::path& dir) {
   std::vector<std::filesystem::path> files;
   for (const auto& e : std::filesystem::directory_iterator(dir)) files.push_back(e.path());
