@@ -167,16 +167,21 @@ bool LiveInputPipeline::start(const SourceConfig& s, const ProgrammeFormat& f,
   bool linked = gst_pad_link(video.get(), rateSink.get()) == GST_PAD_LINK_OK &&
                 gst_element_link_many(rate, vcaps, vsink, nullptr);
   if (GstPtr<GstPad> audio(gst_element_get_static_pad(bin, "audio")); audio) {
-    // Its meter for the operators: peak and RMS ten times a second, read off the bus.
-    GstElement* level = make("level");
-    g_object_set(level, "interval", static_cast<guint64>(100 * GST_MSECOND), "post-messages", TRUE,
-                 nullptr);
     GstElement* asink = make("interaudiosink");
     g_object_set(asink, "channel", channel.c_str(), "sync", file, nullptr);
-    gst_bin_add_many(p, level, asink, nullptr);
-    GstPtr<GstPad> levelSink(gst_element_get_static_pad(level, "sink"));
-    linked = linked && gst_pad_link(audio.get(), levelSink.get()) == GST_PAD_LINK_OK &&
-             gst_element_link(level, asink);
+    gst_bin_add(p, asink);
+    // With [watch], its meter for the operators: peak and RMS ten times a second, read off
+    // the bus.
+    GstElement* first = asink;
+    if (watch->watchPicture) {
+      first = make("level");
+      g_object_set(first, "interval", static_cast<guint64>(100 * GST_MSECOND), "post-messages",
+                   TRUE, nullptr);
+      gst_bin_add(p, first);
+      linked = linked && gst_element_link(first, asink);
+    }
+    GstPtr<GstPad> firstSink(gst_element_get_static_pad(first, "sink"));
+    linked = linked && gst_pad_link(audio.get(), firstSink.get()) == GST_PAD_LINK_OK;
   }
   if (!linked) {
     *error = "cannot link input " + s.id;

@@ -40,7 +40,8 @@ struct InputWatch {
   gint64 lostAtUs = 0;                 // the mixer's, under its lock
   // [watch] (pipelines/watch/PictureCheck.h), set before the first generation: a picture
   // the same for freezeAfterUs counts as lost (unless the source may stand still); black for
-  // blackAfterUs is said.
+  // blackAfterUs is said; a `level` element meters its sound. All of it only if watchPicture
+  // ([watch] enabled).
   bool watchPicture = true;
   bool expectMotion = true;
   gint64 freezeAfterUs = 5000000;
