@@ -33,7 +33,9 @@ python3 "$(dirname "$0")/points.py" "$dir" --api "$listen"
 # In the background, so that its PID is known and it can be stopped by it.
 "$bin/point_simulator" --spec "$dir/simulator.spec" >"$dir/simulator.log" 2>&1 &
 simulator=$!
-trap 'kill "$simulator" 2>/dev/null || :' EXIT
+trap 'kill "$simulator" 2>/dev/null && wait "$simulator" || :' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
 tries=0
 until grep -q '^ready' "$dir/simulator.log"; do
   if ! kill -0 "$simulator" 2>/dev/null || [ $tries -ge 100 ]; then
@@ -47,11 +49,12 @@ done
 
 # The daemon runs in the background too, and the shell waits for it: a signal to this shell
 # (make passes on SIGTERM) is handed to the daemon at once instead of after its end. Ctrl-C
-# reaches the daemon from the terminal as well; a second SIGINT is harmless.
+# reaches the daemon from the terminal as well, and it stops cleanly on the first signal; it
+# is passed on as SIGTERM because a background job starts with SIGINT ignored (until the
+# daemon sets its own handler).
 "$bin/ceremonyd" --config "$dir/ceremony.toml" --rehearsal=60 "$@" &
 daemon=$!
-trap 'kill -TERM "$daemon" 2>/dev/null || :' TERM HUP
-trap 'kill -INT "$daemon" 2>/dev/null || :' INT
+trap 'kill -TERM "$daemon" 2>/dev/null || :' INT TERM HUP
 status=0
 while kill -0 "$daemon" 2>/dev/null; do
   if wait "$daemon"; then status=0; else status=$?; fi
