@@ -250,6 +250,8 @@ TEST(DemoPointsTest, MakeRunShowsTheNinetySixQuangNgaiPointsAlive) {
   EXPECT_EQ(*status, 0) << tailOf(run.log());
   const auto left = processesMentioning(demo.string());
   EXPECT_TRUE(left.empty()) << left.front();
+  // The directory is kept for its screenshot; the recording (megabytes) is not needed.
+  if (!::testing::Test::HasFailure()) fs::remove_all(demo / "recordings");
   const auto took = Steady::now() - started;
   std::cout << "[ timing   ] settled after " << seconds(settledAfter) << " s, flapping "
             << json(flappingStates) << ", all in " << seconds(took) << " s\n";
