@@ -15,8 +15,10 @@ using namespace bins;
 
 SignalChange signalChange(const InputWatch& w, bool lost, gint64 nowUs) {
   const gint64 last = w.lastFrameUs;
-  if (!lost && nowUs - last > w.timeoutUs) return SignalChange::Lost;
+  const bool stalled = nowUs - last > w.timeoutUs;
+  if (!lost && stalled) return SignalChange::Lost;
   if (!lost && w.frozen) return SignalChange::Frozen;
+  if (lost && w.frozen && stalled) return SignalChange::Lost;  // frozen, then no frames at all
   if (lost && last > w.lostAtUs && !w.frozen) return SignalChange::Back;
   return SignalChange::None;
 }

@@ -58,7 +58,8 @@ struct InputWatch {
 // What the compositor's thread learns of a watched input before each frame: it has just
 // lost its signal (no frame for longer than its timeout), its picture has just frozen (the
 // same frame for freezeAfterUs), it has just got it back (a frame newer than the loss, and
-// moving), or nothing changed. `lost` is whether its layer shows its card now.
+// moving), or nothing changed. `lost` is whether its layer shows its card now. A frozen one
+// whose frames then stop is lost as well (so it is rebuilt).
 enum class SignalChange { None, Lost, Frozen, Back };
 SignalChange signalChange(const InputWatch& watch, bool lost, gint64 nowUs);
 

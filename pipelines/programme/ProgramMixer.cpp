@@ -22,7 +22,10 @@ ProgramMixer::ProgramMixer(const Config& config, boost::asio::io_context& io, Li
               {[this](const InputStatus& s) { listener_.onInputState(s); },
                [this](const InputWatch& w) {
                  std::lock_guard lock(onAirMutex_);
-                 return lost_.count(w.key) > 0 && !w.frozen;  // a frozen one moves, or not
+                 // A frozen picture whose frames still come is not rebuilt: it moves again
+                 // or it does not. One whose frames stopped, or whose pipeline failed, is.
+                 const bool flowing = g_get_monotonic_time() - w.lastFrameUs <= w.timeoutUs;
+                 return lost_.count(w.key) > 0 && !(w.frozen && flowing);
                },
                [this](InputWatch& w, gint64 nowUs, const std::string& reason) {
                  inputLost(w, nowUs, reason, true);
@@ -195,8 +198,12 @@ void ProgramMixer::inputLost(InputWatch& w, gint64 nowUs, const std::string& rea
     } else if (!rebuild) {
       return;
     }
-    // Frames still on their way from a bin that failed do not bring the input back.
-    if (rebuild) ++w.generation;
+    // Frames still on their way from a bin that failed do not bring the input back; a
+    // failed bin is not a frozen picture any more.
+    if (rebuild) {
+      ++w.generation;
+      w.frozen = false;
+    }
   }
   boost::asio::post(io_, [this, alive = alive_, id = w.id, reason, rebuild] {
     if (*alive) inputs_.onLost(id, reason, rebuild);
@@ -214,6 +221,7 @@ void ProgramMixer::checkInputs() {
       case SignalChange::None:
         break;
       case SignalChange::Lost: {
+        w->frozen = false;  // if it was: no frames at all now, which a rebuild may mend
         lost_.insert(w->key);
         w->lostAtUs = nowUs;
         video_.dirty = audio_.dirty = true;

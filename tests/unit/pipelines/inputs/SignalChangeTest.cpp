@@ -53,5 +53,26 @@ TEST(SignalChange, EachInputHasItsOwnTimeout) {
   EXPECT_EQ(signalChange(patient, false, 11 * kSecond), SignalChange::None);
 }
 
+// A picture that stands still while frames come is frozen (its card), back only once it
+// moves; if its frames then stop altogether it is lost (and so rebuilt), once.
+TEST(SignalChange, AFrozenPictureIsItsOwnLossAndBackOnlyWhenItMoves) {
+  InputWatch w;
+  arm(w, 10 * kSecond);
+  w.frozen = true;
+  EXPECT_EQ(signalChange(w, false, 10 * kSecond), SignalChange::Frozen);
+  w.lostAtUs = 10 * kSecond;
+  w.lastFrameUs = 11 * kSecond;  // frames still come, the same picture
+  EXPECT_EQ(signalChange(w, true, 11 * kSecond), SignalChange::None);
+  w.frozen = false;  // it moved
+  EXPECT_EQ(signalChange(w, true, 11 * kSecond), SignalChange::Back);
+  w.frozen = true;
+  EXPECT_EQ(signalChange(w, true, 13 * kSecond + 1), SignalChange::Lost) << "frames stopped too";
+  w.frozen = false;  // what the mixer does on that loss
+  w.lostAtUs = 13 * kSecond + 1;
+  EXPECT_EQ(signalChange(w, true, 20 * kSecond), SignalChange::None);
+  w.lastFrameUs = 21 * kSecond;  // the rebuilt pipeline's first frame
+  EXPECT_EQ(signalChange(w, true, 21 * kSecond), SignalChange::Back);
+}
+
 }  // namespace
 }  // namespace ceremony::media
