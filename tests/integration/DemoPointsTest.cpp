@@ -1,7 +1,7 @@
-// The demo a newcomer starts with `make run` shows the monitor alive: demo/run.sh, exactly as
-// the Makefile runs it (with a free API port), generates the 96 Quảng Ngãi points on
-// 127.0.55.x (demo/points.py), starts the point simulator and the daemon on the embedded
-// ceremony, and the test reads what an operator would notice:
+// The demo a newcomer starts with `make run` shows the monitor alive: config/demo/run.sh, exactly
+// as the Makefile runs it (with a free API port), generates the 96 Quảng Ngãi points on 127.0.55.x
+// (config/demo/points.py), starts the point simulator and the daemon on the embedded ceremony, and
+// the test reads what an operator would notice:
 //   - /api/points lists the 96 points of config/quang-ngai-points.csv; the healthy and the
 //     heartbeat ones are up, the slow ones degraded, the refusing one down with its contact;
 //   - the dashboard in headless Chromium: 96 tiles, the refusing one red, a click shows whom
@@ -10,7 +10,7 @@
 //   - /metrics has probe_success for every point;
 //   - SIGTERM to the script stops the daemon and the simulator: no process is left behind.
 // Roles (which point refuses, flaps, is slow, sends heartbeats) come from the generated
-// simulator spec, so the test follows demo/points.py.
+// simulator spec, so the test follows config/demo/points.py.
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -99,7 +99,7 @@ TEST(DemoPointsTest, MakeRunShowsTheNinetySixQuangNgaiPointsAlive) {
   const fs::path bin = fs::path(CEREMONYD_BINARY).parent_path();
   // As the Makefile's `run` does, with this test's port and files.
   Process run(
-      {"sh", std::string(CEREMONYD_SOURCE_DIR) + "/demo/run.sh", bin.string(), demo.string(),
+      {"sh", std::string(CEREMONYD_SOURCE_DIR) + "/config/demo/run.sh", bin.string(), demo.string(),
        "--listen", "127.0.0.1:" + std::to_string(apiPort), "--operator-token-file",
        (dir / "operator.token").string(), "--state-dir", (dir / "state").string(), "--fresh"},
       ProcessOptions{dir / "run.log"});

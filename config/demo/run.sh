@@ -1,9 +1,9 @@
 #!/bin/sh
 # `make run`: the demo ceremony with its 96 connection points alive on loopback.
 #
-#   demo/run.sh BIN_DIR DEMO_DIR [ceremonyd options...]
+#   config/demo/run.sh BIN_DIR DEMO_DIR [ceremonyd options...]
 #
-# demo/points.py writes the demo into DEMO_DIR (the Quảng Ngãi ceremony of
+# config/demo/points.py writes the demo into DEMO_DIR (the Quảng Ngãi ceremony of
 # config/quang-ngai-2025-07-28.toml — the embedded demo — with its 96 points moved to
 # 127.0.55.x, a simulator spec and the heartbeat tokens, all private), BIN_DIR/point_simulator
 # plays the points, and BIN_DIR/ceremonyd runs the ceremony moved to now and 60× faster
