@@ -29,8 +29,12 @@ run: build
 
 # Everything: unit, fuzz-corpus, format and integration tests, then the
 # unit and fuzz tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Two at a time (the machine has two cores), but the tests that time the programme's frames
+# to the points and to the ingest to a quarter of a second run alone afterwards.
+SERIAL_TESTS := ^(Bridge|ProgrammeRtmp)
 test: build
-	ctest --test-dir $(BUILD) --output-on-failure --timeout 600
+	ctest --test-dir $(BUILD) --output-on-failure --timeout 600 -j2 -E '$(SERIAL_TESTS)'
+	ctest --test-dir $(BUILD) --output-on-failure --timeout 600 -R '$(SERIAL_TESTS)'
 	@$(MAKE) --no-print-directory test-asan
 
 test-asan: deps
