@@ -169,6 +169,8 @@ class Ceremony final : public media::ProgramMixer::Listener,
   void listen();
   std::optional<watch::OnAirItem> onAirForWatch() const;
   nlohmann::json soundJson() const;
+  // A loudness or level with one decimal, null for silence (-infinity: nothing to measure).
+  static nlohmann::json soundLevel(double v);
   void soundMetrics(std::string& out) const;
   // The journal (daemon/app/CeremonyJournal.cpp): opened once the run-of-show is known
   // (a fresh run sets the last run's journal aside; a resumed one appends to it).

@@ -220,10 +220,8 @@ void Ceremony::journalAlive() {
   }
   // The programme's loudness so far, for the report's sound section ([watch]).
   if (sound_ && std::isfinite(sound_->integrated))
-    alive["sound"] = {{"integrated_lufs", std::round(sound_->integrated * 10) / 10},
-                      {"max_true_peak_dbtp", std::isfinite(sound_->maxTruePeak)
-                                                 ? json(std::round(sound_->maxTruePeak * 10) / 10)
-                                                 : json(nullptr)},
+    alive["sound"] = {{"integrated_lufs", soundLevel(sound_->integrated)},
+                      {"max_true_peak_dbtp", soundLevel(sound_->maxTruePeak)},
                       {"measured_s", std::round(sound_->seconds)}};
   journal("alive", std::move(alive));
 }

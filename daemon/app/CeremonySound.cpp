@@ -16,12 +16,6 @@ namespace {
 
 constexpr Millis kListenEvery{250};
 
-// LUFS and dB with one decimal; null for silence (nothing to measure).
-json level(double v) {
-  if (!std::isfinite(v)) return nullptr;
-  return std::round(v * 10) / 10;
-}
-
 std::string metric(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v < 0 ? "-Inf" : "+Inf";
@@ -30,20 +24,29 @@ std::string metric(double v) {
   return buf;
 }
 
+// The item's place in the run-of-show (from 0), as the configuration has it.
+std::optional<std::size_t> indexOf(const std::vector<ItemConfig>& items, const std::string& id) {
+  for (std::size_t i = 0; i < items.size(); ++i)
+    if (!id.empty() && items[i].id == id) return i;
+  return std::nullopt;
+}
+
 }  // namespace
+
+json Ceremony::soundLevel(double v) {
+  if (!std::isfinite(v)) return nullptr;
+  return std::round(v * 10) / 10;
+}
 
 std::optional<watch::OnAirItem> Ceremony::onAirForWatch() const {
   if (!timeline_) return std::nullopt;
   const auto current = timeline_->current();
   if (!current) return std::nullopt;
-  const ItemStatus item = timeline_->item(*current, clock_.now());
-  for (std::size_t i = 0; i < config_.timeline.size(); ++i) {
-    const ItemConfig& c = config_.timeline[i];
-    if (c.id != item.id) continue;
-    return watch::OnAirItem{c.id, static_cast<int>(i) + 1, c.title,
-                            watch::expectsSound(c, config_.findScene(c.scene))};
-  }
-  return std::nullopt;
+  const auto i = indexOf(config_.timeline, timeline_->item(*current, clock_.now()).id);
+  if (!i) return std::nullopt;
+  const ItemConfig& c = config_.timeline[*i];
+  return watch::OnAirItem{c.id, static_cast<int>(*i) + 1, c.title,
+                          watch::expectsSound(c, config_.findScene(c.scene))};
 }
 
 void Ceremony::listen() {
@@ -66,9 +69,8 @@ void Ceremony::listen() {
       // The same webhook as the points' alerts: a speech nobody hears is worth a phone call.
       if (points_) {
         json item = nullptr;
-        for (std::size_t i = 0; i < config_.timeline.size(); ++i)
-          if (config_.timeline[i].id == alert.itemId && !alert.itemId.empty())
-            item = {{"id", alert.itemId}, {"number", i + 1}, {"title", config_.timeline[i].title}};
+        if (const auto i = indexOf(config_.timeline, alert.itemId))
+          item = {{"id", alert.itemId}, {"number", *i + 1}, {"title", config_.timeline[*i].title}};
         points_->sendAlert({{"type", "sound"},
                             {"time", timeText(now)},
                             {"alert", watch::toString(alert.kind)},
@@ -94,12 +96,13 @@ json Ceremony::soundJson() const {
   const WatchConfig& w = config_.watch;
   json inputs = json::object();
   for (const auto& in : mixer_->inputs())
-    if (in.watched) inputs[in.id] = {{"peak_db", level(in.peakDb)}, {"rms_db", level(in.rmsDb)}};
-  return {{"momentary_lufs", level(l.momentary)},
-          {"short_term_lufs", level(l.shortTerm)},
-          {"integrated_lufs", level(l.integrated)},
-          {"true_peak_dbtp", level(l.truePeak)},
-          {"max_true_peak_dbtp", level(l.maxTruePeak)},
+    if (in.watched)
+      inputs[in.id] = {{"peak_db", soundLevel(in.peakDb)}, {"rms_db", soundLevel(in.rmsDb)}};
+  return {{"momentary_lufs", soundLevel(l.momentary)},
+          {"short_term_lufs", soundLevel(l.shortTerm)},
+          {"integrated_lufs", soundLevel(l.integrated)},
+          {"true_peak_dbtp", soundLevel(l.truePeak)},
+          {"max_true_peak_dbtp", soundLevel(l.maxTruePeak)},
           {"gain_db", std::round(l.gainDb * 10) / 10},
           {"auto_gain", w.autoGain},
           {"target_lufs", w.targetLufs},

@@ -134,11 +134,7 @@ json Ceremony::status() {
       in["since"] = timeText(st->since);
       if (st->watched) {
         in["black"] = st->black;
-        in["level"] = {
-            {"peak_db",
-             std::isfinite(st->peakDb) ? json(std::round(st->peakDb * 10) / 10) : json(nullptr)},
-            {"rms_db",
-             std::isfinite(st->rmsDb) ? json(std::round(st->rmsDb * 10) / 10) : json(nullptr)}};
+        in["level"] = {{"peak_db", soundLevel(st->peakDb)}, {"rms_db", soundLevel(st->rmsDb)}};
       }
     }
     inputs.push_back(std::move(in));
