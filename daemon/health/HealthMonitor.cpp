@@ -409,7 +409,7 @@ std::optional<PointStatus> HealthMonitor::status(const std::string& id) const {
   return states_[it->second].status();
 }
 
-PointSnapshot HealthMonitor::snapshotOf(std::size_t i) const {
+PointSnapshot HealthMonitor::snapshotOf(std::size_t i, bool withHistory) const {
   const auto& s = states_[i];
   const auto& c = s.config();
   PointSnapshot p;
@@ -427,8 +427,10 @@ PointSnapshot HealthMonitor::snapshotOf(std::size_t i) const {
   for (const auto& t : s.probes())
     p.probes.push_back(
         {t.spec().name, t.spec().kind, maskedTarget(t.spec()), t.status(), t.reason(), t.last()});
-  const auto& h = histories_[i].events();
-  p.history.assign(h.begin(), h.end());
+  if (withHistory) {
+    const auto& h = histories_[i].events();
+    p.history.assign(h.begin(), h.end());
+  }
   return p;
 }
 
@@ -475,7 +477,7 @@ std::vector<std::string> HealthMonitor::uplinkPoints() const {
   return correlator_.active() ? correlator_.points() : std::vector<std::string>{};
 }
 
-nlohmann::json HealthMonitor::toJson(const PointSnapshot& p) const {
+nlohmann::json HealthMonitor::toJson(const PointSnapshot& p, bool withHistory) const {
   const int offset = config_.settings.utcOffsetMinutes;
   auto ms = [](const std::optional<Millis>& m) -> nlohmann::json {
     return m ? nlohmann::json(m->count()) : nlohmann::json(nullptr);
@@ -499,22 +501,25 @@ nlohmann::json HealthMonitor::toJson(const PointSnapshot& p) const {
     }
     probes.push_back(std::move(j));
   }
-  nlohmann::json history = nlohmann::json::array();
-  for (const auto& e : p.history) history.push_back(health::toJson(e, offset));
-  return {{"id", p.id},
-          {"name", p.name},
-          {"kind", p.kind},
-          {"contact_name", p.contactName},
-          {"contact_phone", p.contactPhone},
-          {"group", p.group},
-          {"state", statusName(p.status)},
-          {"state_label", statusLabel(p.status)},
-          {"since", formatTime(p.since, offset)},
-          {"reason", p.reason},
-          {"latency_ms", ms(p.lastLatency)},
-          {"uplink", p.coveredByUplink},
-          {"probes", probes},
-          {"history", history}};
+  nlohmann::json j{{"id", p.id},
+                   {"name", p.name},
+                   {"kind", p.kind},
+                   {"contact_name", p.contactName},
+                   {"contact_phone", p.contactPhone},
+                   {"group", p.group},
+                   {"state", statusName(p.status)},
+                   {"state_label", statusLabel(p.status)},
+                   {"since", formatTime(p.since, offset)},
+                   {"reason", p.reason},
+                   {"latency_ms", ms(p.lastLatency)},
+                   {"uplink", p.coveredByUplink},
+                   {"probes", probes}};
+  if (withHistory) {
+    nlohmann::json history = nlohmann::json::array();
+    for (const auto& e : p.history) history.push_back(health::toJson(e, offset));
+    j["history"] = std::move(history);
+  }
+  return j;
 }
 
 nlohmann::json HealthMonitor::pointsJson() const {
@@ -523,7 +528,10 @@ nlohmann::json HealthMonitor::pointsJson() const {
   for (auto s : kAllStatuses) counts[std::string(statusName(s))] = c.of(s);
   counts["total"] = c.total();
   nlohmann::json points = nlohmann::json::array();
-  for (const auto& p : snapshot()) points.push_back(toJson(p));
+  // The list leaves out each point's history (GET /api/points/{id} has it): at 10,000
+  // points it would be half a million events copied and written out at every change.
+  for (std::size_t i = 0; i < states_.size(); ++i)
+    points.push_back(toJson(snapshotOf(i, false), false));
   return {{"counts", counts},
           {"uplink",
            {{"active", uplinkAlarm()},

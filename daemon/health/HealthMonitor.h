@@ -94,8 +94,8 @@ class HealthMonitor {
   std::vector<std::string> groupAlarms() const;
   const std::deque<HealthEvent>& recentEvents() const { return recent_; }
 
-  // JSON for GET /api/points and /api/points/{id}.
-  nlohmann::json toJson(const PointSnapshot& p) const;
+  // JSON for GET /api/points and /api/points/{id} (the latter with its history).
+  nlohmann::json toJson(const PointSnapshot& p, bool withHistory = true) const;
   nlohmann::json pointsJson() const;  // {"counts":{...},"uplink":{...},"groups":[…],"points":[...]}
   // Each group's counts by state and whether its own uplink alarm is on, by name; empty
   // when no point has a group.
@@ -120,7 +120,7 @@ class HealthMonitor {
   void sendAlert(const HealthEvent& e);
   void markSuppressed(const HealthEvent& e);
   int watched() const;
-  PointSnapshot snapshotOf(std::size_t index) const;
+  PointSnapshot snapshotOf(std::size_t index, bool withHistory = true) const;
   // A group's points dropping together: the group's own uplink alarm. Its alert waits
   // alertHold like a point's, and is not sent at all while the alarm over all points is
   // active: when the whole line drops, every group drops with it, and that is one alarm.
