@@ -18,7 +18,7 @@ In each:
      refusing`); the page notes (MutationObserver) when its tile turns red, and the latency is
      that moment minus the point's `since` (when the daemon decided it was down, from
      /api/points/ID: same machine, same clock). The point is then made healthy again.
-  2. CPU: for `--window` s, 1 % of the points (at least 2) flap (healthy 3 s, failing 3 s),
+  2. CPU: for `--window` s, 1 % of the points (at least 2) flap (healthy 8 s, failing 8 s),
      and the renderer's CPU (utime+stime of the chromium processes with --type=renderer, from
      /proc) is read, as a share of one core; also the whole browser's, the bytes the stream
      carried (a separate SSE client in this script, same stream URL) and the daemon's CPU.
@@ -209,7 +209,7 @@ points_csv = "points.csv"
 """
 
 
-def get(port, path, timeout=5):
+def get(port, path, timeout=15):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as r:
         return json.loads(r.read())
 
@@ -347,7 +347,7 @@ true"""
 
 def run_feed(args, chromium, port, sim, victims, flappers, mode, n):
     path = "/" if mode == "changes" else "/?points=full"
-    chromium.call("Page.navigate", {"url": f"http://127.0.0.1:{port}{path}"})
+    chromium.call("Page.navigate", {"url": f"http://127.0.0.1:{port}{path}"}, timeout=90)
     if not chromium.wait(f"document.querySelector('[data-count=total]') && "
                          f"document.querySelector('[data-count=total]').textContent === '{n}'",
                          30):
@@ -385,7 +385,7 @@ def run_feed(args, chromium, port, sim, victims, flappers, mode, n):
     stream = StreamCounter(port, "/api/stream" + ("?points=full" if mode == "full" else ""))
     time.sleep(1)
     for k, fid in enumerate(flappers):
-        sim.command(f"set {fid} flapping 6000")
+        sim.command(f"set {fid} flapping 16000")
     time.sleep(3)
     renderers = chromium.renderers()
     everyone = chromium.all()

@@ -124,11 +124,15 @@ points_csv = "points.csv"
       {CEREMONYD_BINARY, "--config", (nat / "ceremony.toml").string(), "--rehearsal", "--listen",
        "127.0.0.1:" + std::to_string(apiPort), "--state-dir", (dir / "state").string()},
       ProcessOptions{dir / "ceremonyd.log"});
-  const auto api = [&](const std::string& target) {
-    const auto a = httpRequest(apiPort, "GET", target);
-    if (a.status != 200)
-      throw std::runtime_error("GET " + target + ": HTTP " + std::to_string(a.status));
-    return json::parse(a.body);
+  // A point's state, or "" when the daemon did not answer in time (3,321 points probed on
+  // a busy machine: an answer may wait).
+  const auto stateOf = [&](const std::string& id) -> std::string {
+    try {
+      const auto a = httpRequest(apiPort, "GET", "/api/points/" + id);
+      if (a.status == 200) return json::parse(a.body).value("state", "");
+    } catch (const std::exception&) {
+    }
+    return "";
   };
 
   // The victim: an http-probed commune named «Nghĩa Hành», up before it fails.
@@ -143,7 +147,7 @@ points_csv = "points.csv"
   const auto upDeadline = Steady::now() + 20s;
   for (;;) {
     ASSERT_TRUE(daemon.running()) << tailOf(daemon.log());
-    if (acceptsConnections(apiPort) && api("/api/points/" + victim->id)["state"] == "up") break;
+    if (acceptsConnections(apiPort) && stateOf(victim->id) == "up") break;
     ASSERT_LT(Steady::now(), upDeadline) << victim->id << " never up\n" << tailOf(daemon.log());
     std::this_thread::sleep_for(100ms);
   }
@@ -197,7 +201,7 @@ points_csv = "points.csv"
   std::int64_t apiDownAt = 0;
   const auto downDeadline = Steady::now() + 10s;
   while (Steady::now() < downDeadline) {
-    if (api("/api/points/" + victim->id)["state"] == "down") {
+    if (stateOf(victim->id) == "down") {
       apiDownAt = wallMs();
       break;
     }
@@ -224,8 +228,8 @@ points_csv = "points.csv"
 
   // --- search without diacritics ------------------------------------------------------------
   page->evaluate(
-      "const s = document.getElementById('points-search'); s.value = 'nghia hanh';"
-      " s.dispatchEvent(new Event('input')); true");
+      "{ const s = document.getElementById('points-search'); s.value = 'nghia hanh';"
+      " s.dispatchEvent(new Event('input')); } true");
   const std::string found = "'Tìm thấy " + std::to_string(namedLikeIt) + " điểm'";
   ASSERT_TRUE(page->waitFor("document.getElementById('points-found').textContent === " + found, 3s))
       << page->evaluate("document.getElementById('points-found').textContent") << " vs " << found;
@@ -240,8 +244,8 @@ points_csv = "points.csv"
 
   // --- the filter «Mất kết nối» -------------------------------------------------------------
   page->evaluate(
-      "const s = document.getElementById('points-search'); s.value = '';"
-      " s.dispatchEvent(new Event('input')); document.getElementById('filter-down').click(); "
+      "{ const s = document.getElementById('points-search'); s.value = '';"
+      " s.dispatchEvent(new Event('input')); } document.getElementById('filter-down').click(); "
       "true");
   ASSERT_TRUE(page->waitFor(
       "document.getElementById('points-found').textContent === 'Tìm thấy 1 điểm'", 3s))
