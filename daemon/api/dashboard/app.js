@@ -920,7 +920,7 @@
       };
       set('.gc-down', c.down || 0, 'mất kết nối');
       set('.gc-degraded', c.degraded || 0, 'chập chờn');
-      set('.gc-other', (c.unknown || 0) + (c.maintenance || 0), 'khác');
+      set('.gc-other', (c.unknown || 0) + (c.maintenance || 0), !c.maintenance ? 'chưa rõ' : !c.unknown ? 'bảo trì' : 'chưa rõ / bảo trì');
       const up = v.head.querySelector('.gc-up');
       const upText = (c.up || 0) + '/' + (c.total || 0) + ' hoạt động';
       if (up.textContent !== upText) up.textContent = upText;
