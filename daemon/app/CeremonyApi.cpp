@@ -112,7 +112,8 @@ void Ceremony::publishPointsNow() {
     items.push_back(std::move(item));
   }
   j.erase("points");
-  j["groups"] = std::move(groups);
+  // The health watch's own groups' counts when it gives them (with their uplink alarms).
+  if (!j.contains("groups")) j["groups"] = std::move(groups);
   feed_.publishList("points", "points", text(j), std::move(items));
 }
 
