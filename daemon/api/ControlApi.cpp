@@ -399,6 +399,9 @@ HttpResponse ControlApi::route(const HttpRequest& req) {
     return read([&] {
       HttpResponse r;
       r.eventStream = &backend_.feed();
+      // ?points=full: the whole points list at every change (tools written before
+      // "points-changed"), not the changed points only.
+      r.wholeLists = t.param("points").value_or("") == "full";
       return r;
     });
   if (what == "preview.jpg" && s.size() == 2)

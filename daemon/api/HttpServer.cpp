@@ -189,10 +189,7 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
     stream_.close();
   }
 
-  void onTopic(const std::string& topic) override {
-    dirty_.insert(topic);
-    flush();
-  }
+  void onReady() override { flush(); }
 
  private:
   // Gives back what this connection counted against the caps (once).
@@ -435,6 +432,7 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
   // ---- Server-Sent Events -------------------------------------------------------------
   void startStream(const HttpResponse& r) {
     feed_ = r.eventStream;
+    wholeLists_ = r.wholeLists;
     streaming_ = true;
     ++shared_->streams;
     ++shared_->streamsPerAddress[remote_];
@@ -456,22 +454,19 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
   void onStreamStarted(beast::error_code ec) {
     writing_ = false;
     if (ec || closed_) return close();
-    // The snapshot: every topic's latest state.
-    for (const auto& [topic, data] : feed_->latest()) dirty_.insert(topic);
-    feed_->subscribe(this);
+    // The snapshot first: every topic's latest state is due to a new subscriber.
+    feed_->subscribe(this, wholeLists_);
     watchForClose();
     ping();
     flush();
   }
 
   void flush() {
-    if (writing_ || closed_ || !feed_ || dirty_.empty()) return;
-    out_.clear();
-    for (const auto& topic : dirty_) {
-      auto it = feed_->latest().find(topic);
-      if (it != feed_->latest().end()) out_ += LiveFeed::frame(topic, it->second);
-    }
-    dirty_.clear();
+    if (writing_ || closed_ || !feed_) return;
+    // What is due now, each topic's or item's latest state once (the feed keeps what is
+    // due while a write is under way: a slow client never builds a backlog).
+    out_ = feed_->take(this);
+    if (out_.empty()) return;
     send();
   }
 
@@ -531,7 +526,7 @@ class Session final : public std::enable_shared_from_this<Session>, public LiveF
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   LiveFeed* feed_ = nullptr;
-  std::set<std::string> dirty_;
+  bool wholeLists_ = false;
   std::string out_;
   char sink_[256];
   bool writing_ = false;

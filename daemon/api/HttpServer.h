@@ -42,6 +42,7 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. Allow, Cache-Control
   // The connection becomes a Server-Sent Events stream of `feed` (status must be 200).
   LiveFeed* eventStream = nullptr;
+  bool wholeLists = false;  // the stream's list topics whole at every change (LiveFeed)
   std::function<void(HttpReply)> deferred = nullptr;
 };
 

@@ -146,6 +146,7 @@ class Ceremony final : public media::ProgramMixer::Listener,
   void refreshStatusBody();
   void publishTimeline();
   void publishPoints();
+  void publishPointsNow();  // at once, where publishPoints waits up to 250 ms
   void publishEvents();
   void logEvent(const std::string& kind, const std::string& message, nlohmann::json extra = {});
   // `command` ({op, arg, seconds, item}) goes to the journal with who gave it, at `tookEffect`

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
+#include <vector>
 
 #include "app/Ceremony.h"
 #include "config/Secrets.h"
@@ -69,10 +71,50 @@ void Ceremony::publishPoints() {
   pointsFlush_.async_wait([this](const boost::system::error_code& ec) {
     pointsDirty_ = false;
     if (ec || stopping_) return;
-    feed_.publish("points", text(points(false)));
+    publishPointsNow();
     publishEvents();
     publishStatus();
   });
+}
+
+void Ceremony::publishPointsNow() {
+  // The topic "points": the whole list once to each client, then only the points that
+  // changed ("points-changed", LiveFeed), with the counts, the uplink alarm and the counts of
+  // each group (province) in every message.
+  json j = points(false);
+  json groups = json::array();
+  std::map<std::string, std::size_t> groupAt;
+  std::vector<api::LiveFeed::Item> items;
+  items.reserve(j["points"].size());
+  for (auto& p : j["points"]) {
+    const std::string group = p.value("group", std::string());
+    auto [at, added] = groupAt.try_emplace(group, groups.size());
+    if (added) {
+      json g{{"group", group}, {"total", 0}};
+      for (const char* s : {"up", "degraded", "down", "maintenance", "unknown"}) g[s] = 0;
+      groups.push_back(std::move(g));
+    }
+    json& g = groups[at->second];
+    g["total"] = g["total"].get<int>() + 1;
+    const std::string state = p.value("state", std::string());
+    if (g.contains(state)) g[state] = g[state].get<int>() + 1;
+
+    api::LiveFeed::Item item{p.value("id", std::string()), text(p), {}};
+    // What moves at every probe is no change of the point: it rides along with the next one.
+    p.erase("latency_ms");
+    if (auto pr = p.find("probes"); pr != p.end() && pr->is_array())
+      for (auto& one : *pr)
+        for (const char* k : {"at", "latency_ms", "connect_ms", "tls_ms", "first_byte_ms"})
+          one.erase(k);
+    if (auto b = p.find("bridge"); b != p.end() && b->is_object())
+      for (const char* k : {"kbps", "rtt_ms", "jitter_ms", "last_report"}) b->erase(k);
+    item.key = text(p);
+    items.push_back(std::move(item));
+  }
+  j.erase("points");
+  // The health watch's own groups' counts when it gives them (with their uplink alarms).
+  if (!j.contains("groups")) j["groups"] = std::move(groups);
+  feed_.publishList("points", "points", text(j), std::move(items));
 }
 
 // ---- the server --------------------------------------------------------------------------
@@ -164,7 +206,7 @@ bool Ceremony::startApi() {
   publishTimeline();
   publishStatus();
   publishEvents();
-  feed_.publish("points", text(points(false)));
+  publishPointsNow();
   spdlog::info("Bảng điều khiển và API: {}://{}/", http_->tls() ? "https" : "http",
                http_->endpoint());
   return true;

@@ -1,7 +1,8 @@
 // Bảng điều khiển ceremonyd: one page, plain JavaScript, no build step, nothing from outside.
 //
 // Data: the SSE stream /api/stream sends the whole state of a topic per message (status,
-// timeline, points, events), so every message simply re-renders its part. Operator buttons
+// timeline, events, sound), so every message simply re-renders its part; the points come
+// whole once, then as "points-changed" (only the points that changed). Operator buttons
 // show only when /api/whoami says the token may change things. Every text from the daemon
 // (names come from configuration files) goes into the DOM through textContent or
 // setAttribute, never as HTML.
@@ -9,7 +10,7 @@
 
 (function () {
   const TOKEN_KEY = 'ceremonyd.token';
-  const TOPICS = ['status', 'timeline', 'points', 'events', 'sound'];
+  const TOPICS = ['status', 'timeline', 'points', 'points-changed', 'events', 'sound'];
   const STALE_MS = 10000; // status comes every second; silence this long means a dead stream
 
   const state = {
@@ -565,17 +566,136 @@
   }
 
   // ---- connection points ---------------------------------------------------------------
+  //
+  // The topic "points" brings the whole list once; "points-changed" then brings only the
+  // points that changed (with the counts, the uplink alarm and each group's counts). Only
+  // the tiles on screen exist: at a national event (3,321 points in 34 provinces) the panel
+  // shows a line per province with its counts, the provinces in trouble first, and in each
+  // the points in trouble (with their contact) — the healthy bulk behind «còn N điểm». A
+  // message touches only the changed points' tiles and re-lays only their provinces. Without
+  // groups (one province's 96 points) it is the wall of tiles of before, in the daemon's order.
 
-  const tiles = new Map(); // point id → tile element
+  const tiles = new Map(); // point id → its tile, for the tiles on screen only
+  const pts = {
+    byId: new Map(), // id → the point as last sent
+    index: new Map(), // id → position in the daemon's list
+    folded: new Map(), // id → name, id and group without diacritics, for the search
+    groups: [], // group names in the daemon's order of their first point
+    members: new Map(), // group → ids in the daemon's order
+    counts: new Map(), // group → {up, degraded, down, maintenance, unknown, total}
+    grouped: false, // some point has a group: the grouped view
+    bridge: false, // the points carry "bridge" (the video bridge is on)
+  };
+  const view = {
+    filter: 'all', // all | not-up | down | degraded | not-watching
+    query: [], // the search's words, folded
+    collapsed: new Set(), // groups the operator closed
+    showAll: new Set(), // groups whose healthy points are shown too
+    groups: new Map(), // group → {section, head, body, more, shown: ids on screen}
+    order: '', // the groups' order on screen, joined
+  };
+  const FLAT_CAP = 1000; // tiles in the flat wall before «còn N điểm»
+  const MATCH_CAP = 200; // tiles of one group for a search or a filter
+  const SEVERITY = { down: 0, degraded: 1, unknown: 2, maintenance: 3, up: 4 };
 
-  function renderPoints(p) {
-    state.points = p;
+  // "Nghĩa Hành" → "nghia hanh": the search matches with or without diacritics.
+  function fold(text) {
+    return String(text || '')
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .replace(/[đĐ]/g, 'd')
+      .toLowerCase();
+  }
+
+  // In trouble: a tile of its own in its province, first, with whom to call. (A point not
+  // yet probed, or in maintenance, is no alarm: it stays in the bulk.)
+  function troubled(p) {
+    return p.state === 'down' || p.state === 'degraded';
+  }
+
+  function notWatching(p) {
+    return 'bridge' in p && !(p.bridge && p.bridge.connected);
+  }
+
+  function passesFilter(p) {
+    switch (view.filter) {
+      case 'not-up':
+        return p.state !== 'up';
+      case 'down':
+        return p.state === 'down';
+      case 'degraded':
+        return p.state === 'degraded';
+      case 'not-watching':
+        return notWatching(p);
+      default:
+        return true;
+    }
+  }
+
+  function matchesQuery(id) {
+    if (!view.query.length) return true;
+    const hay = pts.folded.get(id) || '';
+    for (const word of view.query) if (!hay.includes(word)) return false;
+    return true;
+  }
+
+  function foldPoint(p) {
+    pts.folded.set(p.id, fold(p.name + ' ' + p.id + ' ' + (p.group || '')));
+  }
+
+  function newTile(id) {
+    return el(
+      'div',
+      { className: 'tile', 'data-point': id, role: 'button', tabindex: '0' },
+      el('div', { className: 'name' }),
+      el('div', { className: 'meta' }, el('span', { className: 'latency' }), el('span', { className: 'age' })),
+      el('div', { className: 'watch' })
+    );
+  }
+
+  function updateTile(tile, point) {
+    const cls = 'tile state-' + point.state + (point.uplink ? ' uplink' : '');
+    if (tile.className !== cls) tile.className = cls;
+    tile.dataset.state = point.state;
+    tile.dataset.since = point.since || '';
+    const name = tile.querySelector('.name');
+    if (name.textContent !== point.name) name.textContent = point.name;
+    tile.querySelector('.latency').textContent =
+      point.latency_ms === null || point.latency_ms === undefined ? '—' : point.latency_ms + ' ms';
+    tile.querySelector('.age').textContent = ago(point.since);
+    // The video bridge: is the commune watching the ceremony right now?
+    const watch = tile.querySelector('.watch');
+    const b = point.bridge;
+    const watchText = !b ? '' : b.connected ? '▶ đang xem' + (b.loss_percent >= 1 ? ' · mất ' + b.loss_percent + '%' : '') : '… đang vào cầu';
+    if (watch.textContent !== watchText) watch.textContent = watchText;
+    // A point in trouble shows whom to call.
+    let contact = tile.querySelector('.contact');
+    const who = troubled(point) && (point.contact_name || point.contact_phone);
+    if (who && !contact) {
+      contact = el('div', { className: 'contact' }, el('span', { className: 'who' }), el('span', { className: 'phone' }));
+      tile.insertBefore(contact, watch);
+    } else if (!who && contact) {
+      contact.remove();
+      contact = null;
+    }
+    if (contact) {
+      contact.querySelector('.who').textContent = point.contact_name || '';
+      contact.querySelector('.phone').textContent = point.contact_phone || '';
+    }
+    tile.title =
+      point.name + ': ' + (point.state_label || POINT_STATES[point.state] || point.state) +
+      (point.reason ? ' — ' + point.reason : '') +
+      (troubled(point) && point.contact_phone ? ' — ' + (point.contact_name || '') + ' ' + point.contact_phone : '');
+  }
+
+  // The counts, the uplink banner: in every points message.
+  function renderSummary(p) {
     const counts = p.counts || {};
     for (const node of document.querySelectorAll('[data-count]')) {
       const n = counts[node.dataset.count];
-      node.textContent = n === undefined ? '0' : String(n);
+      const text = n === undefined ? '0' : String(n);
+      if (node.textContent !== text) node.textContent = text;
     }
-
     const uplink = p.uplink || {};
     const banner = $('uplink-banner');
     banner.hidden = !uplink.active;
@@ -586,61 +706,301 @@
         (uplink.since ? ' từ ' + timeOf(uplink.since, true) : '') +
         ' — kiểm tra đường truyền chung trước khi gọi từng điểm.';
     }
+    if (Array.isArray(p.groups)) for (const g of p.groups) pts.counts.set(g.group, g);
+  }
 
-    const grid = $('tiles');
-    const seen = new Set();
-    for (const point of p.points || []) {
-      seen.add(point.id);
-      let tile = tiles.get(point.id);
-      if (!tile) {
-        tile = el(
-          'div',
-          { className: 'tile', 'data-point': point.id, role: 'button', tabindex: '0' },
-          el('div', { className: 'name' }),
-          el('div', { className: 'meta' }, el('span', { className: 'latency' }), el('span', { className: 'age' })),
-          el('div', { className: 'watch' })
-        );
-        tiles.set(point.id, tile);
+  // The whole list (topic "points"): at connection, after a reload, or each time with
+  // ?points=full.
+  function renderPoints(p) {
+    state.points = p;
+    pts.byId.clear();
+    pts.index.clear();
+    pts.folded.clear();
+    pts.members.clear();
+    pts.groups = [];
+    pts.counts.clear();
+    pts.grouped = false;
+    pts.bridge = false;
+    (p.points || []).forEach((point, i) => {
+      pts.byId.set(point.id, point);
+      pts.index.set(point.id, i);
+      foldPoint(point);
+      const g = point.group || '';
+      if (g) pts.grouped = true;
+      if ('bridge' in point) pts.bridge = true;
+      if (!pts.members.has(g)) {
+        pts.members.set(g, []);
+        pts.groups.push(g);
       }
-      const cls = 'tile state-' + point.state + (point.uplink ? ' uplink' : '');
-      if (tile.className !== cls) tile.className = cls;
-      tile.dataset.state = point.state;
-      tile.dataset.since = point.since || '';
-      tile.querySelector('.name').textContent = point.name;
-      tile.querySelector('.latency').textContent =
-        point.latency_ms === null || point.latency_ms === undefined ? '—' : point.latency_ms + ' ms';
-      tile.querySelector('.age').textContent = ago(point.since);
-      // The video bridge: is the commune watching the ceremony right now?
-      const watch = tile.querySelector('.watch');
-      const b = point.bridge;
-      const watchText = !b ? '' : b.connected ? '▶ đang xem' + (b.loss_percent >= 1 ? ' · mất ' + b.loss_percent + '%' : '') : '… đang vào cầu';
-      if (watch.textContent !== watchText) watch.textContent = watchText;
-      tile.title =
-        point.name + ': ' + (point.state_label || POINT_STATES[point.state] || point.state) +
-        (point.reason ? ' — ' + point.reason : '');
-      grid.appendChild(tile); // keeps the daemon's order; moving a node is cheap
+      pts.members.get(g).push(point.id);
+    });
+    if (!Array.isArray(p.groups)) {
+      // An older daemon: the groups' counts from the points.
+      for (const g of pts.groups) {
+        const c = { group: g, up: 0, degraded: 0, down: 0, maintenance: 0, unknown: 0, total: 0 };
+        for (const id of pts.members.get(g)) {
+          ++c.total;
+          ++c[pts.byId.get(id).state];
+        }
+        pts.counts.set(g, c);
+      }
     }
-    for (const [id, tile] of tiles)
-      if (!seen.has(id)) {
-        tile.remove();
-        tiles.delete(id);
-      }
-    applyFilter();
+    renderSummary(p);
+    $('filter-not-watching').hidden = !pts.bridge;
+    for (const [id, tile] of tiles) {
+      const point = pts.byId.get(id);
+      if (point) updateTile(tile, point);
+    }
+    rebuildGroups();
+    layoutAll();
     if (state.detailId) loadDetail(state.detailId);
     if (state.events) renderEvents(state.events);
   }
 
-  function applyFilter() {
-    const notUpOnly = $('filter-not-up').checked;
-    let shown = 0;
-    for (const tile of tiles.values()) {
-      const hide = notUpOnly && tile.dataset.state === 'up';
-      if (tile.hidden !== hide) tile.hidden = hide;
-      if (!hide) ++shown;
+  // Only the points that changed (topic "points-changed").
+  function renderPointsChanged(p) {
+    if (!state.points) return; // the snapshot comes first; wait for it
+    renderSummary(p);
+    const dirty = new Set();
+    let regroup = false;
+    for (const point of p.points || []) {
+      const old = pts.byId.get(point.id);
+      if (!old) continue; // a new point comes with a new snapshot
+      pts.byId.set(point.id, point);
+      if (old.name !== point.name || old.group !== point.group) foldPoint(point);
+      if ((old.group || '') !== (point.group || '')) regroup = true;
+      dirty.add(point.group || '');
+      const tile = tiles.get(point.id);
+      if (tile) updateTile(tile, point);
+      if (state.detailId === point.id) loadDetail(point.id);
     }
+    if (regroup) {
+      renderPoints(Object.assign({}, p, { points: [...pts.byId.values()] }));
+      return;
+    }
+    for (const g of dirty) layoutGroup(g);
+    updateGroupHeads();
+    orderGroups();
+    updateEmpty();
+  }
+
+  // The group sections (grouped view), or the flat wall in #tiles.
+  function rebuildGroups() {
+    const grid = $('tiles');
+    if (grid.classList.contains('grouped') !== pts.grouped) {
+      // From the wall to provinces or back (a reload): start afresh.
+      grid.replaceChildren();
+      tiles.clear();
+      view.groups.clear();
+    }
+    grid.classList.toggle('grouped', pts.grouped);
+    if (pts.grouped) $('tiles-more').hidden = true;
+    const keep = new Map();
+    if (!pts.grouped) {
+      const old = view.groups.get('');
+      keep.set('', old || { section: null, head: null, body: grid, more: null, shown: [] });
+    } else {
+      for (const g of pts.groups) {
+        let v = view.groups.get(g);
+        if (!v || !v.section) {
+          // One line a province: its name, its counts, «còn N điểm» (the healthy bulk).
+          const more = el('button', { type: 'button', className: 'more small', 'data-more': g });
+          const head = el(
+            'div',
+            { className: 'group-head', role: 'button', tabindex: '0', 'data-group': g, 'aria-expanded': 'true' },
+            el('span', { className: 'caret', 'aria-hidden': 'true' }, '▾'),
+            el('span', { className: 'group-name' }, g || 'Chưa xếp nhóm'),
+            el('span', { className: 'gc gc-down' }),
+            el('span', { className: 'gc gc-degraded' }),
+            el('span', { className: 'gc gc-other' }),
+            more,
+            el('span', { className: 'gc gc-up' })
+          );
+          const body = el('div', { className: 'tiles group-tiles' });
+          v = { section: el('section', { className: 'group', 'data-group': g }, head, body), head: head, body: body, more: more, shown: [] };
+        }
+        keep.set(g, v);
+      }
+    }
+    for (const [g, v] of view.groups)
+      if (!keep.has(g)) {
+        for (const id of v.shown) tiles.delete(id);
+        if (v.section) v.section.remove();
+      }
+    view.groups = keep;
+    view.order = '';
+  }
+
+  function layoutAll() {
+    for (const g of view.groups.keys()) layoutGroup(g);
+    updateGroupHeads();
+    orderGroups();
+    updateEmpty();
+  }
+
+  // Which of a group's points are on screen, in which order, and how many are not.
+  function groupList(g) {
+    const ids = pts.members.get(g) || [];
+    const searching = view.query.length > 0 || view.filter !== 'all';
+    const byIndex = (a, b) => pts.index.get(a) - pts.index.get(b);
+    const bySeverity = (a, b) =>
+      SEVERITY[pts.byId.get(a).state] - SEVERITY[pts.byId.get(b).state] || byIndex(a, b);
+    if (!pts.grouped) {
+      // The wall of before: the daemon's order.
+      const list = searching ? ids.filter((id) => passesFilter(pts.byId.get(id)) && matchesQuery(id)) : ids;
+      const cap = view.showAll.has(g) ? Infinity : searching ? Math.max(MATCH_CAP, FLAT_CAP) : FLAT_CAP;
+      return { shown: list.slice(0, cap), rest: Math.max(0, list.length - cap), restUp: false, matched: list.length };
+    }
+    if (searching) {
+      const list = ids.filter((id) => passesFilter(pts.byId.get(id)) && matchesQuery(id)).sort(bySeverity);
+      const cap = view.showAll.has(g) ? Infinity : MATCH_CAP;
+      return { shown: list.slice(0, cap), rest: Math.max(0, list.length - cap), restUp: false, matched: list.length };
+    }
+    if (view.collapsed.has(g)) return { shown: [], rest: 0, restUp: false, matched: ids.length };
+    const trouble = ids.filter((id) => troubled(pts.byId.get(id))).sort(bySeverity);
+    const rest = ids.length - trouble.length;
+    const allUp = (pts.counts.get(g) || {}).up === rest;
+    if (view.showAll.has(g))
+      return { shown: trouble.concat(ids.filter((id) => !troubled(pts.byId.get(id)))), rest: 0, restUp: rest > 0, allUp: allUp, matched: ids.length };
+    return { shown: trouble, rest: rest, restUp: true, allUp: allUp, matched: ids.length };
+  }
+
+  function layoutGroup(g) {
+    const v = view.groups.get(g);
+    if (!v) return;
+    const list = groupList(g);
+    const wanted = list.shown;
+    const wantedSet = new Set(wanted);
+    for (const id of v.shown) if (!wantedSet.has(id)) tiles.delete(id);
+    const nodes = wanted.map((id) => {
+      let tile = tiles.get(id);
+      if (!tile) {
+        tile = newTile(id);
+        updateTile(tile, pts.byId.get(id));
+        tiles.set(id, tile);
+      }
+      return tile;
+    });
+    // Moved only when the order on screen changes.
+    const children = v.body.children;
+    let same = children.length === nodes.length;
+    for (let i = 0; same && i < nodes.length; ++i) same = children[i] === nodes[i];
+    if (!same) v.body.replaceChildren(...nodes);
+    v.shown = wanted;
+    v.matched = list.matched;
+    if (v.section) {
+      v.body.hidden = nodes.length === 0;
+      v.section.hidden = (view.query.length > 0 || view.filter !== 'all') && list.matched === 0;
+      const showingUp = view.showAll.has(g) && list.restUp;
+      const text = list.rest > 0
+        ? '+ còn ' + list.rest + (list.restUp && list.allUp ? ' điểm hoạt động' : ' điểm')
+        : showingUp ? '− thu gọn' : '';
+      if (v.more.textContent !== text) v.more.textContent = text;
+      v.more.hidden = !text || view.collapsed.has(g);
+    } else {
+      updateFlatMore(list);
+    }
+  }
+
+  function updateFlatMore(list) {
+    const more = $('tiles-more');
+    more.hidden = list.rest === 0;
+    more.textContent = list.rest ? '+ còn ' + list.rest + ' điểm' : '';
+  }
+
+  function updateGroupHeads() {
+    if (!pts.grouped) return;
+    for (const [g, v] of view.groups) {
+      const c = pts.counts.get(g) || {};
+      const set = (cls, n, label) => {
+        const node = v.head.querySelector(cls);
+        const text = n ? n + ' ' + label : '';
+        if (node.textContent !== text) node.textContent = text;
+        node.hidden = !n;
+      };
+      set('.gc-down', c.down || 0, 'mất kết nối');
+      set('.gc-degraded', c.degraded || 0, 'chập chờn');
+      set('.gc-other', (c.unknown || 0) + (c.maintenance || 0), !c.maintenance ? 'chưa rõ' : !c.unknown ? 'bảo trì' : 'chưa rõ / bảo trì');
+      const up = v.head.querySelector('.gc-up');
+      const upText = (c.up || 0) + '/' + (c.total || 0) + ' hoạt động';
+      if (up.textContent !== upText) up.textContent = upText;
+      const open = !view.collapsed.has(g);
+      const caret = open ? '▾' : '▸';
+      if (v.head.firstChild.textContent !== caret) v.head.firstChild.textContent = caret;
+      v.head.setAttribute('aria-expanded', String(open));
+      const cls = 'group' + (c.down ? ' has-down' : c.degraded ? ' has-degraded' : '');
+      if (v.section.className !== cls) v.section.className = cls;
+    }
+  }
+
+  // The groups in trouble first: most points down, then degraded, then the daemon's order.
+  function orderGroups() {
+    if (!pts.grouped) return;
+    const at = new Map(pts.groups.map((g, i) => [g, i]));
+    const c = (g) => pts.counts.get(g) || {};
+    const rank = (g) => (c(g).down ? 0 : c(g).degraded ? 1 : (c(g).unknown || 0) + (c(g).maintenance || 0) ? 2 : 3);
+    const sorted = pts.groups.slice().sort(
+      (a, b) => rank(a) - rank(b) || (c(b).down || 0) - (c(a).down || 0) || (c(b).degraded || 0) - (c(a).degraded || 0) || at.get(a) - at.get(b)
+    );
+    const key = sorted.join('\n');
+    if (key === view.order) return;
+    view.order = key;
+    $('tiles').replaceChildren(...sorted.map((g) => view.groups.get(g).section));
+  }
+
+  function updateEmpty() {
     const empty = $('tiles-empty');
-    empty.hidden = shown > 0;
-    empty.textContent = tiles.size === 0 ? 'Chưa cấu hình điểm cầu nào.' : 'Mọi điểm cầu đều hoạt động.';
+    let shown = 0;
+    let matched = 0;
+    for (const v of view.groups.values()) {
+      shown += v.shown.length;
+      matched += v.matched || 0;
+    }
+    const searching = view.query.length > 0 || view.filter !== 'all';
+    empty.hidden = pts.grouped ? !searching || matched > 0 : shown > 0;
+    empty.textContent =
+      pts.byId.size === 0
+        ? 'Chưa cấu hình điểm cầu nào.'
+        : view.query.length || (view.filter !== 'all' && view.filter !== 'not-up')
+          ? 'Không có điểm cầu nào khớp.'
+          : 'Mọi điểm cầu đều hoạt động.';
+    const label = $('points-found');
+    const text = searching ? 'Tìm thấy ' + matched + ' điểm' : '';
+    if (label.textContent !== text) label.textContent = text;
+  }
+
+  // The filter buttons: one at a time; the pressed one again shows all.
+  function setFilter(filter) {
+    view.filter = view.filter === filter ? 'all' : filter;
+    for (const b of document.querySelectorAll('button[data-filter]')) {
+      const on = b.dataset.filter === view.filter;
+      b.classList.toggle('on', on);
+      b.setAttribute('aria-pressed', String(on));
+    }
+    layoutAll();
+  }
+
+  let searchTimer = null;
+  function onSearch() {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => {
+      view.query = fold($('points-search').value).split(/\s+/).filter(Boolean);
+      layoutAll();
+    }, 120);
+  }
+
+  function toggleGroup(g) {
+    if (view.collapsed.has(g)) view.collapsed.delete(g);
+    else view.collapsed.add(g);
+    layoutGroup(g);
+    updateGroupHeads();
+  }
+
+  function toggleShowAll(g) {
+    if (view.showAll.has(g)) view.showAll.delete(g);
+    else view.showAll.add(g);
+    layoutGroup(g);
+    updateEmpty();
   }
 
   // ---- one point's details -------------------------------------------------------------
@@ -795,9 +1155,8 @@
   }
 
   function pointName(id) {
-    const list = (state.points && state.points.points) || [];
-    for (const p of list) if (p.id === id) return p.name;
-    return id;
+    const p = pts.byId.get(id);
+    return p ? p.name : id;
   }
 
   function itemTitle(id) {
@@ -1039,7 +1398,10 @@
     if (source) source.close();
     source = null;
     const seq = ++connectSeq;
-    let url = '/api/stream';
+    // /?points=full: the whole points list at every change, as before "points-changed" (to
+    // compare the two; tests/bench/dashboard_bench.py).
+    const full = new URLSearchParams(location.search).get('points') === 'full';
+    let url = '/api/stream' + (full ? '?points=full' : '');
     if (state.token) {
       let status = 0;
       let retryAfter = 2;
@@ -1051,13 +1413,13 @@
           signal: AbortSignal.timeout(10000),
         });
         status = r.status;
-        if (r.ok) url += '?ticket=' + encodeURIComponent((await r.json()).ticket);
+        if (r.ok) url += (full ? '&' : '?') + 'ticket=' + encodeURIComponent((await r.json()).ticket);
         else retryAfter = Number(r.headers.get('Retry-After')) || 2;
       } catch (e) {
         status = 0;
       }
       if (seq !== connectSeq) return;
-      if (url === '/api/stream') {
+      if (!url.includes('ticket=')) {
         setConnected(false);
         // A wrong token is not tried again and again (that would lock this address out):
         // the role line says "Mã không đúng" until another one is entered.
@@ -1087,6 +1449,7 @@
       status: renderStatus,
       timeline: renderTimeline,
       points: renderPoints,
+      'points-changed': renderPointsChanged,
       events: renderEvents,
       sound: (data) => renderSound(data, true),
     };
@@ -1220,14 +1583,38 @@
       downloadReport(report.dataset.report);
       return;
     }
+    const filter = ev.target.closest('button[data-filter]');
+    if (filter) {
+      setFilter(filter.dataset.filter);
+      return;
+    }
+    const more = ev.target.closest('button[data-more]');
+    if (more) {
+      toggleShowAll(more.dataset.more);
+      return;
+    }
+    if (ev.target.closest('#tiles-more')) {
+      toggleShowAll('');
+      return;
+    }
+    const head = ev.target.closest('.group-head[data-group]');
+    if (head) {
+      toggleGroup(head.dataset.group);
+      return;
+    }
     const tile = ev.target.closest('.tile[data-point]');
     if (tile) openDetail(tile.dataset.point);
   });
   $('tiles').addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Enter' && ev.key !== ' ') return;
     const tile = ev.target.closest('.tile[data-point]');
-    if (tile && (ev.key === 'Enter' || ev.key === ' ')) {
+    const head = ev.target.closest('.group-head[data-group]');
+    if (tile) {
       ev.preventDefault();
       openDetail(tile.dataset.point);
+    } else if (head) {
+      ev.preventDefault();
+      toggleGroup(head.dataset.group);
     }
   });
   document.addEventListener('keydown', (ev) => {
@@ -1235,7 +1622,7 @@
   });
   $('detail-close').addEventListener('click', closeDetail);
   $('links-open').addEventListener('click', openLinks);
-  $('filter-not-up').addEventListener('change', applyFilter);
+  $('points-search').addEventListener('input', onSearch);
   $('token-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const value = $('token').value.trim();

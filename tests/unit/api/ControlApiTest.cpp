@@ -506,7 +506,7 @@ TEST(LiveFeedTest, AFrameIsOneEventAndUnchangedStateIsNotResent) {
   EXPECT_EQ(api::LiveFeed::frame("t", "a\nb"), "event: t\ndata: a\ndata: b\n\n");
   struct Counter : api::LiveFeed::Subscriber {
     int n = 0;
-    void onTopic(const std::string&) override { ++n; }
+    void onReady() override { ++n; }
   } c;
   api::LiveFeed feed;
   feed.subscribe(&c);
@@ -514,7 +514,8 @@ TEST(LiveFeedTest, AFrameIsOneEventAndUnchangedStateIsNotResent) {
   feed.publish("status", "1");
   feed.publish("status", "2");
   EXPECT_EQ(c.n, 2);
-  EXPECT_EQ(feed.latest().at("status"), "2");
+  EXPECT_EQ(feed.latest("status"), "2");
+  EXPECT_EQ(feed.take(&c), "event: status\ndata: 2\n\n");
   feed.unsubscribe(&c);
   feed.publish("status", "3");
   EXPECT_EQ(c.n, 2);
