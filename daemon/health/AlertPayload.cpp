@@ -9,7 +9,8 @@ nlohmann::json pointJson(const PointConfig& p) {
           {"name", p.name},
           {"kind", p.kind},
           {"contact_name", p.contactName},
-          {"contact_phone", p.contactPhone}};
+          {"contact_phone", p.contactPhone},
+          {"group", p.group}};
 }
 
 std::string contactLine(const PointConfig& p) {

@@ -47,6 +47,10 @@ struct PointConfig {
   std::string kind;          // "xã" | "phường" | "đặc khu"
   std::string contactName;   // whom to call
   std::string contactPhone;  // digits, optional leading +, spaces/dots allowed
+  // The group the point belongs to ("Quảng Ngãi": its province at a national event), empty
+  // for none. The dashboard groups by it, and a group's points dropping together is that
+  // group's uplink alarm.
+  std::string group;
   std::vector<ProbeSpec> probes;
   Origin origin;
 };

@@ -291,6 +291,7 @@ void readPoint(const toml::table& t, int index, const std::string& file, const f
   }
   p.contactName = r.string("contact_name").value_or("");
   p.contactPhone = r.string("contact_phone").value_or("");
+  p.group = r.string("group").value_or("");
   if (auto e = checkPhone(p.contactPhone); !e.empty())
     r.error(*r.node("contact_phone"), where + ": " + e);
   else if (p.contactPhone.empty())

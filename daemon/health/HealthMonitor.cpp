@@ -329,6 +329,7 @@ PointSnapshot HealthMonitor::snapshotOf(std::size_t i) const {
   p.kind = c.kind;
   p.contactName = c.contactName;
   p.contactPhone = c.contactPhone;
+  p.group = c.group;
   p.status = s.status();
   p.since = s.since();
   p.reason = s.reason();
@@ -414,6 +415,7 @@ nlohmann::json HealthMonitor::toJson(const PointSnapshot& p) const {
           {"kind", p.kind},
           {"contact_name", p.contactName},
           {"contact_phone", p.contactPhone},
+          {"group", p.group},
           {"state", statusName(p.status)},
           {"state_label", statusLabel(p.status)},
           {"since", formatTime(p.since, offset)},

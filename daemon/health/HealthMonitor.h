@@ -33,7 +33,7 @@ struct ProbeSnapshot {
 };
 
 struct PointSnapshot {
-  std::string id, name, kind, contactName, contactPhone;
+  std::string id, name, kind, contactName, contactPhone, group;
   PointStatus status = PointStatus::Unknown;
   WallTime since;
   std::string reason;

@@ -55,6 +55,7 @@ enum class Column {
   Kind,
   ContactName,
   ContactPhone,
+  Group,
   ProbeKind,
   Target,
   ProbeName,
@@ -86,6 +87,12 @@ const std::map<std::string, Column>& columnNames() {
       {"phone", Column::ContactPhone},
       {"điện_thoại", Column::ContactPhone},
       {"số_điện_thoại", Column::ContactPhone},
+      {"group", Column::Group},
+      {"nhóm", Column::Group},
+      {"nhom", Column::Group},
+      {"tỉnh", Column::Group},
+      {"tinh", Column::Group},
+      {"province", Column::Group},
       {"probe_kind", Column::ProbeKind},
       {"url_or_host", Column::Target},
       {"probe_name", Column::ProbeName},
@@ -372,10 +379,10 @@ std::vector<PointConfig> parsePointsCsv(std::string_view text, const std::string
     }
 
     std::string id = reader.get(Column::Id);
-    bool continuation = lastWasPoint && !id.empty() && points.back().id == id &&
-                        reader.get(Column::Name).empty() && reader.get(Column::Kind).empty() &&
-                        reader.get(Column::ContactName).empty() &&
-                        reader.get(Column::ContactPhone).empty();
+    bool continuation =
+        lastWasPoint && !id.empty() && points.back().id == id && reader.get(Column::Name).empty() &&
+        reader.get(Column::Kind).empty() && reader.get(Column::ContactName).empty() &&
+        reader.get(Column::ContactPhone).empty() && reader.get(Column::Group).empty();
     if (continuation) {
       if (auto probe = readProbe(reader, origin)) {
         points.back().probes.push_back(std::move(*probe));
@@ -401,6 +408,7 @@ std::vector<PointConfig> parsePointsCsv(std::string_view text, const std::string
     }
     point.contactName = reader.get(Column::ContactName);
     point.contactPhone = reader.get(Column::ContactPhone);
+    point.group = reader.get(Column::Group);
     if (auto e = checkPhone(point.contactPhone); !e.empty()) reader.error(Column::ContactPhone, e);
     if (point.contactPhone.empty() && !reader.bad())
       reader.warning(Column::ContactPhone,
