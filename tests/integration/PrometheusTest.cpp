@@ -155,9 +155,9 @@ uplink_window = "5s"
       toml = replaced(toml, "PROVINCE", p.title);
       for (std::size_t k = 0; k < p.points.size(); ++k)
         toml += "\n[[points]]\nid = \"" + p.points[k] + "\"\nname = \"Xã số " +
-                std::to_string(k + 1) + " " + p.title +
-                "\"\nkind = \"xã\"\nprobes = [{ kind = " + "\"http\", url = \"" +
-                urlOf[p.points[k]] + "\", timeout = \"400ms\", connect_timeout = \"300ms\" }]\n";
+                std::to_string(k + 1) + " " + p.title + "\"\nkind = \"xã\"\ngroup = \"" + p.name +
+                "\"\nprobes = [{ kind = \"http\", url = \"" + urlOf[p.points[k]] +
+                "\", timeout = \"400ms\", connect_timeout = \"300ms\" }]\n";
       writeText(pd / "ceremony.toml", toml);
       p.daemon = std::make_unique<Process>(
           std::vector<std::string>{CEREMONYD_BINARY, "--config", (pd / "ceremony.toml").string(),
