@@ -18,3 +18,11 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -q --no-install-recommends $missing
+# Debian starts the servers it installs: a Prometheus on :9090 and an Alertmanager on :9093
+# that nobody asked for (the tests run their own, on free ports). Only the ones installed
+# just now are stopped and disabled; a machine's own Prometheus is left alone.
+for s in prometheus prometheus-alertmanager; do
+  case " $missing " in
+    *" $s "*) [ -d /run/systemd/system ] && $SUDO systemctl disable --now "$s" >/dev/null 2>&1 || : ;;
+  esac
+done
