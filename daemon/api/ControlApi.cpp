@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 
 #include "config/Secrets.h"
+#include "health/PointQuery.h"
 
 namespace ceremony::api {
 
@@ -490,7 +491,11 @@ HttpResponse ControlApi::route(const HttpRequest& req) {
           else if (*f != "all")
             return error(400, "filter must be not-up or all");
         }
-        return jsonResponse(200, backend_.points(notUp));
+        auto query = health::parsePointQuery(t.query);
+        if (auto* why = std::get_if<std::string>(&query)) return error(400, *why);
+        json answer = backend_.points(notUp);
+        health::applyPointQuery(answer, std::get<health::PointQuery>(query));
+        return jsonResponse(200, answer);
       });
     if (s.size() == 3)
       return read([&] {

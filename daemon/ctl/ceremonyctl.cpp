@@ -19,10 +19,13 @@
 #include <string>
 #include <vector>
 
+#include "ctl/CtlPoints.h"
 #include "ctl/CtlReport.h"
+#include "ctl/CtlTable.h"
 
 namespace {
 
+using ceremony::ctl::pad;
 using nlohmann::json;
 
 constexpr const char* kUsage = R"(Cách dùng / usage: ceremonyctl [options] COMMAND [ARG]
@@ -36,7 +39,15 @@ Commands:
   extend SECONDS       make the current item longer (later items slip)
   cut SCENE            cut the programme to SCENE until the next item
   cue NAME             give a manual item's cue (e.g. the launch button)
-  points [--down]      the connection points (--down: only those not up)
+  points [WORDS…] [--search WORDS] [--state S,S] [--group GROUP] [--not-watching] [--down]
+                       the connection points, trouble first (down, degraded, unknown,
+                       maintenance, up; then group and name), with whom to call for those
+                       not up; WORDS or --search: every word in the name, id, group or
+                       contact, with or without diacritics ("nghia hanh"); --state: only
+                       these states (up, degraded, down, unknown, maintenance); --group:
+                       only this group (province), e.g. --group "Quảng Ngãi";
+                       --not-watching: points with a bridge probe not watching now;
+                       --down: only those not up. Ends with "N/M điểm cầu khớp".
   points --links       every point's viewing link for the video bridge, to send to the
                        communes (operator token: the links carry the points' tokens)
   bridge               the video bridge's sessions: who watches, round trip, loss
@@ -121,26 +132,6 @@ Reply call(const std::string& method, const std::string& url, const std::string&
   return r;
 }
 
-// Columns line up with Vietnamese text: count code points, not bytes (combining marks take
-// no column).
-std::size_t width(const std::string& s) {
-  std::size_t w = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
-    unsigned cp = c;
-    if (len == 2 && i + 1 < s.size()) cp = ((c & 0x1f) << 6) | (s[i + 1] & 0x3f);
-    if (!(cp >= 0x300 && cp <= 0x36f)) ++w;
-    i += len;
-  }
-  return w;
-}
-
-std::string pad(const std::string& s, std::size_t n) {
-  const std::size_t w = width(s);
-  return w >= n ? s : s + std::string(n - w, ' ');
-}
-
 std::string text(const json& j, const char* key, const std::string& otherwise = "–") {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return otherwise;
@@ -164,18 +155,7 @@ std::string duration(const json& ms) {
 
 void printTable(const std::vector<std::string>& head,
                 const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> w(head.size());
-  for (std::size_t i = 0; i < head.size(); ++i) w[i] = width(head[i]);
-  for (const auto& r : rows)
-    for (std::size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], width(r[i]));
-  auto line = [&](const std::vector<std::string>& r) {
-    std::string out;
-    for (std::size_t i = 0; i < r.size(); ++i)
-      out += (i ? "  " : "") + (i + 1 == r.size() ? r[i] : pad(r[i], w[i]));
-    std::cout << out << "\n";
-  };
-  line(head);
-  for (const auto& r : rows) line(r);
+  std::cout << ceremony::ctl::table(head, rows);
 }
 
 void showStatus(const json& j) {
@@ -215,23 +195,6 @@ void showTimeline(const json& j) {
                     text(i, "start_clock") + "–" + text(i, "end_clock"), text(i, "cue"),
                     text(i, "state"), text(i, "title")});
   printTable({"#", "id", "kế hoạch", "thực tế/dự kiến", "cue", "trạng thái", "tiêu đề"}, rows);
-}
-
-void showPoints(const json& j) {
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& p : j["points"]) {
-    const json& lat = p["latency_ms"];
-    rows.push_back({text(p, "id"), text(p, "name"), text(p, "state_label", text(p, "state")),
-                    lat.is_number() ? std::to_string(lat.get<long long>()) + " ms" : "–",
-                    text(p, "reason", ""),
-                    text(p, "contact_name", "") + " " + text(p, "contact_phone", "")});
-  }
-  printTable({"id", "tên", "trạng thái", "độ trễ", "lý do", "liên hệ"}, rows);
-  const json& c = j["counts"];
-  if (c.is_object())
-    std::cout << c.value("up", 0) << "/" << c.value("total", 0) << " hoạt động, "
-              << c.value("degraded", 0) << " chập chờn, " << c.value("down", 0) << " mất kết nối, "
-              << c.value("maintenance", 0) << " bảo trì, " << c.value("unknown", 0) << " chưa rõ\n";
 }
 
 // One line per point: its name and the link its commune opens (the daemon's own address;
@@ -325,7 +288,8 @@ int main(int argc, char** argv) {
   std::string tokenFile =
       std::getenv("CEREMONYCTL_TOKEN_FILE") ? std::getenv("CEREMONYCTL_TOKEN_FILE") : "";
   if (const char* ca = std::getenv("CEREMONYCTL_CACERT")) caFile = ca;
-  bool asJson = false, downOnly = false, links = false;
+  bool asJson = false, links = false;
+  ceremony::ctl::PointsArgs pointsArgs;
   ceremony::ctl::ReportArgs reportArgs;
   std::vector<std::string> words;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -342,7 +306,21 @@ int main(int argc, char** argv) {
     } else if (a == "--json") {
       asJson = true;
     } else if (a == "--down") {
-      downOnly = true;
+      pointsArgs.notUp = true;
+    } else if (a == "--not-watching") {
+      pointsArgs.notWatching = true;
+    } else if (a == "--state" || a.rfind("--state=", 0) == 0) {
+      auto v = value("--state");
+      if (!v) return 2;
+      pointsArgs.states = *v;
+    } else if (a == "--search" || a.rfind("--search=", 0) == 0) {
+      auto v = value("--search");
+      if (!v) return 2;
+      pointsArgs.search += (pointsArgs.search.empty() ? "" : " ") + *v;
+    } else if (a == "--group" || a.rfind("--group=", 0) == 0) {
+      auto v = value("--group");
+      if (!v) return 2;
+      pointsArgs.group = *v;
     } else if (a == "--links") {
       links = true;
     } else if (a == "--pdf") {
@@ -457,7 +435,11 @@ int main(int argc, char** argv) {
     method = "POST";
     path = "/api/cue/" + escapePath(*name);
   } else if (cmd == "points") {
-    path = links ? "/api/bridge/links" : downOnly ? "/api/points?filter=not-up" : "/api/points";
+    // The words after `points` are a search, as --search.
+    for (std::size_t i = 1; i < words.size(); ++i)
+      pointsArgs.search += (pointsArgs.search.empty() ? "" : " ") + words[i];
+    words.resize(1);
+    path = links ? "/api/bridge/links" : ceremony::ctl::pointsPath(pointsArgs);
   } else if (cmd == "bridge") {
     path = "/api/bridge";
   } else if (cmd == "outputs") {
@@ -509,7 +491,7 @@ int main(int argc, char** argv) {
   else if (cmd == "points" && links)
     showLinks(j, url);
   else if (cmd == "points")
-    showPoints(j);
+    std::cout << ceremony::ctl::pointsText(j);
   else if (cmd == "bridge")
     showBridge(j);
   else if (cmd == "outputs")

@@ -112,6 +112,11 @@ TEST_F(ControlApiTest, BadBodiesGet400AndChangeNothing) {
   EXPECT_EQ(call("GET", "/api/events?limit=0", kViewer).status, 400);
   EXPECT_EQ(call("GET", "/api/events?limit=abc", kViewer).status, 400);
   EXPECT_EQ(call("GET", "/api/points?filter=red", kViewer).status, 400);
+  for (const char* bad : {"state=red", "state=down,xanh", "bridge=watching", "sort=name"}) {
+    const auto r = call("GET", std::string("/api/points?") + bad, kViewer);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_NE(errorOf(r).find("chỉ nhận"), std::string::npos) << bad << ": " << errorOf(r);
+  }
   EXPECT_EQ(call("GET", "/api/points/%zz", kViewer).status, 400);
   EXPECT_TRUE(backend.calls.empty());
 }
