@@ -14,8 +14,8 @@ writes into OUT_DIR (0700; every file 0600):
                   uses it), all on one port.
   tokens/ID       a random token for each heartbeat point
   simulator.spec  tests/tools/point_simulator's spec for the same points: an endpoint per
-                  http/tcp point (healthy, or `hang` for --hang-share of them, picked
-                  evenly), a heartbeat sender per heartbeat point to --api every 5 s
+                  http/tcp point (healthy, or `hang` for about --hang-share of them:
+                  http points, picked evenly), a heartbeat sender per heartbeat point to --api every 5 s
 
 The 34 provinces and cities are the real ones since 1 July 2025, and the 3,321 communes are
 shared among them in about their real proportions; the commune names are made up («Xã Hòa
@@ -96,8 +96,11 @@ def main():
     rows = ["id,name,kind,group,contact_name,contact_phone,probe_kind,url_or_host,token_file"]
     spec = [f"# {args.points} points of a national event, from national_points.py"]
     index = 0
-    probed = 0  # http/tcp points so far: every k-th of them hangs
-    hang_every = round(1 / args.hang_share) if args.hang_share > 0 else 0
+    # Only http points hang (a tcp probe only connects, so a point that accepts and never
+    # answers is up to it): every k-th http point, so that about --hang-share of the
+    # probed (http and tcp) points hang.
+    http_points = 0
+    hang_every = max(1, round(2 / 3 / args.hang_share)) if args.hang_share > 0 else 0
     for (province, _), count in zip(PROVINCES, shares):
         for i in range(count):
             kind = "phường" if i % 3 == 0 else "xã"
@@ -121,8 +124,8 @@ def main():
                 probe = "tcp" if which == 2 else "http"
                 target = f"{host}:{port}" if probe == "tcp" else f"http://{host}:{port}/health"
                 token_file = ""
-                hang = hang_every and probed % hang_every == hang_every - 1
-                probed += 1
+                hang = probe == "http" and hang_every and http_points % hang_every == hang_every - 1
+                http_points += probe == "http"
                 spec.append(f"endpoint {pid} {host}:{port} {'hang' if hang else 'healthy'}")
             rows.append(f'{pid},{name},{kind},{province},"{contact}",{phone},{probe},{target},'
                         f"{token_file}")

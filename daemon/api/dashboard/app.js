@@ -810,6 +810,7 @@
             { className: 'group-head', role: 'button', tabindex: '0', 'data-group': g, 'aria-expanded': 'true' },
             el('span', { className: 'caret', 'aria-hidden': 'true' }, '▾'),
             el('span', { className: 'group-name' }, g || 'Chưa xếp nhóm'),
+            el('span', { className: 'gc gc-uplink', hidden: true }, 'Mất đường truyền'),
             el('span', { className: 'gc gc-down' }),
             el('span', { className: 'gc gc-degraded' }),
             el('span', { className: 'gc gc-other' }),
@@ -918,6 +919,9 @@
         if (node.textContent !== text) node.textContent = text;
         node.hidden = !n;
       };
+      // The province's own uplink alarm (its points dropped together): one cause, one badge.
+      const uplink = v.head.querySelector('.gc-uplink');
+      if (uplink.hidden === !!c.uplink) uplink.hidden = !c.uplink;
       set('.gc-down', c.down || 0, 'mất kết nối');
       set('.gc-degraded', c.degraded || 0, 'chập chờn');
       set('.gc-other', (c.unknown || 0) + (c.maintenance || 0), !c.maintenance ? 'chưa rõ' : !c.unknown ? 'bảo trì' : 'chưa rõ / bảo trì');
