@@ -1146,7 +1146,7 @@ def main():
         args.sizes = [(96, 3), (1000, 3), (10000, 2)]
         args.rounds, args.window = 2, 10
     if args.sizes_only:
-        args.sizes = [(int(n), 3) for n in args.sizes_only.split(",")]
+        args.sizes = [(int(n), 2) for n in args.sizes_only.split(",")]
         args.scale_sizes = [int(n) for n in args.sizes_only.split(",")]
     for prog in ("probe_bench", "point_simulator"):
         if not os.access(os.path.join(args.build, prog), os.X_OK):
@@ -1168,7 +1168,8 @@ def main():
                 f"{args.timeout} ms, every probe started at once")
             results["sweeps"] = run_sweeps(args, workdir)
             for s in results["sweeps"]:
-                if s.get("unfinished") or any(f != s["expected_failed"] for f in s["failed"]):
+                failed = s.get("failed", [])
+                if s.get("unfinished") or any(f != s["expected_failed"] for f in failed):
                     status = 1
         if not args.skip_scale and args.scale_sizes:
             if not args.blackbox:

@@ -294,7 +294,7 @@ def one_mix(args, rtmp, peer, work, mix):
                     (f"; points {res['counts']}, not up but should be {res['false_not_up']},"
                      f" hanging not down {res['hanging_not_down']}" if phase == "ceremonyd"
                      else ""))
-                del res["not_up"]
+                res.pop("not_up", None)
     finally:
         mb.stop(d)
         for s in sims:
