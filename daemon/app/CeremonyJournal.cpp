@@ -179,11 +179,11 @@ void Ceremony::journalTimeline() {
 void Ceremony::journalHealth(const health::HealthEvent& e) {
   if (!journal_) return;
   if (e.kind != health::EventKind::PointChanged) {
-    journal("uplink",
-            {{"what", e.kind == health::EventKind::UplinkRaised ? "raised" : "cleared"},
-             {"points", e.points},
-             {"reason", e.reason}},
-            e.at);
+    json record{{"what", e.kind == health::EventKind::UplinkRaised ? "raised" : "cleared"},
+                {"points", e.points},
+                {"reason", e.reason}};
+    if (!e.group.empty()) record["group"] = e.group;
+    journal("uplink", std::move(record), e.at);
     return;
   }
   const std::string from(health::statusName(e.from)), to(health::statusName(e.to));

@@ -105,9 +105,9 @@ void ConnectionPoints::everySecond() {
 
 void ConnectionPoints::onHealthEvent(const health::HealthEvent& e) {
   if (e.kind == health::EventKind::UplinkRaised)
-    spdlog::error("Mất kết nối đường truyền tỉnh: {} điểm cầu cùng lúc", e.points.size());
+    spdlog::error("{}", e.reason);
   else if (e.kind == health::EventKind::UplinkCleared)
-    spdlog::info("Đường truyền tỉnh đã phục hồi");
+    spdlog::info("{}", e.reason);
   else
     spdlog::info("Điểm cầu {}: {} → {} ({})", e.pointId, health::statusLabel(e.from),
                  health::statusLabel(e.to), e.reason);

@@ -57,8 +57,12 @@ nlohmann::json uplinkAlert(const HealthEvent& e, const std::vector<const PointCo
   for (const auto* p : points)
     if (p) list.push_back(pointJson(*p));
   j["points"] = list;
-  j["text"] = active ? "CẢNH BÁO: Mất kết nối đường truyền tỉnh / uplink — " + e.reason
-                     : "Đường truyền tỉnh / uplink đã phục hồi — " + e.reason;
+  if (!e.group.empty()) j["group"] = e.group;
+  if (e.group.empty())
+    j["text"] = active ? "CẢNH BÁO: Mất kết nối đường truyền tỉnh / uplink — " + e.reason
+                       : "Đường truyền tỉnh / uplink đã phục hồi — " + e.reason;
+  else
+    j["text"] = (active ? "CẢNH BÁO: " : "") + e.reason;
   return j;
 }
 

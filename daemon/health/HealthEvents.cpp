@@ -124,6 +124,7 @@ nlohmann::json toJson(const HealthEvent& e, int utcOffsetMinutes) {
     j["to"] = statusName(e.to);
   } else {
     j["points"] = e.points;
+    if (!e.group.empty()) j["group"] = e.group;
   }
   j["reason"] = e.reason;
   j["alert"] = e.alert;
@@ -164,6 +165,7 @@ std::optional<HealthEvent> eventFromJson(const nlohmann::json& j) {
   } else if (auto ps = j.find("points"); ps != j.end() && ps->is_array()) {
     for (const auto& p : *ps)
       if (p.is_string()) e.points.push_back(p.get<std::string>());
+    e.group = str("group").value_or("");
   }
   e.reason = str("reason").value_or("");
   if (auto a = j.find("alert"); a != j.end() && a->is_boolean()) e.alert = a->get<bool>();

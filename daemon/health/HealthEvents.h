@@ -30,6 +30,7 @@ struct HealthEvent {
   bool alert = true;        // worth telling people (false: operator's own maintenance, start-up)
   bool suppressed = false;  // covered by the uplink alarm, not sent on its own
   std::vector<std::string> points;  // uplink: the points that dropped
+  std::string group;                // uplink: the group whose line dropped; empty: all points
 };
 
 // "2025-07-28T14:03:12.345+07:00"

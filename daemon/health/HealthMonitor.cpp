@@ -90,6 +90,17 @@ HealthMonitor::HealthMonitor(const HealthConfig& config, WallTime start, EventLo
     histories_.emplace_back(config_.settings.historyPerPoint);
   }
   changes_.assign(states_.size(), 0);
+  groupOf_.assign(states_.size(), -1);
+  std::map<std::string, std::vector<std::size_t>> byGroup;
+  for (std::size_t i = 0; i < states_.size(); ++i)
+    if (!states_[i].config().group.empty()) byGroup[states_[i].config().group].push_back(i);
+  if (byGroup.size() >= 2) {
+    groups_.reserve(byGroup.size());
+    for (auto& [name, members] : byGroup) {
+      for (auto i : members) groupOf_[i] = static_cast<int>(groups_.size());
+      groups_.push_back({name, std::move(members), Correlator(config_.settings), {}, false});
+    }
+  }
   if (!log_) return;
 
   // Yesterday's rehearsal or the minutes before a crash: history survives, and so
@@ -183,9 +194,90 @@ void HealthMonitor::onChange(std::size_t index, const PointState::Change& c) {
   record(e);
   if (e.alert) pending_.push_back(e);
 
-  if (c.from == PointStatus::Down) handleVerdict(correlator_.pointLeftDown(e.pointId, c.at), c.at);
-  if (c.to == PointStatus::Down)
+  GroupWatch* group = groupOf_[index] < 0 ? nullptr : &groups_[groupOf_[index]];
+  if (c.from == PointStatus::Down) {
+    handleVerdict(correlator_.pointLeftDown(e.pointId, c.at), c.at);
+    if (group) handleGroupVerdict(*group, group->correlator.pointLeftDown(e.pointId, c.at), c.at);
+  }
+  if (c.to == PointStatus::Down) {
     handleVerdict(correlator_.pointDown(e.pointId, c.at, watched()), c.at);
+    if (group)
+      handleGroupVerdict(*group, group->correlator.pointDown(e.pointId, c.at, watchedIn(*group)),
+                         c.at);
+  }
+}
+
+int HealthMonitor::watchedIn(const GroupWatch& g) const {
+  return static_cast<int>(std::count_if(g.members.begin(), g.members.end(), [&](std::size_t i) {
+    return !states_[i].inMaintenance();
+  }));
+}
+
+bool HealthMonitor::coveredByUplink(std::size_t index) const {
+  const std::string& id = states_[index].id();
+  if (correlator_.covers(id)) return true;
+  return groupOf_[index] >= 0 && groups_[groupOf_[index]].correlator.covers(id);
+}
+
+std::vector<std::string> HealthMonitor::groupAlarms() const {
+  std::vector<std::string> out;
+  for (const auto& g : groups_)
+    if (g.correlator.active()) out.push_back(g.name);
+  return out;
+}
+
+void HealthMonitor::handleGroupVerdict(GroupWatch& g, Correlator::Verdict v, WallTime at) {
+  if (v == Correlator::Verdict::None) return;
+  HealthEvent e;
+  e.at = at;
+  e.group = g.name;
+  e.points = g.correlator.points();
+  const int n = static_cast<int>(e.points.size());
+  const auto window =
+      std::chrono::duration_cast<std::chrono::seconds>(config_.settings.uplinkWindow).count();
+  if (v == Correlator::Verdict::Raised) {
+    e.kind = EventKind::UplinkRaised;
+    e.reason = "Mất kết nối đường truyền của " + g.name + ": " + std::to_string(n) + "/" +
+               std::to_string(watchedIn(g)) + " điểm cầu mất kết nối trong " +
+               std::to_string(window) + " s";
+    record(e);
+    for (const auto& id : e.points) stillDownAt_.erase(id);  // the alarm covers them again
+    g.held = std::move(e);
+    g.told = false;
+    return;
+  }
+  e.kind = EventKind::UplinkCleared;
+  e.reason = "Đường truyền của " + g.name + " phục hồi: còn " +
+             std::to_string(g.correlator.stillDown()) + "/" + std::to_string(n) +
+             " điểm cầu mất kết nối";
+  record(e);
+  if (g.told) sendAlert(e);
+  g.held.reset();
+  g.told = false;
+  watchAfterClear(e.points, at);
+}
+
+void HealthMonitor::releaseGroupAlarms(WallTime now) {
+  for (auto& g : groups_) {
+    if (!g.held || g.held->at + config_.settings.alertHold > now) continue;
+    HealthEvent e = std::move(*g.held);
+    g.held.reset();
+    if (correlator_.active()) {
+      ++alertsSuppressed_;  // the alarm over all points already says it
+      continue;
+    }
+    sendAlert(e);
+    g.told = true;
+  }
+}
+
+void HealthMonitor::watchAfterClear(const std::vector<std::string>& points, WallTime at) {
+  // Points still down when the line came back may have a problem of their own, or may
+  // only be slower to come back (each needs its consecutive good answers): they are told
+  // one by one only if still down once a healthy point would have been decided up.
+  for (const auto& id : points)
+    if (states_[index_.at(id)].status() == PointStatus::Down)
+      stillDownAt_[id] = at + recoveryTime();
 }
 
 void HealthMonitor::record(HealthEvent e) {
@@ -224,12 +316,7 @@ void HealthMonitor::handleVerdict(Correlator::Verdict v, WallTime at) {
     stillDownAt_.clear();  // the alarm covers them again
     return;
   }
-  // Points still down when the uplink came back may have a problem of their own, or may
-  // only be slower to come back (each needs its consecutive good answers): they are told
-  // one by one only if still down once a healthy point would have been decided up.
-  for (const auto& id : e.points)
-    if (states_[index_.at(id)].status() == PointStatus::Down)
-      stillDownAt_[id] = at + recoveryTime();
+  watchAfterClear(e.points, at);
 }
 
 Millis HealthMonitor::recoveryTime() const {
@@ -246,7 +333,7 @@ void HealthMonitor::releaseStillDown(WallTime now) {
     const std::string id = it->first;
     it = stillDownAt_.erase(it);
     const auto i = index_.at(id);
-    if (states_[i].status() != PointStatus::Down || correlator_.covers(id)) continue;
+    if (states_[i].status() != PointStatus::Down || coveredByUplink(i)) continue;
     silent_.erase(id);
     pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
                                   [&](const HealthEvent& p) { return p.pointId == id; }),
@@ -275,7 +362,8 @@ void HealthMonitor::releaseAlerts(WallTime now) {
     HealthEvent e = std::move(pending_.front());
     pending_.pop_front();
     bool suppress = false;
-    if (correlator_.covers(e.pointId)) {
+    const auto at = index_.find(e.pointId);
+    if (at != index_.end() && coveredByUplink(at->second)) {
       suppress = true;
       if (e.to == PointStatus::Down) silent_.insert(e.pointId);
     } else if (silent_.count(e.pointId)) {
@@ -290,6 +378,7 @@ void HealthMonitor::releaseAlerts(WallTime now) {
     }
     sendAlert(e);
   }
+  releaseGroupAlarms(now);
   releaseStillDown(now);
 }
 
@@ -320,7 +409,7 @@ std::optional<PointStatus> HealthMonitor::status(const std::string& id) const {
   return states_[it->second].status();
 }
 
-PointSnapshot HealthMonitor::snapshotOf(std::size_t i) const {
+PointSnapshot HealthMonitor::snapshotOf(std::size_t i, bool withHistory) const {
   const auto& s = states_[i];
   const auto& c = s.config();
   PointSnapshot p;
@@ -334,12 +423,14 @@ PointSnapshot HealthMonitor::snapshotOf(std::size_t i) const {
   p.since = s.since();
   p.reason = s.reason();
   p.lastLatency = s.lastLatency();
-  p.coveredByUplink = correlator_.covers(c.id) && s.status() == PointStatus::Down;
+  p.coveredByUplink = coveredByUplink(i) && s.status() == PointStatus::Down;
   for (const auto& t : s.probes())
     p.probes.push_back(
         {t.spec().name, t.spec().kind, maskedTarget(t.spec()), t.status(), t.reason(), t.last()});
-  const auto& h = histories_[i].events();
-  p.history.assign(h.begin(), h.end());
+  if (withHistory) {
+    const auto& h = histories_[i].events();
+    p.history.assign(h.begin(), h.end());
+  }
   return p;
 }
 
@@ -356,27 +447,29 @@ std::optional<PointSnapshot> HealthMonitor::point(const std::string& id) const {
   return snapshotOf(it->second);
 }
 
+void StateCounts::add(PointStatus s) {
+  switch (s) {
+    case PointStatus::Unknown:
+      ++unknown;
+      break;
+    case PointStatus::Up:
+      ++up;
+      break;
+    case PointStatus::Degraded:
+      ++degraded;
+      break;
+    case PointStatus::Down:
+      ++down;
+      break;
+    case PointStatus::Maintenance:
+      ++maintenance;
+      break;
+  }
+}
+
 StateCounts HealthMonitor::counts() const {
   StateCounts c;
-  for (const auto& s : states_) {
-    switch (s.status()) {
-      case PointStatus::Unknown:
-        ++c.unknown;
-        break;
-      case PointStatus::Up:
-        ++c.up;
-        break;
-      case PointStatus::Degraded:
-        ++c.degraded;
-        break;
-      case PointStatus::Down:
-        ++c.down;
-        break;
-      case PointStatus::Maintenance:
-        ++c.maintenance;
-        break;
-    }
-  }
+  for (const auto& s : states_) c.add(s.status());
   return c;
 }
 
@@ -384,7 +477,7 @@ std::vector<std::string> HealthMonitor::uplinkPoints() const {
   return correlator_.active() ? correlator_.points() : std::vector<std::string>{};
 }
 
-nlohmann::json HealthMonitor::toJson(const PointSnapshot& p) const {
+nlohmann::json HealthMonitor::toJson(const PointSnapshot& p, bool withHistory) const {
   const int offset = config_.settings.utcOffsetMinutes;
   auto ms = [](const std::optional<Millis>& m) -> nlohmann::json {
     return m ? nlohmann::json(m->count()) : nlohmann::json(nullptr);
@@ -408,22 +501,25 @@ nlohmann::json HealthMonitor::toJson(const PointSnapshot& p) const {
     }
     probes.push_back(std::move(j));
   }
-  nlohmann::json history = nlohmann::json::array();
-  for (const auto& e : p.history) history.push_back(health::toJson(e, offset));
-  return {{"id", p.id},
-          {"name", p.name},
-          {"kind", p.kind},
-          {"contact_name", p.contactName},
-          {"contact_phone", p.contactPhone},
-          {"group", p.group},
-          {"state", statusName(p.status)},
-          {"state_label", statusLabel(p.status)},
-          {"since", formatTime(p.since, offset)},
-          {"reason", p.reason},
-          {"latency_ms", ms(p.lastLatency)},
-          {"uplink", p.coveredByUplink},
-          {"probes", probes},
-          {"history", history}};
+  nlohmann::json j{{"id", p.id},
+                   {"name", p.name},
+                   {"kind", p.kind},
+                   {"contact_name", p.contactName},
+                   {"contact_phone", p.contactPhone},
+                   {"group", p.group},
+                   {"state", statusName(p.status)},
+                   {"state_label", statusLabel(p.status)},
+                   {"since", formatTime(p.since, offset)},
+                   {"reason", p.reason},
+                   {"latency_ms", ms(p.lastLatency)},
+                   {"uplink", p.coveredByUplink},
+                   {"probes", probes}};
+  if (withHistory) {
+    nlohmann::json history = nlohmann::json::array();
+    for (const auto& e : p.history) history.push_back(health::toJson(e, offset));
+    j["history"] = std::move(history);
+  }
+  return j;
 }
 
 nlohmann::json HealthMonitor::pointsJson() const {
@@ -432,7 +528,10 @@ nlohmann::json HealthMonitor::pointsJson() const {
   for (auto s : kAllStatuses) counts[std::string(statusName(s))] = c.of(s);
   counts["total"] = c.total();
   nlohmann::json points = nlohmann::json::array();
-  for (const auto& p : snapshot()) points.push_back(toJson(p));
+  // The list leaves out each point's history (GET /api/points/{id} has it): at 10,000
+  // points it would be half a million events copied and written out at every change.
+  for (std::size_t i = 0; i < states_.size(); ++i)
+    points.push_back(toJson(snapshotOf(i, false), false));
   return {{"counts", counts},
           {"uplink",
            {{"active", uplinkAlarm()},
@@ -440,8 +539,24 @@ nlohmann::json HealthMonitor::pointsJson() const {
                                                                 config_.settings.utcOffsetMinutes))
                                     : nlohmann::json(nullptr)},
             {"points", uplinkPoints()}}},
+          {"groups", groupsJson()},
           {"status", systemdStatus()},
           {"points", points}};
+}
+
+nlohmann::json HealthMonitor::groupsJson() const {
+  std::map<std::string, StateCounts> counts;
+  for (const auto& s : states_)
+    if (!s.config().group.empty()) counts[s.config().group].add(s.status());
+  const auto alarms = groupAlarms();
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [name, c] : counts) {
+    nlohmann::json j{{"group", name}, {"total", c.total()}};
+    for (auto s : kAllStatuses) j[std::string(statusName(s))] = c.of(s);
+    j["uplink"] = std::binary_search(alarms.begin(), alarms.end(), name);
+    out.push_back(std::move(j));
+  }
+  return out;
 }
 
 std::string HealthMonitor::prometheusText() const {
@@ -482,7 +597,8 @@ std::string HealthMonitor::prometheusText() const {
   help(out, "ceremonyd_point_info", "gauge", "The connection point's name and kind.");
   for (const auto& s : states_)
     out += "ceremonyd_point_info{point=\"" + label(s.id()) + "\",name=\"" + label(s.config().name) +
-           "\",kind=\"" + label(s.config().kind) + "\"} 1\n";
+           "\",kind=\"" + label(s.config().kind) + "\",group=\"" + label(s.config().group) +
+           "\"} 1\n";
   help(out, "ceremonyd_point_state", "gauge", "The point's state, one-hot over the five states.");
   for (const auto& s : states_)
     for (auto st : kAllStatuses)
@@ -501,6 +617,20 @@ std::string HealthMonitor::prometheusText() const {
   help(out, "ceremonyd_uplink_alarm", "gauge",
        "1 while many points dropped together (provincial network / uplink).");
   out += std::string("ceremonyd_uplink_alarm ") + (uplinkAlarm() ? "1" : "0") + "\n";
+  const auto groups = groupsJson();
+  if (!groups.empty()) {
+    help(out, "ceremonyd_group_points", "gauge", "Connection points of each group, by state.");
+    for (const auto& g : groups)
+      for (auto st : kAllStatuses)
+        out += "ceremonyd_group_points{group=\"" + label(g["group"].get<std::string>()) +
+               "\",state=\"" + std::string(statusName(st)) + "\"} " +
+               std::to_string(g[std::string(statusName(st))].get<int>()) + "\n";
+    help(out, "ceremonyd_group_uplink_alarm", "gauge",
+         "1 while many points of the group dropped together (the group's own line).");
+    for (const auto& g : groups)
+      out += "ceremonyd_group_uplink_alarm{group=\"" + label(g["group"].get<std::string>()) +
+             "\"} " + (g["uplink"].get<bool>() ? "1" : "0") + "\n";
+  }
   help(out, "ceremonyd_health_alerts_total", "counter", "Alerts handed to the webhook, by fate.");
   out += "ceremonyd_health_alerts_total{fate=\"sent\"} " + std::to_string(alertsSent_) + "\n";
   out += "ceremonyd_health_alerts_total{fate=\"suppressed\"} " + std::to_string(alertsSuppressed_) +
@@ -518,6 +648,12 @@ std::string HealthMonitor::systemdStatus() const {
   const auto c = counts();
   std::string out;
   if (uplinkAlarm()) out += "CẢNH BÁO mất đường truyền tỉnh; ";
+  const auto groups = groupAlarms();
+  if (!groups.empty()) {
+    out += "CẢNH BÁO mất đường truyền của ";
+    for (std::size_t i = 0; i < groups.size(); ++i) out += (i ? ", " : "") + groups[i];
+    out += "; ";
+  }
   out +=
       std::to_string(c.up + c.degraded) + "/" + std::to_string(c.total()) + " điểm cầu hoạt động";
   std::string parts;

@@ -46,6 +46,7 @@ struct PointSnapshot {
 struct StateCounts {
   int unknown = 0, up = 0, degraded = 0, down = 0, maintenance = 0;
   int of(PointStatus s) const;
+  void add(PointStatus s);
   int total() const { return unknown + up + degraded + down + maintenance; }
 };
 
@@ -88,11 +89,17 @@ class HealthMonitor {
   StateCounts counts() const;
   bool uplinkAlarm() const { return correlator_.active(); }
   std::vector<std::string> uplinkPoints() const;
+  // The groups whose own line is down now (each group's points are correlated on their own
+  // when the points come in two groups or more), sorted.
+  std::vector<std::string> groupAlarms() const;
   const std::deque<HealthEvent>& recentEvents() const { return recent_; }
 
-  // JSON for GET /api/points and /api/points/{id}.
-  nlohmann::json toJson(const PointSnapshot& p) const;
-  nlohmann::json pointsJson() const;  // {"counts":{...},"uplink":{...},"points":[...]}
+  // JSON for GET /api/points and /api/points/{id} (the latter with its history).
+  nlohmann::json toJson(const PointSnapshot& p, bool withHistory = true) const;
+  nlohmann::json pointsJson() const;  // {"counts":{...},"uplink":{...},"groups":[…],"points":[...]}
+  // Each group's counts by state and whether its own uplink alarm is on, by name; empty
+  // when no point has a group.
+  nlohmann::json groupsJson() const;
 
   // Prometheus text exposition (version 0.0.4) for /metrics.
   std::string prometheusText() const;
@@ -113,7 +120,22 @@ class HealthMonitor {
   void sendAlert(const HealthEvent& e);
   void markSuppressed(const HealthEvent& e);
   int watched() const;
-  PointSnapshot snapshotOf(std::size_t index) const;
+  PointSnapshot snapshotOf(std::size_t index, bool withHistory = true) const;
+  // A group's points dropping together: the group's own uplink alarm. Its alert waits
+  // alertHold like a point's, and is not sent at all while the alarm over all points is
+  // active: when the whole line drops, every group drops with it, and that is one alarm.
+  struct GroupWatch {
+    std::string name;
+    std::vector<std::size_t> members;
+    Correlator correlator;
+    std::optional<HealthEvent> held;  // raised, waiting out alertHold
+    bool told = false;                // its raise was sent: its clear will be too
+  };
+  void handleGroupVerdict(GroupWatch& g, Correlator::Verdict v, WallTime at);
+  void releaseGroupAlarms(WallTime now);
+  int watchedIn(const GroupWatch& g) const;
+  bool coveredByUplink(std::size_t index) const;
+  void watchAfterClear(const std::vector<std::string>& points, WallTime at);
 
   HealthConfig config_;  // first: states_ and correlator_ point at config_.settings
   std::vector<PointState> states_;
@@ -121,6 +143,8 @@ class HealthMonitor {
   std::vector<std::uint64_t> changes_;  // state changes per point since start
   std::unordered_map<std::string, std::size_t> index_;
   Correlator correlator_;
+  std::vector<GroupWatch> groups_;  // empty unless the points come in two groups or more
+  std::vector<int> groupOf_;        // each point's index in groups_, -1 for none
   EventLog* log_;
   std::vector<Listener*> listeners_;
   std::deque<HealthEvent> recent_;   // all events, newest last

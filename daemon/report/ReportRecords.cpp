@@ -237,12 +237,16 @@ void Walker::record(const Rec& r) {
   } else if (type == "uplink") {
     std::string reason = str(j, "reason");
     std::string tail = reason.empty() ? "" : " (" + reason + ")";
+    const std::string group = str(j, "group");
+    const std::string line = group.empty() ? "đường truyền chung" : "đường truyền của " + group;
     if (str(j, "what") == "raised")
       log(at, "uplink",
-          "Cảnh báo mất đường truyền chung: " + std::to_string(arr(j, "points").size()) +
+          "Cảnh báo mất " + line + ": " + std::to_string(arr(j, "points").size()) +
               " điểm cầu mất kết nối cùng lúc" + tail);
     else
-      log(at, "uplink", "Đường truyền chung đã phục hồi" + tail);
+      log(at, "uplink",
+          (group.empty() ? "Đường truyền chung" : "Đường truyền của " + group) + " đã phục hồi" +
+              tail);
   } else if (type == "reload") {
     std::string msg = str(j, "message");
     log(at, "reload",

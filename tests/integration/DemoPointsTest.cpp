@@ -8,9 +8,13 @@
 //     to call (the screenshot is kept as the artifact);
 //   - the flapping point changes state;
 //   - /metrics has probe_success for every point;
-//   - SIGTERM to the script stops the daemon and the simulator: no process is left behind.
-// Roles (which point refuses, flaps, is slow, sends heartbeats) come from the generated
-// simulator spec, so the test follows config/demo/points.py.
+//   - the demo's simulated viewers (tests/tools/bridge_viewer over the bridge's SRT listener)
+//     watch as their points: /api/points says so for them alone, the dashboard's tiles show
+//     «đang xem», /metrics counts them, and no point's token is on any command line;
+//   - SIGTERM to the script stops the daemon, the simulator and the viewers: no process is
+//     left behind.
+// Roles (which point refuses, flaps, is slow, sends heartbeats, watches) come from the
+// generated simulator and viewers specs, so the test follows config/demo/points.py.
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -36,17 +40,25 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 
-// The processes whose command line mentions `text` (e.g. a file only this test uses).
-std::vector<std::string> processesMentioning(const std::string& text) {
-  std::vector<std::string> found;
+// Every whole command line (argv joined by spaces) running now, by PID.
+std::map<std::string, std::string> commandLines() {
+  std::map<std::string, std::string> all;
   for (const auto& entry : fs::directory_iterator("/proc")) {
     const std::string pid = entry.path().filename().string();
     if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
     std::string cmdline = readText(entry.path() / "cmdline");
     for (char& c : cmdline)
       if (c == '\0') c = ' ';
-    if (cmdline.find(text) != std::string::npos) found.push_back(pid + ": " + cmdline);
+    all[pid] = cmdline;
   }
+  return all;
+}
+
+// The processes whose command line mentions `text` (e.g. a file only this test uses).
+std::vector<std::string> processesMentioning(const std::string& text) {
+  std::vector<std::string> found;
+  for (const auto& [pid, cmdline] : commandLines())
+    if (cmdline.find(text) != std::string::npos) found.push_back(pid + ": " + cmdline);
   return found;
 }
 
@@ -59,6 +71,19 @@ struct Roles {
     return {};
   }
 };
+
+// The points whose simulated viewer config/demo/run.sh starts (viewers.spec).
+std::set<std::string> readViewers(const fs::path& file) {
+  std::set<std::string> ids;
+  std::istringstream lines(readText(file));
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string what, id;
+    words >> what >> id;
+    if (what == "viewer") ids.insert(id);
+  }
+  return ids;
+}
 
 Roles readSpec(const fs::path& file) {
   Roles roles;
@@ -184,6 +209,59 @@ TEST(DemoPointsTest, MakeRunShowsTheNinetySixQuangNgaiPointsAlive) {
   EXPECT_NE(rows.at(down).find("\"" + contact + "\""), std::string::npos) << rows.at(down);
   EXPECT_NE(rows.at(down).find("," + phone + ","), std::string::npos) << rows.at(down);
 
+  // --- the simulated viewers watch as their points --------------------------------------------
+  // run.sh starts them once the daemon answers; an SRT caller joins in well under a second.
+  const std::set<std::string> watching = readViewers(demo / "viewers.spec");
+  ASSERT_EQ(watching.size(), 3u) << readText(demo / "viewers.spec");
+  std::string notWatching = "no answer yet";
+  const auto watchDeadline = Steady::now() + 10s;
+  while (!notWatching.empty()) {
+    ASSERT_LT(Steady::now(), watchDeadline)
+        << "not watching: " << notWatching << "\n"
+        << tailOf(run.log()) << "\n"
+        << tailOf(readText(demo / ("viewer-" + *watching.begin() + ".log")));
+    points = json::parse(api("/api/points"));
+    notWatching.clear();
+    for (const auto& p : points["points"]) {
+      const bool connected = p["bridge"].is_object() && p["bridge"].value("connected", false);
+      if (watching.count(p["id"]) && !connected)
+        notWatching += p["id"].get<std::string>() + " " + p["bridge"].dump() + " ";
+    }
+    if (!notWatching.empty()) std::this_thread::sleep_for(250ms);
+  }
+  for (const auto& p : points["points"]) {
+    if (watching.count(p["id"])) {
+      EXPECT_EQ(p["bridge"].value("transport", ""), "srt") << p["bridge"];
+      EXPECT_EQ(p["state"], "up") << p.dump();
+    } else {
+      EXPECT_TRUE(p["bridge"].is_null()) << p["id"] << " " << p["bridge"];  // not watching
+    }
+  }
+  const auto watchingAfter = Steady::now() - started;
+  EXPECT_NE(api("/metrics").find("\nceremonyd_bridge_viewers 3\n"), std::string::npos);
+  // Each viewer is a process of its own, and no point's token (the viewers' nor the
+  // heartbeats') is on any command line: they are read from the points' files.
+  {
+    const auto running = commandLines();
+    std::set<std::string> viewerPoints;
+    for (const auto& [pid, cmdline] : running)
+      if (cmdline.find("bridge_viewer ") != std::string::npos &&
+          cmdline.find(demo.string()) != std::string::npos)
+        for (const auto& id : watching)
+          if (cmdline.find("--point " + id + " ") != std::string::npos) viewerPoints.insert(id);
+    EXPECT_EQ(viewerPoints, watching);
+    std::set<std::string> withToken(watching.begin(), watching.end());
+    withToken.insert(roles.heartbeat.begin(), roles.heartbeat.end());
+    for (const auto& id : withToken) {
+      std::string token = readText(demo / "tokens" / id);
+      while (!token.empty() && token.back() == '\n') token.pop_back();
+      ASSERT_GE(token.size(), 16u) << id;
+      for (const auto& [pid, cmdline] : running)
+        EXPECT_EQ(cmdline.find(token), std::string::npos)
+            << id << "'s token is on the command line of process " << pid;
+    }
+  }
+
   // --- the dashboard -----------------------------------------------------------------------
   struct RemovedAtEnd {
     fs::path path;
@@ -211,6 +289,19 @@ TEST(DemoPointsTest, MakeRunShowsTheNinetySixQuangNgaiPointsAlive) {
     const std::string detail =
         page->evaluate("document.getElementById('detail').innerText").get<std::string>();
     EXPECT_NE(detail.find(contact), std::string::npos) << detail;
+    // The watching points' tiles say so; the others say nothing about the bridge.
+    std::string watchingTiles;
+    for (const auto& id : watching)
+      watchingTiles += std::string(watchingTiles.empty() ? "" : " && ") +
+                       "document.querySelector('.tile[data-point=\"" + id +
+                       "\"] .watch').textContent.includes('đang xem')";
+    EXPECT_TRUE(page->waitFor(watchingTiles, 5s)) << page->evaluate(
+        "[...document.querySelectorAll('#tiles .tile .watch')].map(w => w.textContent)"
+        ".filter(t => t).join(' | ')");
+    EXPECT_EQ(page->evaluate("[...document.querySelectorAll('#tiles .tile .watch')]"
+                             ".filter(w => w.textContent).length")
+                  .get<int>(),
+              3);
     const auto shot = dir / "demo-dashboard.png";
     page->screenshot(shot);
     dir.keep();  // the screenshot is the artifact
@@ -243,17 +334,18 @@ TEST(DemoPointsTest, MakeRunShowsTheNinetySixQuangNgaiPointsAlive) {
 
   // --- it stops with the daemon ------------------------------------------------------------
   // make passes SIGTERM on to the script alone: the script stops the daemon, then the
-  // simulator by its PID. (Ctrl-C reaches all of them from the terminal.)
+  // simulator and the viewers by their PIDs. (Ctrl-C reaches all of them from the terminal.)
   ::kill(run.pid(), SIGTERM);
   const auto status = run.waitFor(15s);
   ASSERT_TRUE(status.has_value()) << tailOf(run.log());
   EXPECT_EQ(*status, 0) << tailOf(run.log());
-  const auto left = processesMentioning(demo.string());
+  const auto left = processesMentioning(demo.string());  // the viewers name their token files
   EXPECT_TRUE(left.empty()) << left.front();
   // The directory is kept for its screenshot; the recording (megabytes) is not needed.
   if (!::testing::Test::HasFailure()) fs::remove_all(demo / "recordings");
   const auto took = Steady::now() - started;
-  std::cout << "[ timing   ] settled after " << seconds(settledAfter) << " s, flapping "
+  std::cout << "[ timing   ] settled after " << seconds(settledAfter) << " s, " << watching.size()
+            << " viewers watching after " << seconds(watchingAfter) << " s, flapping "
             << json(flappingStates) << ", all in " << seconds(took) << " s\n";
 }
 

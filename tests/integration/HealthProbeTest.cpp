@@ -179,6 +179,48 @@ class BlackHole {
   std::vector<int> fillers_;
 };
 
+TEST_F(HealthProbeTest, HostsSpreadOverShardsAndAKeptAliveConnectionIsReused) {
+  const int port = freePorts(1)[0];
+  std::string spec;
+  for (int i = 0; i < 5; ++i)
+    spec += "endpoint h" + std::to_string(i) + " " + pointAddress(i) + ":" + std::to_string(port) +
+            " healthy\n";
+  PointSimulator sim(dir.path(), spec, 5);
+  health::CurlMulti sharded(io, 2);  // two hosts a shard: five hosts take three
+  int done = 0;
+  auto fetch = [&](bool reuse) {
+    auto answers = std::make_shared<std::vector<health::HttpResponse>>(5);
+    for (int i = 0; i < 5; ++i) {
+      health::HttpRequest r;
+      r.url = "http://" + pointAddress(i) + ":" + std::to_string(port) + "/health";
+      r.reuseConnection = reuse;
+      r.timeout = 2000ms;
+      sharded.start(r, [&done, answers, i](const health::HttpResponse& a) {
+        (*answers)[i] = a;
+        ++done;
+      });
+    }
+    return answers;
+  };
+  auto first = fetch(true);
+  ASSERT_TRUE(runUntil(io, 3s, [&] { return done == 5; }));
+  auto second = fetch(true);
+  ASSERT_TRUE(runUntil(io, 3s, [&] { return done == 10; }));
+  auto fresh = fetch(false);
+  ASSERT_TRUE(runUntil(io, 3s, [&] { return done == 15; }));
+  EXPECT_EQ(sharded.shards(), 3u);
+  for (int i = 0; i < 5; ++i) {
+    const std::string body = "OK h" + std::to_string(i) + "\n";
+    for (const auto* answers : {first.get(), second.get(), fresh.get()}) {
+      EXPECT_EQ((*answers)[i].code, CURLE_OK) << (*answers)[i].error;
+      EXPECT_EQ((*answers)[i].body, body) << "each host's answer reaches its own request";
+    }
+    EXPECT_TRUE((*first)[i].newConnection);
+    EXPECT_FALSE((*second)[i].newConnection) << "h" << i << ": its kept-alive connection";
+    EXPECT_TRUE((*fresh)[i].newConnection) << "reuse off: a fresh connection";
+  }
+}
+
 TEST_F(HealthProbeTest, ConnectTimeoutIsNamedAndABusyProbeIsNotStartedTwice) {
   BlackHole hole;
   const auto url = "http://127.0.0.1:" + std::to_string(hole.port()) + "/";

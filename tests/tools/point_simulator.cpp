@@ -14,6 +14,8 @@
 //   hang           accepts and never answers (holds the connection until the client leaves)
 //   http500        answers 500
 //   flapping P     healthy for P/2 ms, then 503 for P/2 ms, and again
+// An answered connection stays open for the next request when the client asks for it
+// (HTTP/1.1 keep-alive), as a commune's web server does.
 // A heartbeat sender POSTs to URL (http://host:port/path) every EVERY_MS with the header
 // "Authorization: Bearer TOKEN", and stops after STOP_AFTER_MS (0 = never); its first POST
 // goes at once, or FIRST_MS after the start (10,000 senders spread over their period, as
@@ -199,11 +201,17 @@ void Session::respond(http::status status) {
   response_.result(status);
   response_.version(11);
   response_.set(http::field::content_type, "text/plain; charset=utf-8");
-  response_.keep_alive(false);
+  // Keep-alive as a commune's web server keeps it (the client asks, HTTP/1.1's default).
+  const bool keep = request_.keep_alive();
+  response_.keep_alive(keep);
   response_.body() = (status == http::status::ok ? "OK " : "FAIL ") + endpoint_.id + "\n";
   response_.prepare_payload();
   http::async_write(socket_, response_,
-                    [self = shared_from_this()](beast::error_code, std::size_t) {
+                    [self = shared_from_this(), keep](beast::error_code ec, std::size_t) {
+                      if (keep && !ec) {
+                        self->request_ = {};
+                        return self->start();  // the next request, or the client's close
+                      }
                       boost::system::error_code ignored;
                       self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
                       self->close();

@@ -1,5 +1,6 @@
 #include "health/net/CurlMulti.h"
 
+#include <algorithm>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <mutex>
@@ -15,6 +16,17 @@ void initCurlOnce() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// "https://user:pw@host:8443/path?q" → "https://host:8443": where a connection can be reused.
+std::string hostKey(const std::string& url) {
+  const auto scheme = url.find("://");
+  const auto start = scheme == std::string::npos ? 0 : scheme + 3;
+  auto end = url.find_first_of("/?#", start);
+  if (end == std::string::npos) end = url.size();
+  auto at = url.rfind('@', end);
+  const auto hostStart = at != std::string::npos && at >= start ? at + 1 : start;
+  return url.substr(0, start) + url.substr(hostStart, end - hostStart);
+}
+
 std::optional<Micros> milestone(CURL* easy, CURLINFO what) {
   curl_off_t us = 0;
   if (curl_easy_getinfo(easy, what, &us) != CURLE_OK || us <= 0) return std::nullopt;
@@ -25,6 +37,7 @@ std::optional<Micros> milestone(CURL* easy, CURLINFO what) {
 
 struct CurlMulti::Transfer {
   TransferId id = 0;
+  Shard* shard = nullptr;
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
   HttpRequest request;
@@ -72,30 +85,77 @@ struct CurlMulti::SocketWatch {
   }
 };
 
-CurlMulti::CurlMulti(boost::asio::io_context& io)
-    : io_(io), timer_(io), alive_(std::make_shared<bool>(true)) {
+// One curl multi handle with its timer and its sockets.
+struct CurlMulti::Shard {
+  Shard(CurlMulti& o, boost::asio::io_context& io) : owner(o), timer(io) {
+    multi = curl_multi_init();
+    if (!multi) throw std::runtime_error("curl_multi_init failed");
+    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &CurlMulti::onSocket);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &CurlMulti::onTimer);
+    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
+    // Room for a kept-alive connection to each of its hosts.
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(o.hostsPerShard_));
+  }
+  ~Shard() {
+    curl_multi_cleanup(multi);
+    for (auto& [fd, w] : sockets) w->forget();
+    timer.cancel();
+  }
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  CurlMulti& owner;
+  CURLM* multi = nullptr;
+  boost::asio::steady_timer timer;
+  std::uint64_t timerGeneration = 0;  // a stale expiry of a re-armed timer is ignored
+  std::map<curl_socket_t, std::shared_ptr<SocketWatch>> sockets;
+  std::size_t hosts = 0;
+};
+
+CurlMulti::CurlMulti(boost::asio::io_context& io, std::size_t hostsPerShard)
+    : io_(io),
+      hostsPerShard_(std::max<std::size_t>(1, hostsPerShard)),
+      alive_(std::make_shared<bool>(true)) {
   initCurlOnce();
-  multi_ = curl_multi_init();
-  if (!multi_) throw std::runtime_error("curl_multi_init failed");
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMulti::onSocket);
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMulti::onTimer);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  shards_.push_back(std::make_unique<Shard>(*this, io_));
 }
 
 CurlMulti::~CurlMulti() {
   *alive_ = false;
-  for (auto& [id, t] : transfers_) curl_multi_remove_handle(multi_, t->easy);
+  for (auto& [id, t] : transfers_) curl_multi_remove_handle(t->shard->multi, t->easy);
   transfers_.clear();
-  curl_multi_cleanup(multi_);
-  for (auto& [fd, w] : sockets_) w->forget();
-  sockets_.clear();
-  timer_.cancel();
+  shards_.clear();
+}
+
+std::size_t CurlMulti::watchedSockets() const {
+  std::size_t n = 0;
+  for (const auto& s : shards_) n += s->sockets.size();
+  return n;
+}
+
+CurlMulti::Shard& CurlMulti::shardFor(const std::string& url) {
+  auto key = hostKey(url);
+  auto it = shardOfHost_.find(key);
+  if (it != shardOfHost_.end()) return *it->second;
+  // The emptiest shard, or a new one when all are full. Hosts stay where they are: the
+  // list of points changes only on a reload, which makes a new CurlMulti.
+  Shard* best = nullptr;
+  for (auto& s : shards_)
+    if (!best || s->hosts < best->hosts) best = s.get();
+  if (best->hosts >= hostsPerShard_) {
+    shards_.push_back(std::make_unique<Shard>(*this, io_));
+    best = shards_.back().get();
+  }
+  ++best->hosts;
+  shardOfHost_.emplace(std::move(key), best);
+  return *best;
 }
 
 CurlMulti::TransferId CurlMulti::start(HttpRequest request, Completion done) {
   auto t = std::make_unique<Transfer>();
   t->id = nextId_++;
+  t->shard = &shardFor(request.url);
   t->request = std::move(request);
   t->done = std::move(done);
   t->easy = curl_easy_init();
@@ -107,9 +167,14 @@ CurlMulti::TransferId CurlMulti::start(HttpRequest request, Completion done) {
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connectTimeout.count()));
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout.count()));
-  // A probe measures a fresh connection each time, and no idle sockets pile up.
-  curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
-  curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+  if (r.reuseConnection) {
+    // An idle connection older than this is not trusted (a NAT may have dropped it).
+    curl_easy_setopt(e, CURLOPT_MAXAGE_CONN, 60L);
+  } else {
+    // A fresh connection each time, and no idle sockets pile up.
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+  }
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_USERAGENT, "ceremonyd-health/1");
@@ -128,7 +193,7 @@ CurlMulti::TransferId CurlMulti::start(HttpRequest request, Completion done) {
   if (t->headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
 
   const TransferId id = t->id;
-  CURLMcode added = curl_multi_add_handle(multi_, e);
+  CURLMcode added = curl_multi_add_handle(t->shard->multi, e);
   if (added != CURLM_OK) {
     // Still asynchronous for the caller: the completion never runs inside start().
     HttpResponse failed;
@@ -144,33 +209,35 @@ CurlMulti::TransferId CurlMulti::start(HttpRequest request, Completion done) {
 bool CurlMulti::cancel(TransferId id) {
   auto it = transfers_.find(id);
   if (it == transfers_.end()) return false;
-  curl_multi_remove_handle(multi_, it->second->easy);
+  curl_multi_remove_handle(it->second->shard->multi, it->second->easy);
   transfers_.erase(it);
   return true;
 }
 
-int CurlMulti::onSocket(CURL*, curl_socket_t fd, int what, void* self, void*) {
-  static_cast<CurlMulti*>(self)->watch(fd, what);
+int CurlMulti::onSocket(CURL*, curl_socket_t fd, int what, void* shard, void*) {
+  auto* s = static_cast<Shard*>(shard);
+  s->owner.watch(*s, fd, what);
   return 0;
 }
 
-void CurlMulti::watch(curl_socket_t fd, int what) {
-  auto it = sockets_.find(fd);
+void CurlMulti::watch(Shard& shard, curl_socket_t fd, int what) {
+  auto& sockets = shard.sockets;
+  auto it = sockets.find(fd);
   if (what == CURL_POLL_REMOVE) {
-    if (it != sockets_.end()) {
+    if (it != sockets.end()) {
       it->second->forget();
-      sockets_.erase(it);
+      sockets.erase(it);
     }
     return;
   }
-  if (it == sockets_.end()) {
-    it = sockets_.emplace(fd, std::make_shared<SocketWatch>(io_, fd)).first;
+  if (it == sockets.end()) {
+    it = sockets.emplace(fd, std::make_shared<SocketWatch>(io_, fd)).first;
   }
   it->second->want = what;
-  arm(it->second);
+  arm(shard, it->second);
 }
 
-void CurlMulti::arm(const std::shared_ptr<SocketWatch>& w) {
+void CurlMulti::arm(Shard& shard, const std::shared_ptr<SocketWatch>& w) {
   using boost::asio::posix::stream_descriptor;
   if (w->closed) return;
   // Waits are one-shot; a wait whose direction curl no longer wants is ignored when it
@@ -178,66 +245,65 @@ void CurlMulti::arm(const std::shared_ptr<SocketWatch>& w) {
   if ((w->want & CURL_POLL_IN) && !w->readPending) {
     w->readPending = true;
     w->descriptor.async_wait(stream_descriptor::wait_read,
-                             [this, w](const boost::system::error_code& ec) {
+                             [this, &shard, w](const boost::system::error_code& ec) {
                                w->readPending = false;
                                if (ec || w->closed) return;
-                               onReady(w, CURL_CSELECT_IN);
+                               onReady(shard, w, CURL_CSELECT_IN);
                              });
   }
   if ((w->want & CURL_POLL_OUT) && !w->writePending) {
     w->writePending = true;
     w->descriptor.async_wait(stream_descriptor::wait_write,
-                             [this, w](const boost::system::error_code& ec) {
+                             [this, &shard, w](const boost::system::error_code& ec) {
                                w->writePending = false;
                                if (ec || w->closed) return;
-                               onReady(w, CURL_CSELECT_OUT);
+                               onReady(shard, w, CURL_CSELECT_OUT);
                              });
   }
 }
 
-void CurlMulti::onReady(const std::shared_ptr<SocketWatch>& w, int direction) {
+void CurlMulti::onReady(Shard& shard, const std::shared_ptr<SocketWatch>& w, int direction) {
   const int wanted = direction == CURL_CSELECT_IN ? CURL_POLL_IN : CURL_POLL_OUT;
   if (!(w->want & wanted)) return;
-  act(w->fd, direction);
-  if (!w->closed) arm(w);
+  // A completion may destroy this CurlMulti (and the shard): the watch's shared_ptr keeps
+  // `w` valid, and `closed` is set when its shard forgets it.
+  std::weak_ptr<bool> alive = alive_;
+  act(shard, w->fd, direction);
+  if (auto guard = alive.lock(); guard && *guard && !w->closed) arm(shard, w);
 }
 
-int CurlMulti::onTimer(CURLM*, long timeoutMs, void* selfp) {
-  auto* self = static_cast<CurlMulti*>(selfp);
-  ++self->timerGeneration_;
+int CurlMulti::onTimer(CURLM*, long timeoutMs, void* shardp) {
+  auto* shard = static_cast<Shard*>(shardp);
+  ++shard->timerGeneration;
   if (timeoutMs < 0) {
-    self->timer_.cancel();
+    shard->timer.cancel();
     return 0;
   }
   // Never act here, even for 0 ms: we are inside curl. The io_context runs the wait's
   // handler after this callback has returned.
-  self->timer_.expires_after(std::chrono::milliseconds(timeoutMs));
-  self->timer_.async_wait(
-      [self, generation = self->timerGeneration_,
-       alive = std::weak_ptr<bool>(self->alive_)](const boost::system::error_code& ec) {
+  shard->timer.expires_after(std::chrono::milliseconds(timeoutMs));
+  shard->timer.async_wait(
+      [shard, generation = shard->timerGeneration,
+       alive = std::weak_ptr<bool>(shard->owner.alive_)](const boost::system::error_code& ec) {
         auto guard = alive.lock();
-        if (ec || !guard || !*guard || generation != self->timerGeneration_) return;
-        self->onTimeout();
+        if (ec || !guard || !*guard || generation != shard->timerGeneration) return;
+        shard->owner.act(*shard, CURL_SOCKET_TIMEOUT, 0);
       });
   return 0;
 }
 
-void CurlMulti::onTimeout() {
-  act(CURL_SOCKET_TIMEOUT, 0);
-}
-
-void CurlMulti::act(curl_socket_t fd, int events) {
+void CurlMulti::act(Shard& shard, curl_socket_t fd, int events) {
   int running = 0;
-  curl_multi_socket_action(multi_, fd, events, &running);
-  collectFinished();
+  curl_multi_socket_action(shard.multi, fd, events, &running);
+  collectFinished(shard);
 }
 
-void CurlMulti::collectFinished() {
+void CurlMulti::collectFinished(Shard& shard) {
   // Completions may start or cancel transfers, or destroy this object: gather first,
   // then call, and stop if we are gone.
   std::vector<std::pair<Completion, HttpResponse>> finished;
   int queued = 0;
-  while (CURLMsg* msg = curl_multi_info_read(multi_, &queued)) {
+  while (CURLMsg* msg = curl_multi_info_read(shard.multi, &queued)) {
     if (msg->msg != CURLMSG_DONE) continue;
     CURL* e = msg->easy_handle;
     Transfer* t = nullptr;
@@ -256,11 +322,14 @@ void CurlMulti::collectFinished() {
     r.tls = milestone(e, CURLINFO_APPCONNECT_TIME_T);
     r.firstByte = milestone(e, CURLINFO_STARTTRANSFER_TIME_T);
     r.total = milestone(e, CURLINFO_TOTAL_TIME_T).value_or(Micros(0));
+    long connects = 0;
+    curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
+    r.newConnection = connects > 0;
     r.body = std::move(t->body);
     r.bodyTruncated = t->truncated;
     Completion done = std::move(t->done);
     const TransferId id = t->id;
-    curl_multi_remove_handle(multi_, e);
+    curl_multi_remove_handle(shard.multi, e);
     transfers_.erase(id);
     finished.emplace_back(std::move(done), std::move(r));
   }

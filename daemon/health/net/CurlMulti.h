@@ -11,6 +11,14 @@
 //    hold, so a handler that runs after curl dropped the socket finds a valid, closed
 //    context instead of freed memory; on CURL_POLL_REMOVE the descriptor is released
 //    from asio (never closed by asio: the socket belongs to curl).
+//
+// Shards: libcurl 7.88 slows down more than linearly with the number of transfers and hosts
+// one multi handle holds (its connection cache walks every host's bundle when a connection
+// goes, its DNS cache is pruned whole on every transfer), until one curl call takes seconds
+// at 10,000 points and healthy points time out. So the transfers are spread over several
+// multi handles ("shards") on the same io_context, each serving at most hostsPerShard
+// hosts: a host (scheme, host and port) always goes to the same shard, where its kept-alive
+// connection and its DNS entry are, and a new shard opens when every shard is full.
 
 #include <curl/curl.h>
 
@@ -23,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace ceremony::health {
@@ -38,6 +47,10 @@ struct HttpRequest {
   std::chrono::milliseconds timeout{5000};  // the whole transfer
   std::size_t maxBody = 64 * 1024;          // body bytes kept; the rest is read and dropped
   bool verifyTls = true;
+  // Keep the connection open for the next request to the same host (a probe every few
+  // seconds then costs a request, not a TCP and TLS handshake). Off: a fresh connection,
+  // closed after the transfer.
+  bool reuseConnection = false;
   std::string caFile;  // extra CA bundle for https probes of points with a private CA
 };
 
@@ -48,6 +61,7 @@ struct HttpResponse {
   long status = 0;           // HTTP status, 0 when none arrived
   std::string body;          // at most maxBody bytes
   bool bodyTruncated = false;
+  bool newConnection = false;  // false: a kept-alive connection carried it
   // Milestones from the start of the transfer, when curl reached them.
   std::optional<Micros> connect;    // TCP connected
   std::optional<Micros> tls;        // TLS handshake done (https only)
@@ -60,7 +74,8 @@ class CurlMulti {
   using TransferId = std::uint64_t;
   using Completion = std::function<void(const HttpResponse&)>;
 
-  explicit CurlMulti(boost::asio::io_context& io);
+  static constexpr std::size_t kHostsPerShard = 256;
+  explicit CurlMulti(boost::asio::io_context& io, std::size_t hostsPerShard = kHostsPerShard);
   ~CurlMulti();  // aborts running transfers without calling their completions
   CurlMulti(const CurlMulti&) = delete;
   CurlMulti& operator=(const CurlMulti&) = delete;
@@ -71,26 +86,27 @@ class CurlMulti {
   bool cancel(TransferId id);
 
   std::size_t running() const { return transfers_.size(); }
-  std::size_t watchedSockets() const { return sockets_.size(); }
+  std::size_t watchedSockets() const;
+  std::size_t shards() const { return shards_.size(); }
 
  private:
   struct Transfer;
   struct SocketWatch;
+  struct Shard;
 
-  static int onSocket(CURL* easy, curl_socket_t fd, int what, void* self, void* socketp);
-  static int onTimer(CURLM* multi, long timeoutMs, void* self);
-  void watch(curl_socket_t fd, int what);
-  void arm(const std::shared_ptr<SocketWatch>& w);
-  void onReady(const std::shared_ptr<SocketWatch>& w, int direction);
-  void onTimeout();
-  void act(curl_socket_t fd, int events);
-  void collectFinished();
+  static int onSocket(CURL* easy, curl_socket_t fd, int what, void* shard, void* socketp);
+  static int onTimer(CURLM* multi, long timeoutMs, void* shard);
+  Shard& shardFor(const std::string& url);
+  void watch(Shard& shard, curl_socket_t fd, int what);
+  void arm(Shard& shard, const std::shared_ptr<SocketWatch>& w);
+  void onReady(Shard& shard, const std::shared_ptr<SocketWatch>& w, int direction);
+  void act(Shard& shard, curl_socket_t fd, int events);
+  void collectFinished(Shard& shard);
 
   boost::asio::io_context& io_;
-  CURLM* multi_ = nullptr;
-  boost::asio::steady_timer timer_;
-  std::uint64_t timerGeneration_ = 0;  // a stale expiry of a re-armed timer is ignored
-  std::map<curl_socket_t, std::shared_ptr<SocketWatch>> sockets_;
+  std::size_t hostsPerShard_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::unordered_map<std::string, Shard*> shardOfHost_;
   std::map<TransferId, std::unique_ptr<Transfer>> transfers_;
   TransferId nextId_ = 1;
   std::shared_ptr<bool> alive_;

@@ -94,6 +94,9 @@ class HttpProbe final : public Probe {
     request.connectTimeout = spec_.connectTimeout;
     request.timeout = spec_.timeout;
     request.verifyTls = spec_.verifyTls;
+    // The point is asked every few seconds: a kept-alive connection makes a probe one
+    // request instead of a handshake (a dead line still fails it: no answer in time).
+    request.reuseConnection = true;
     if (auto ca = spec_.params.find("ca_file"); ca != spec_.params.end())
       request.caFile = ca->second;
     transfer_ = context_.curl.start(std::move(request),

@@ -66,6 +66,7 @@ id = "thien-tin"
 name = "Xã Thiện Tín"
 kind = "xã"
 contact_phone = "0912345678"
+group = "Quảng Ngãi"
 
 [[points.probes]]
 kind = "tcp"
@@ -93,6 +94,8 @@ timeout = "2500ms"
   EXPECT_EQ(p.probes[0].connectTimeout, 1s);
   EXPECT_EQ(p.probes[1].heartbeatTimeout, 20s);
   EXPECT_EQ(p.probes[1].tokenFile, (dir / "tokens/nghia-hanh").string());
+  EXPECT_EQ(p.group, "");
+  EXPECT_EQ(c.points[1].group, "Quảng Ngãi");
   const auto& tcp = c.points[1].probes.at(0);
   EXPECT_EQ(tcp.name, "tcp");
   EXPECT_EQ(tcp.host, "10.55.0.11");

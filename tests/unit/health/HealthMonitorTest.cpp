@@ -291,9 +291,9 @@ TEST_F(HealthMonitorTest, PrometheusTextIsWellFormedWithBlackboxNames) {
   EXPECT_NE(text.find("probe_http_duration_seconds{point=\"p01\",probe=\"http\",phase=\"connect\"} "
                       "0.010\n"),
             std::string::npos);
-  EXPECT_NE(
-      text.find("ceremonyd_point_info{point=\"p02\",name=\"Xã \\\"Lạ\\\"\\\\\",kind=\"xã\"} 1"),
-      std::string::npos)
+  EXPECT_NE(text.find("ceremonyd_point_info{point=\"p02\",name=\"Xã "
+                      "\\\"Lạ\\\"\\\\\",kind=\"xã\",group=\"\"} 1"),
+            std::string::npos)
       << "quotes and backslashes in labels are escaped";
   EXPECT_NE(text.find("ceremonyd_points{state=\"unknown\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("ceremonyd_uplink_alarm 0\n"), std::string::npos);
@@ -370,6 +370,106 @@ TEST_F(HealthMonitorTest, HistoryAndMaintenanceSurviveARestart) {
   EXPECT_EQ(m.point("p03")->reason, "mất điện lưới, đang sửa");
   EXPECT_EQ(m.recentEvents().size(), 5u);  // 3 × up, p02 down, p03 maintenance
   std::filesystem::remove_all(dir);
+}
+
+// Sixty points of three provinces, twenty each (p01–p20, p21–p40, p41–p60).
+HealthConfig threeProvinces() {
+  HealthConfig c = pointsConfig(60);
+  const char* names[] = {"Quảng Ngãi", "Đắk Lắk", "Huế"};
+  for (std::size_t i = 0; i < c.points.size(); ++i) c.points[i].group = names[i / 20];
+  return c;
+}
+
+TEST_F(HealthMonitorTest, AProvincesLineDownIsOneAlarmForThatProvince) {
+  HealthMonitor m(threeProvinces(), t0);
+  m.addListener(&rec);
+  for (int i = 0; i < 3; ++i)
+    round(
+        m, [](int) { return true; }, 60);
+  // Quảng Ngãi's line drops: 12 of its 20 points, 12 of 60 in all (under the 30 of the
+  // alarm over all points).
+  for (int i = 0; i < 4; ++i)
+    round(
+        m, [](int p) { return p > 12; }, 60);
+  EXPECT_EQ(m.counts().down, 12);
+  EXPECT_FALSE(m.uplinkAlarm());
+  EXPECT_EQ(m.groupAlarms(), std::vector<std::string>{"Quảng Ngãi"});
+  ASSERT_EQ(rec.alertsOfType("uplink_alarm"), 1);
+  EXPECT_EQ(rec.alertsOfType("point_state"), 0) << "12 phone calls would be noise";
+  const auto& alarm = std::find_if(rec.alerts.begin(), rec.alerts.end(), [](const auto& a) {
+                        return a.second["type"] == "uplink_alarm";
+                      })->second;
+  EXPECT_EQ(alarm["group"], "Quảng Ngãi");
+  EXPECT_EQ(alarm["count"], 10) << "raised at the 10th of its 20 points";
+  EXPECT_NE(alarm["text"].get<std::string>().find("Mất kết nối đường truyền của Quảng Ngãi"),
+            std::string::npos)
+      << alarm["text"];
+  EXPECT_TRUE(m.point("p05")->coveredByUplink);
+  EXPECT_NE(m.systemdStatus().find("mất đường truyền của Quảng Ngãi"), std::string::npos);
+  const auto metrics = m.prometheusText();
+  EXPECT_NE(metrics.find("ceremonyd_group_uplink_alarm{group=\"Quảng Ngãi\"} 1"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("ceremonyd_group_uplink_alarm{group=\"Huế\"} 0"), std::string::npos);
+  EXPECT_NE(metrics.find("ceremonyd_group_points{group=\"Quảng Ngãi\",state=\"down\"} 12"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("group=\"Đắk Lắk\"} 1"), std::string::npos) << "point_info's group";
+  const auto groups = m.pointsJson()["groups"];
+  ASSERT_EQ(groups.size(), 3u);
+  EXPECT_EQ(groups[1]["group"], "Quảng Ngãi");  // by name, as bytes
+  EXPECT_EQ(groups[1]["down"], 12);
+  EXPECT_EQ(groups[1]["uplink"], true);
+  EXPECT_EQ(groups[0]["up"], 20);
+
+  // The line comes back: one clear for Quảng Ngãi, nothing else.
+  for (int i = 0; i < 6; ++i)
+    round(
+        m, [](int) { return true; }, 60);
+  EXPECT_TRUE(m.groupAlarms().empty());
+  EXPECT_EQ(rec.alertsOfType("uplink_alarm"), 2);
+  EXPECT_EQ(rec.alerts.back().second["active"], false);
+  EXPECT_EQ(rec.alerts.back().second["group"], "Quảng Ngãi");
+  EXPECT_EQ(rec.alertsOfType("point_state"), 0);
+}
+
+TEST_F(HealthMonitorTest, TheWholeLineDownIsOneAlarmNotOnePerProvince) {
+  HealthMonitor m(threeProvinces(), t0);
+  m.addListener(&rec);
+  for (int i = 0; i < 3; ++i)
+    round(
+        m, [](int) { return true; }, 60);
+  for (int i = 0; i < 4; ++i)
+    round(
+        m, [](int) { return false; }, 60);
+  EXPECT_TRUE(m.uplinkAlarm());
+  EXPECT_EQ(m.groupAlarms().size(), 3u) << "each province's own alarm is on, but not sent";
+  ASSERT_EQ(rec.alertsOfType("uplink_alarm"), 1);
+  EXPECT_FALSE(rec.alerts[0].second.contains("group"));
+  EXPECT_EQ(rec.alertsOfType("point_state"), 0);
+  for (int i = 0; i < 6; ++i)
+    round(
+        m, [](int) { return true; }, 60);
+  EXPECT_FALSE(m.uplinkAlarm());
+  EXPECT_TRUE(m.groupAlarms().empty());
+  EXPECT_EQ(rec.alertsOfType("uplink_alarm"), 2) << "one raise and one clear in all";
+  EXPECT_EQ(rec.alertsOfType("point_state"), 0);
+}
+
+TEST_F(HealthMonitorTest, OneGroupIsTheAlarmOverAllPoints) {
+  HealthConfig c = pointsConfig(20);
+  for (auto& p : c.points) p.group = "Quảng Ngãi";
+  HealthMonitor m(c, t0);
+  m.addListener(&rec);
+  for (int i = 0; i < 3; ++i)
+    round(
+        m, [](int) { return true; }, 20);
+  for (int i = 0; i < 4; ++i)
+    round(
+        m, [](int p) { return p > 12; }, 20);
+  EXPECT_TRUE(m.uplinkAlarm());
+  EXPECT_TRUE(m.groupAlarms().empty());
+  ASSERT_EQ(rec.alertsOfType("uplink_alarm"), 1);
+  EXPECT_FALSE(rec.alerts[0].second.contains("group"));
+  EXPECT_EQ(m.pointsJson()["groups"].size(), 1u) << "the dashboard still gets its counts";
 }
 
 }  // namespace

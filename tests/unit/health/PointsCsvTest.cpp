@@ -59,6 +59,22 @@ TEST(PointsCsv, ReadsVietnameseNamesQuotedCommasAndProbes) {
   EXPECT_EQ(points[2].probes.at(0).port, 8080);
 }
 
+TEST(PointsCsv, AGroupColumnNamesEachPointsProvince) {
+  Diagnostics d;
+  auto points = parse(
+      "Mã;Tên;Loại;Tỉnh;probe_kind;url_or_host\n"
+      "nghia-hanh;Xã Nghĩa Hành;xã;Quảng Ngãi;http;http://10.55.0.12/health\n"
+      "nghia-hanh;;;;tcp;10.55.0.12:22\n"
+      "ea-kar;Xã Ea Kar;xã;Đắk Lắk;tcp;10.56.0.2:80\n"
+      "ly-son;Đặc khu Lý Sơn;đặc khu;;heartbeat;\n",
+      d);
+  ASSERT_EQ(points.size(), 3u) << d.all().size();
+  EXPECT_EQ(find(points, "nghia-hanh")->group, "Quảng Ngãi");
+  EXPECT_EQ(find(points, "nghia-hanh")->probes.size(), 2u) << "a continuation row, group empty";
+  EXPECT_EQ(find(points, "ea-kar")->group, "Đắk Lắk");
+  EXPECT_EQ(find(points, "ly-son")->group, "") << "no group: only the alarm over all points";
+}
+
 TEST(PointsCsv, ToleratesBomCrlfBlankAndCommentRowsAndSemicolons) {
   Diagnostics d;
   auto points = parse(
