@@ -2,6 +2,7 @@
 """Health probing benchmark (issue 3): sweep cost, and ceremonyd vs blackbox_exporter.
 
     python3 tests/bench/health_bench.py --build BUILD_DIR [--quick] [--json OUT]
+        [--sizes 96,1000] [--skip-sweeps] [--skip-side] [--skip-scale]
 
 Part 1, sweeps: tests/tools/point_simulator serves N HTTP endpoints on 127.0.0.x, a
 share 20/96 of them hanging (accept, never answer); probe_bench runs the daemon's
@@ -25,6 +26,26 @@ the detection time is measured from the kill:
   - ceremonyd: the first failed probe of that point, and HealthMonitor's change to "down"
     (3 failures of the last 4, the default).
 Medians over rounds, and ratios. Every process started here is killed at the end.
+
+Part 3, continuous at national sizes (--scale-sizes, default 96, 1,000, 3,321, 10,000; or
+--sizes for every part): the national mix without heartbeats (two thirds http, one third
+tcp), a fifth of all points hanging (http ones: a tcp connect to a listener that never
+answers succeeds), every 5 s, jitter 3,750 ms (3/4 of the interval: the most ProbeScheduler
+spreads a round over, so the probes start evenly, 2,000/s at 10,000), timeout 1,500 ms.
+Per size, in turn (order alternating by size), on the same simulators:
+  - ceremonyd: probe_bench --continuous (targets marked "hang", so it counts any failed
+    probe of a healthy point as a false failure); waits until every healthy point is "up"
+    and every hanging one "down" (or 6 intervals + 10 s), then a window: CPU from
+    /proc/<pid>/stat, probes delivered, RSS (VmRSS) at its start and end. Reports the false
+    failures (failed probes of healthy points over the whole run) and false downs (a healthy
+    point ever decided down or degraded), and when each hanging point was decided down,
+    from the start, against the promise: jitter + 2 intervals + timeout (its third failure).
+  - blackbox_exporter: http and tcp modules, the same timeout, scraped at the same rate and
+    spread by this script in --scraper mode (one process per 2,500 targets, at most 2; one
+    keep-alive connection per target, as Prometheus keeps); a warm-up of one interval, then
+    the same window. Its probes = scrapes answered + scrapes that failed (timed out); false
+    failures = probe_success 0 for a healthy target. The scrapers' CPU is reported apart:
+    not counted, but on 2 cores it competes with both.
 """
 
 import argparse
@@ -672,6 +693,426 @@ def summarise_side(rows, args):
     return s
 
 
+# ---- part 3: continuous, at national sizes --------------------------------------------
+
+
+def status_kb(pid, field="VmRSS"):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except FileNotFoundError:
+        pass
+    return None
+
+
+def national_targets(n, port):
+    """n points, as the national mix without heartbeats: two thirds http, one third tcp;
+    a fifth of all points hang (accept, never answer), picked evenly among the http ones
+    (a tcp connect to a listener that never answers still succeeds)."""
+    per_address = 1 if n <= 1000 else 250
+    points = layout(n, port, per_address)
+    kinds = ["tcp" if i % 3 == 2 else "http" for i in range(n)]
+    http = [i for i in range(n) if kinds[i] == "http"]
+    h = round(n * 0.2)
+    hang = {http[int(k * len(http) / h)] for k in range(h)}
+    out = []
+    for i, (pid, at) in enumerate(points):
+        url = f"tcp://{at}" if kinds[i] == "tcp" else f"http://{at}/"
+        out.append((pid, at, url, i in hang))
+    return out
+
+
+def scraper_main(argv):
+    """--scraper PORT FILE INTERVAL_S JITTER_S TIMEOUT_S: Prometheus' part for blackbox at
+    national sizes. FILE: "ID MODULE URL hang|healthy" lines. One keep-alive connection per
+    target (as Prometheus keeps one per target), each target scraped every INTERVAL_S,
+    offsets spread over JITTER_S. Commands on stdin: "stats" prints a JSON line; "quit"."""
+    port, path = int(argv[0]), argv[1]
+    interval, jitter, timeout_s = float(argv[2]), float(argv[3]), float(argv[4])
+    targets = []
+    with open(path) as f:
+        for line in f:
+            pid, module, url, expect = line.split()
+            targets.append((pid, module, url, expect == "hang"))
+    st = {"done": 0, "errors": 0, "skipped": 0, "false_failures": 0, "hang_ok": 0,
+          "hang_first_fail": {}}
+    t_start = time.time()
+
+    async def one(pid, module, url, hang, first):
+        reader = writer = None
+        req = (f"GET /probe?module={module}&target={url} HTTP/1.1\r\n"
+               f"Host: 127.0.0.1:{port}\r\n"
+               f"X-Prometheus-Scrape-Timeout-Seconds: {interval:g}\r\n\r\n").encode()
+        due = first
+        while True:
+            delay = due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            success = None
+            for attempt in (0, 1):
+                try:
+                    if writer is None:
+                        reader, writer = await asyncio.wait_for(
+                            asyncio.open_connection("127.0.0.1", port), timeout_s)
+                    writer.write(req)
+                    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout_s)
+                    m = re.search(rb"content-length: *(\d+)", head, re.I)
+                    if m:
+                        body = await asyncio.wait_for(reader.readexactly(int(m.group(1))),
+                                                      timeout_s)
+                    else:  # chunked
+                        body = b""
+                        while True:
+                            size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+                            body += await reader.readexactly(size + 2)
+                            if size == 0:
+                                break
+                    m = re.search(rb"^probe_success (\S+)", body, re.M)
+                    success = None if not m else float(m.group(1)) == 1.0
+                    break
+                except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError,
+                        ValueError):
+                    if writer is not None:
+                        writer.close()
+                    reader = writer = None
+            if success is None:
+                st["errors"] += 1
+            else:
+                st["done"] += 1
+                if not success and not hang:
+                    st["false_failures"] += 1
+                if hang and success:
+                    st["hang_ok"] += 1
+                if hang and not success and pid not in st["hang_first_fail"]:
+                    st["hang_first_fail"][pid] = time.time() - t_start
+            due += interval
+            while due < time.monotonic():
+                due += interval
+                st["skipped"] += 1
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        t0 = time.monotonic() + 0.2
+        n = len(targets)
+        tasks = [asyncio.ensure_future(one(pid, m, u, h, t0 + jitter * i / n))
+                 for i, (pid, m, u, h) in enumerate(targets)]
+        while True:
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            if not line or line.strip() == "quit":
+                break
+            if line.strip() == "stats":
+                out = dict(st)
+                hf = out.pop("hang_first_fail")
+                out["hang_failed"] = len(hf)
+                out["hang_first_fail_max_s"] = max(hf.values()) if hf else None
+                out["cpu_s"] = sum(os.times()[:2])
+                print(json.dumps(out), flush=True)
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    asyncio.run(main())
+    return 0
+
+
+class BlackboxAtScale:
+    name = "blackbox_exporter"
+
+    def __init__(self, args, workdir, targets):
+        self.port = free_port()
+        config = os.path.join(workdir, "blackbox-scale.yml")
+        with open(config, "w") as f:
+            f.write("modules:\n"
+                    "  http_bench:\n"
+                    "    prober: http\n"
+                    f"    timeout: {args.probe_timeout}ms\n"
+                    "    http:\n"
+                    "      valid_status_codes: [200]\n"
+                    "      preferred_ip_protocol: ip4\n"
+                    "      ip_protocol_fallback: false\n"
+                    "  tcp_bench:\n"
+                    "    prober: tcp\n"
+                    f"    timeout: {args.probe_timeout}ms\n"
+                    "    tcp:\n"
+                    "      preferred_ip_protocol: ip4\n"
+                    "      ip_protocol_fallback: false\n")
+        self.proc = start([args.blackbox, f"--config.file={config}",
+                           f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"],
+                          stdout=subprocess.DEVNULL,
+                          stderr=open(os.path.join(workdir, "blackbox.log"), "a"))
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                break
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("blackbox_exporter did not start (see blackbox.log)")
+                time.sleep(0.05)
+        # Scraper processes: one per 2,500 targets (at most 2: the machine has 2 cores).
+        k = min(2, max(1, (len(targets) + 2499) // 2500))
+        self.scrapers = []
+        interval, jitter = args.scale_interval / 1000, args.scale_jitter / 1000
+        for j in range(k):
+            part = targets[j::k]
+            path = os.path.join(workdir, f"scrape-{len(targets)}-{j}.txt")
+            with open(path, "w") as f:
+                for pid, _, url, hang in part:
+                    module = "tcp_bench" if url.startswith("tcp://") else "http_bench"
+                    target = url[len("tcp://"):] if module == "tcp_bench" else url
+                    f.write(f"{pid} {module} {target} {'hang' if hang else 'healthy'}\n")
+            # Each process's targets keep their place in the common spread.
+            self.scrapers.append(start(
+                [sys.executable, os.path.abspath(__file__), "--scraper", str(self.port), path,
+                 str(interval), str(jitter), str(args.probe_timeout / 1000 + 2)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1))
+        self.t0 = time.time()
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def stats(self):
+        out = {}
+        for p in self.scrapers:
+            p.stdin.write("stats\n")
+            p.stdin.flush()
+            line = Simulators._readline(p, 20)
+            if not line:
+                raise RuntimeError("a blackbox scraper did not answer")
+            for key, v in json.loads(line).items():
+                if key == "hang_first_fail_max_s":
+                    out[key] = max(x for x in (out.get(key), v) if x is not None) \
+                        if (out.get(key) is not None or v is not None) else None
+                else:
+                    out[key] = out.get(key, 0) + v
+        return out
+
+    def close(self):
+        for p in self.scrapers:
+            try:
+                p.stdin.write("quit\n")
+                p.stdin.flush()
+                p.wait(10)
+            except (OSError, ValueError, subprocess.TimeoutExpired):
+                pass
+            stop(p)
+        stop(self.proc)
+
+
+class ProbeBenchAtScale:
+    name = "ceremonyd"
+
+    def __init__(self, args, workdir, targets):
+        path = os.path.join(workdir, f"targets-scale-{len(targets)}.txt")
+        with open(path, "w") as f:
+            for pid, _, url, hang in targets:
+                f.write(f"{pid} {url} {'hang' if hang else 'healthy'}\n")
+        self.hang = {pid for pid, _, _, h in targets if h}
+        self.healthy = {pid for pid, _, _, h in targets if not h}
+        self.proc = start([os.path.join(args.build, "probe_bench"), "--targets", path,
+                           "--timeout", str(args.probe_timeout), "--interval",
+                           str(args.scale_interval), "--jitter", str(args.scale_jitter),
+                           "--continuous", "--duration", "900"],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=open(os.path.join(workdir, "probe_bench.log"), "a"),
+                          text=True, bufsize=1)
+        self.lock = threading.Lock()
+        self.state = {}          # pid -> last state
+        self.down_at = {}        # hanging pid -> first "down", s after start
+        self.false_downs = set()  # healthy pids ever decided down or degraded
+        self.started = None
+        self.stats_q = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def _read(self):
+        for line in self.proc.stdout:
+            try:
+                e = json.loads(line)
+            except ValueError:
+                continue
+            ev = e["ev"]
+            if ev == "stats":
+                self.stats_q.put(e)
+            elif ev == "started":
+                self.started = e["t"] / 1000
+            elif ev == "state":
+                with self.lock:
+                    self.state[e["point"]] = e["to"]
+                    if e["to"] in ("down", "degraded"):
+                        if e["point"] in self.hang:
+                            if e["to"] == "down" and e["point"] not in self.down_at:
+                                self.down_at[e["point"]] = e["t"] / 1000 - (self.started or 0)
+                        else:
+                            self.false_downs.add(e["point"])
+
+    def stats(self):
+        self.proc.stdin.write("stats\n")
+        self.proc.stdin.flush()
+        return self.stats_q.get(timeout=30)
+
+    def settled(self):
+        with self.lock:
+            return (all(self.state.get(p) == "up" for p in self.healthy),
+                    len(self.down_at) == len(self.hang))
+
+    def close(self):
+        try:
+            self.proc.stdin.write("quit\n")
+            self.proc.stdin.flush()
+            self.proc.wait(10)
+        except (OSError, subprocess.TimeoutExpired, ValueError):
+            pass
+        stop(self.proc)
+
+
+def window(tool, args, count):
+    """CPU (/proc/<pid>/stat), probes and RSS over args.scale_window seconds."""
+    c0, r0, t0, s0 = proc_cpu(tool.pid), status_kb(tool.pid), time.time(), count()
+    time.sleep(args.scale_window)
+    c1, r1, t1, s1 = proc_cpu(tool.pid), status_kb(tool.pid), time.time(), count()
+    probes = s1["probes"] - s0["probes"]
+    return {"window_s": t1 - t0, "probes": probes, "probes_per_s": probes / (t1 - t0),
+            "cpu_s": c1 - c0, "cpu_percent": (c1 - c0) / (t1 - t0) * 100,
+            "cpu_per_probe_us": (c1 - c0) / probes * 1e6 if probes else None,
+            "rss_start_mib": r0 / 1024 if r0 else None, "rss_end_mib": r1 / 1024 if r1 else None,
+            "s0": s0, "s1": s1}
+
+
+def scale_ceremonyd(args, workdir, targets):
+    tool = ProbeBenchAtScale(args, workdir, targets)
+    iv = args.scale_interval / 1000
+    # The promise for a point that hangs from the start: its first probe within the jitter,
+    # the k-th failure k-1 intervals later, plus the timeout (k = 3, the default).
+    promise = args.scale_jitter / 1000 + 2 * iv + args.probe_timeout / 1000
+    try:
+        # Up needs 3 good answers in a row: 3 rounds; give it 3 more.
+        deadline = time.time() + 6 * iv + 10
+        while time.time() < deadline and tool.started is None:
+            time.sleep(0.1)
+        while time.time() < deadline and not all(tool.settled()):
+            if tool.proc.poll() is not None:
+                raise RuntimeError("probe_bench exited")
+            time.sleep(0.2)
+        up, down = tool.settled()
+        w = window(tool, args, lambda: tool.stats())
+        s1 = w.pop("s1")
+        w.pop("s0")
+        with tool.lock:
+            downs = sorted(tool.down_at.values())
+            not_up = sum(1 for p in tool.healthy if tool.state.get(p) != "up")
+            false_downs = len(tool.false_downs)
+        w.update({
+            "all_healthy_up": up, "healthy_not_up_at_end": not_up,
+            "false_failures": s1["false_failures"], "false_downs": false_downs,
+            "hanging": len(tool.hang), "hanging_down": len(downs),
+            "hang_down_max_s": downs[-1] if downs else None,
+            "hang_down_median_s": median(downs),
+            "promise_s": promise,
+            "hang_all_down_in_time": len(downs) == len(tool.hang) and
+            (not downs or downs[-1] <= promise),
+            "rounds": s1["rounds"], "skipped_busy": s1["skipped"],
+        })
+    finally:
+        tool.close()
+    return w
+
+
+def scale_blackbox(args, workdir, targets):
+    tool = BlackboxAtScale(args, workdir, targets)
+    iv = args.scale_interval / 1000
+    try:
+        time.sleep(iv + args.scale_jitter / 1000)  # every target scraped once, connections up
+        def count():
+            st = tool.stats()
+            st["probes"] = st["done"] + st["errors"]  # a scrape that timed out cost work too
+            return st
+
+        w = window(tool, args, count)
+        s0, s1 = w.pop("s0"), w.pop("s1")
+        w.update({
+            "answered": s1["done"] - s0["done"], "scrape_errors": s1["errors"] - s0["errors"],
+            "skipped": s1["skipped"] - s0["skipped"],
+            "false_failures": s1["false_failures"], "hang_ok": s1["hang_ok"],
+            "hang_failed": s1["hang_failed"], "hanging": sum(1 for t in targets if t[3]),
+            "hang_first_fail_max_s": s1["hang_first_fail_max_s"],
+            # The scrapers' own CPU (not counted, but it competes for the same 2 cores).
+            "scraper_cpu_percent": (s1["cpu_s"] - s0["cpu_s"]) / w["window_s"] * 100,
+        })
+    finally:
+        tool.close()
+    return w
+
+
+def run_scale(args, workdir):
+    rows = []
+    for idx, n in enumerate(args.scale_sizes):
+        port = random.randrange(20000, 30000 - 250)
+        targets = national_targets(n, port)
+        sim = Simulators(args.build, workdir,
+                         [(pid, at, "hang" if h else "healthy") for pid, at, _, h in targets])
+        row = {"points": n, "hanging": sum(1 for t in targets if t[3]),
+               "tcp": sum(1 for t in targets if t[2].startswith("tcp://"))}
+        try:
+            order = ["ceremonyd", "blackbox"] if idx % 2 == 0 else ["blackbox", "ceremonyd"]
+            for which in order:
+                if which == "blackbox" and not args.blackbox:
+                    continue
+                sim_cpu0 = sum(proc_cpu(p.pid) for p in sim.procs)
+                t0 = time.time()
+                load0 = os.getloadavg()[0]
+                r = (scale_ceremonyd if which == "ceremonyd" else scale_blackbox)(
+                    args, workdir, targets)
+                r["simulator_cpu_percent"] = (sum(proc_cpu(p.pid) for p in sim.procs) -
+                                              sim_cpu0) / (time.time() - t0) * 100
+                r["load"] = [load0, os.getloadavg()[0]]
+                row[which] = r
+                log(f"  n={n:5d} {which:9s}: {fmt(r['probes_per_s'], '/s', 0)} probes, "
+                    f"{fmt(r['cpu_per_probe_us'])} µs/probe, {fmt(r['cpu_percent'], ' %')} of a "
+                    f"core, RSS {fmt(r['rss_start_mib'])} -> {fmt(r['rss_end_mib'])} MiB, false "
+                    f"failures {r['false_failures']}"
+                    + (f", false downs {r['false_downs']}, hanging down "
+                       f"{r['hanging_down']}/{r['hanging']} by {fmt(r['hang_down_max_s'], ' s')} "
+                       f"(promise {r['promise_s']:.2f} s), healthy not up "
+                       f"{r['healthy_not_up_at_end']}, skipped busy {r['skipped_busy']}"
+                       if which == "ceremonyd" else
+                       f", scrape errors {r['scrape_errors']}, skipped {r['skipped']}, "
+                       f"hanging seen failing {r['hang_failed']}/{r['hanging']}, scrapers "
+                       f"{fmt(r['scraper_cpu_percent'], ' %')} of a core")
+                    + f"; load {r['load'][0]:.1f}->{r['load'][1]:.1f}")
+        finally:
+            sim.close()
+        c, b = row.get("ceremonyd"), row.get("blackbox")
+        if c and b and c["cpu_per_probe_us"] and b["cpu_per_probe_us"]:
+            row["blackbox_over_ceremonyd"] = b["cpu_per_probe_us"] / c["cpu_per_probe_us"]
+        rows.append(row)
+    base = rows[0].get("ceremonyd", {}).get("cpu_per_probe_us") if rows else None
+    log("")
+    log(f"continuous, every {args.scale_interval} ms, jitter {args.scale_jitter} ms, timeout "
+        f"{args.probe_timeout} ms, window {args.scale_window:g} s:")
+    log("  points | ceremonyd µs/probe | % core | RSS MiB | false fail/down | hanging down "
+        "by (promise) | blackbox µs/probe | % core | probes/s | false fail | bb/cd")
+    for row in rows:
+        c, b = row.get("ceremonyd", {}), row.get("blackbox", {})
+        flat = (c.get("cpu_per_probe_us") / base) if base and c.get("cpu_per_probe_us") else None
+        log(f"  {row['points']:6d} | {fmt(c.get('cpu_per_probe_us'))} ({fmt(flat, 'x', 2)} of "
+            f"96's) | {fmt(c.get('cpu_percent'))} | {fmt(c.get('rss_start_mib'))}->"
+            f"{fmt(c.get('rss_end_mib'))} | {c.get('false_failures')}/{c.get('false_downs')} | "
+            f"{c.get('hanging_down')}/{c.get('hanging')} by {fmt(c.get('hang_down_max_s'), ' s')}"
+            f" ({fmt(c.get('promise_s'), ' s', 2)}) | {fmt(b.get('cpu_per_probe_us'))} | "
+            f"{fmt(b.get('cpu_percent'))} | {fmt(b.get('probes_per_s'), '', 0)} | "
+            f"{b.get('false_failures')} | {fmt(row.get('blackbox_over_ceremonyd'), 'x', 2)}")
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", required=True, help="build directory with probe_bench")
@@ -683,17 +1124,30 @@ def main():
                     help="side-by-side probe timeout, ms")
     ap.add_argument("--interval", type=int, default=2000, help="side-by-side interval, ms")
     ap.add_argument("--skip-sweeps", action="store_true")
-    ap.add_argument("--sizes", dest="sizes_only", help="sweep only these sizes, e.g. 96,1000")
+    ap.add_argument("--sizes", dest="sizes_only",
+                    help="only these sizes, e.g. 96,1000 (the sweeps and the continuous part)")
     ap.add_argument("--skip-side", action="store_true")
     ap.add_argument("--json", help="write every figure here")
+    ap.add_argument("--scale-sizes", default="96,1000,3321,10000",
+                    help="continuous part: sizes (e.g. 96,1000); empty to skip")
+    ap.add_argument("--scale-interval", type=int, default=5000, help="continuous interval, ms")
+    ap.add_argument("--scale-jitter", type=int, default=3750,
+                    help="continuous jitter, ms (default: 3/4 of the interval, the most "
+                         "ProbeScheduler spreads a round over)")
+    ap.add_argument("--scale-window", type=float, default=20, help="continuous CPU window, s")
+    ap.add_argument("--skip-scale", action="store_true")
+    if len(sys.argv) > 1 and sys.argv[1] == "--scraper":
+        return scraper_main(sys.argv[2:])
     args = ap.parse_args()
+    args.scale_sizes = [int(x) for x in args.scale_sizes.split(",") if x.strip()]
     args.build = os.path.abspath(args.build)
     args.sizes = [(96, 6), (1000, 6), (3000, 4), (10000, 2)]
     if args.quick:
         args.sizes = [(96, 3), (1000, 3), (10000, 2)]
         args.rounds, args.window = 2, 10
     if args.sizes_only:
-        args.sizes = [(int(n), 3) for n in args.sizes_only.split(",")]
+        args.sizes = [(int(n), 2) for n in args.sizes_only.split(",")]
+        args.scale_sizes = [int(n) for n in args.sizes_only.split(",")]
     for prog in ("probe_bench", "point_simulator"):
         if not os.access(os.path.join(args.build, prog), os.X_OK):
             log(f"health bench: {args.build}/{prog} missing: build the {prog} target")
@@ -714,7 +1168,21 @@ def main():
                 f"{args.timeout} ms, every probe started at once")
             results["sweeps"] = run_sweeps(args, workdir)
             for s in results["sweeps"]:
-                if s.get("unfinished") or any(f != s["expected_failed"] for f in s["failed"]):
+                failed = s.get("failed", [])
+                if s.get("unfinished") or any(f != s["expected_failed"] for f in failed):
+                    status = 1
+        if not args.skip_scale and args.scale_sizes:
+            if not args.blackbox:
+                log("health bench: prometheus-blackbox-exporter not installed: the continuous "
+                    "part runs ceremonyd alone")
+            log("")
+            log(f"continuous at national sizes: {args.scale_sizes} points (a fifth hanging, a "
+                f"third tcp), ceremonyd (probe_bench) and blackbox_exporter in turn")
+            results["scale"] = run_scale(args, workdir)
+            for row in results["scale"]:
+                c = row.get("ceremonyd", {})
+                if c.get("false_failures") or c.get("false_downs") or \
+                        not c.get("hang_all_down_in_time"):
                     status = 1
         if not args.skip_side:
             if not args.blackbox:

@@ -5,7 +5,7 @@
 // The spec file has one line per endpoint or heartbeat sender ('#' starts a comment):
 //
 //   endpoint  ID ADDRESS:PORT BEHAVIOUR [PARAM_MS]
-//   heartbeat ID URL EVERY_MS STOP_AFTER_MS TOKEN
+//   heartbeat ID URL EVERY_MS STOP_AFTER_MS TOKEN [FIRST_MS]
 //
 // BEHAVIOUR is one of
 //   healthy        answers 200 "OK ID" at once
@@ -17,8 +17,9 @@
 // An answered connection stays open for the next request when the client asks for it
 // (HTTP/1.1 keep-alive), as a commune's web server does.
 // A heartbeat sender POSTs to URL (http://host:port/path) every EVERY_MS with the header
-// "Authorization: Bearer TOKEN", and stops after STOP_AFTER_MS (0 = never). Tokens sit in
-// the spec file, never on the command line.
+// "Authorization: Bearer TOKEN", and stops after STOP_AFTER_MS (0 = never); its first POST
+// goes at once, or FIRST_MS after the start (10,000 senders spread over their period, as
+// real points are). Tokens sit in the spec file, never on the command line.
 //
 // Control, one command per line on standard input or on a TCP connection to --control;
 // each is answered "ok" or "error ..." (on stdout, or on that connection), so a test knows
@@ -26,7 +27,14 @@
 //   set ID[,ID...] BEHAVIOUR [PARAM_MS]     e.g. "set p001,p002 refusing"
 //   heartbeat-stop ID[,ID...]
 //   heartbeat-start ID[,ID...]               restart sending (the stop timer restarts)
+//   stats                                    the heartbeats sent since the start (or the
+//                                            last stats-reset): "ok count N errors E
+//                                            p50 X p95 X p99 X max X" (ms, response times
+//                                            of the answered ones, connect to last byte)
+//   stats-reset                              starts a new window for stats
 //   quit
+// A heartbeat is an error when it is not answered 2xx within 2 s (refused, reset, timed
+// out, or another status); errors are counted, not timed.
 // "ready N" is printed once all N endpoints listen. Addresses must be in 127.0.0.0/8:
 // Linux routes all of it to lo, so each point gets its own address and a test can tell
 // them apart without 96 ports.
@@ -36,6 +44,7 @@
 // <utility> first: Boost 1.74's awaitable.hpp uses std::exchange without including it.
 #include <utility>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -119,7 +128,7 @@ class Simulator {
  private:
   struct Heartbeat {
     std::string id, host, port, target, token;
-    Millis every{1000}, stopAfter{0};
+    Millis every{1000}, stopAfter{0}, first{0};
     Steady::time_point startedAt;
     bool stopped = false;
     std::unique_ptr<asio::steady_timer> timer;
@@ -140,6 +149,11 @@ class Simulator {
   std::optional<tcp::acceptor> control_;
   std::map<std::string, std::unique_ptr<Endpoint>> endpoints_;
   std::map<std::string, std::unique_ptr<Heartbeat>> heartbeats_;
+  // Heartbeats sent in the current stats window: response times (ms) and errors.
+  std::vector<float> latencies_;
+  std::uint64_t heartbeatErrors_ = 0;
+  std::uint64_t window_ = 0;  // bumped by stats-reset: answers of older posts are not counted
+  std::string stats() const;
 };
 
 void Session::start() {
@@ -307,6 +321,8 @@ bool Simulator::load(const std::string& path) {
       h->port = colon == std::string::npos ? "80" : hostPort.substr(colon + 1);
       h->every = Millis(std::max<long long>(every, 10));
       h->stopAfter = Millis(stop);
+      long long first = 0;
+      if (words >> first) h->first = Millis(std::max<long long>(first, 0));
       heartbeats_[h->id] = std::move(h);
     } else {
       return bad("unknown line " + what);
@@ -338,6 +354,17 @@ void Simulator::post(Heartbeat& h) {
     beast::flat_buffer buffer;
   };
   auto c = std::make_shared<Client>(io_);
+  const auto sent = Steady::now();
+  const auto window = window_;
+  // Records the outcome once, in the window it was sent in.
+  auto record = [this, sent, window](bool ok) {
+    if (window != window_) return;
+    if (!ok) {
+      ++heartbeatErrors_;
+      return;
+    }
+    latencies_.push_back(std::chrono::duration<float, std::milli>(Steady::now() - sent).count());
+  };
   c->request.method(http::verb::post);
   c->request.target(h.target);
   c->request.version(11);
@@ -353,22 +380,24 @@ void Simulator::post(Heartbeat& h) {
   boost::system::error_code ec;
   tcp::endpoint to(asio::ip::make_address(h.host, ec),
                    static_cast<unsigned short>(std::stoi(h.port)));
-  if (ec) return;
-  c->socket.async_connect(to, [c](beast::error_code e) {
+  if (ec) return record(false);
+  c->socket.async_connect(to, [c, record](beast::error_code e) {
     if (e) {
       c->timer.cancel();
-      return;
+      return record(false);
     }
-    http::async_write(c->socket, c->request, [c](beast::error_code e2, std::size_t) {
+    http::async_write(c->socket, c->request, [c, record](beast::error_code e2, std::size_t) {
       if (e2) {
         c->timer.cancel();
-        return;
+        return record(false);
       }
-      http::async_read(c->socket, c->buffer, c->response, [c](beast::error_code, std::size_t) {
-        c->timer.cancel();
-        boost::system::error_code ignored;
-        c->socket.close(ignored);
-      });
+      http::async_read(c->socket, c->buffer, c->response,
+                       [c, record](beast::error_code e3, std::size_t) {
+                         c->timer.cancel();
+                         record(!e3 && c->response.result_int() / 100 == 2);
+                         boost::system::error_code ignored;
+                         c->socket.close(ignored);
+                       });
     });
   });
 }
@@ -379,6 +408,13 @@ std::string Simulator::command(const std::string& line) {
   words >> verb;
   if (verb == "quit") {
     io_.stop();
+    return "ok";
+  }
+  if (verb == "stats") return stats();
+  if (verb == "stats-reset") {
+    latencies_.clear();
+    heartbeatErrors_ = 0;
+    ++window_;
     return "ok";
   }
   words >> ids;
@@ -413,6 +449,22 @@ std::string Simulator::command(const std::string& line) {
     return "ok";
   }
   return "error: unknown command " + verb;
+}
+
+std::string Simulator::stats() const {
+  std::vector<float> sorted = latencies_;
+  std::sort(sorted.begin(), sorted.end());
+  const auto at = [&sorted](double q) -> double {
+    if (sorted.empty()) return 0.0;
+    const auto i = static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1) + 0.5);
+    return sorted[std::min(i, sorted.size() - 1)];
+  };
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(2);
+  out << "ok count " << sorted.size() << " errors " << heartbeatErrors_ << " p50 " << at(0.5)
+      << " p95 " << at(0.95) << " p99 " << at(0.99) << " max " << at(1.0);
+  return out.str();
 }
 
 void Simulator::readCommand() {
@@ -483,7 +535,14 @@ void Simulator::run() {
   for (auto& [id, h] : heartbeats_) {
     h->timer = std::make_unique<asio::steady_timer>(io_);
     h->startedAt = Steady::now();
-    tick(*h);
+    if (h->first.count() == 0) {
+      tick(*h);
+      continue;
+    }
+    h->timer->expires_after(h->first);
+    h->timer->async_wait([this, &h = *h](beast::error_code ec) {
+      if (!ec) tick(h);
+    });
   }
   std::cout << "ready " << listening << std::endl;
   readCommand();

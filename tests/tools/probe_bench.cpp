@@ -6,8 +6,11 @@
 //               [--jitter MS] (--sweeps N [--limit MS] [--verbose] | --continuous
 //               [--duration S])
 //
-// FILE has one target a line, "ID URL" ('#' starts a comment). Every target becomes a
-// point with one http probe (expect 200, the given timeouts). Output is JSON lines on
+// FILE has one target a line, "ID URL [hang]" ('#' starts a comment). Every target becomes
+// a point with one probe: http (expect 200) for http:// URLs, tcp (connect) for
+// tcp://HOST:PORT, with the given timeouts. "hang" marks a target expected to fail: once
+// any target is marked, every failed probe of an unmarked one is a false failure
+// ({"ev":"false_fail",...} and the "false_failures" count in stats). Output is JSON lines on
 // stdout, one object each, flushed at once.
 //
 // --sweeps N: N separate sweeps. Each starts the scheduler, waits for its first round to
@@ -25,14 +28,15 @@
 //
 // --continuous: probes every interval (default jitter 500 ms, the daemon's) and feeds the
 //   results to a HealthMonitor with default hysteresis, as the daemon does. Prints
-//     {"ev":"started","points":..}
+//     {"ev":"started","points":..,"t":MS,"interval_ms":..,"jitter_ms":..}
 //     {"ev":"round","round":..,"started":..,"failed":..,"skipped":..,"wall_ms":..}
 //     {"ev":"fail","point":..,"t":MS,"reason":..}   a probe failed after the point's last
 //                                                   probe had succeeded (first failed probe)
 //     {"ev":"state","point":..,"from":..,"to":..,"t":MS,"reason":..}  HealthMonitor's decision
 //   t is the wall clock in ms since the epoch (the result's ProbeResult::at, the event's
 //   HealthEvent::at). Commands on stdin, one a line: "stats" prints
-//     {"ev":"stats","probes":..,"cpu_us":..,"rounds":..,"skipped":..}
+//     {"ev":"stats","probes":..,"failed":..,"false_failures":..,"curl_running":..,
+//      "cpu_us":..,"rounds":..,"skipped":..}
 //   (probes = results delivered so far, cpu_us = getrusage user+system); "quit" or end of
 //   stdin stops. --duration (default 900 s) bounds the run in any case.
 
@@ -51,6 +55,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -109,6 +114,9 @@ double msOf(Steady::duration d) {
   return std::chrono::duration_cast<std::chrono::microseconds>(d).count() / 1000.0;
 }
 
+// The targets marked "hang" in the file: their failures are expected, any other is false.
+std::set<std::string> hanging;
+
 std::vector<health::PointConfig> readTargets(const Options& o) {
   std::ifstream in(o.targets);
   if (!in) throw std::runtime_error("cannot read " + o.targets);
@@ -117,11 +125,23 @@ std::vector<health::PointConfig> readTargets(const Options& o) {
   while (std::getline(in, line)) {
     if (auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
     std::istringstream words(line);
-    std::string id, url;
+    std::string id, url, expect;
     if (!(words >> id >> url)) continue;
+    words >> expect;
     health::ProbeSpec spec;
-    spec.name = spec.kind = "http";
-    spec.url = url;
+    static const std::string tcpScheme = "tcp://";
+    if (url.rfind(tcpScheme, 0) == 0) {
+      const auto hostPort = url.substr(tcpScheme.size());
+      const auto colon = hostPort.rfind(':');
+      if (colon == std::string::npos) throw std::runtime_error("tcp://HOST:PORT expected: " + url);
+      spec.name = spec.kind = "tcp";
+      spec.host = hostPort.substr(0, colon);
+      spec.port = std::stoi(hostPort.substr(colon + 1));
+    } else {
+      spec.name = spec.kind = "http";
+      spec.url = url;
+    }
+    if (expect == "hang") hanging.insert(id);
     spec.timeout = Millis(o.timeoutMs);
     spec.connectTimeout = Millis(o.connectTimeoutMs < 0 ? o.timeoutMs : o.connectTimeoutMs);
     spec.expectStatus = 200;
@@ -260,11 +280,21 @@ int continuous(const Options& o, const std::vector<health::PointConfig>& points)
   monitor.addListener(&printer);
 
   std::map<std::string, bool> lastOk;
-  std::uint64_t delivered = 0;
+  std::uint64_t delivered = 0, failedProbes = 0, falseFailures = 0;
   health::ProbeScheduler scheduler(
       context, health::ProbeKinds::builtin(), config.settings, points,
       [&](const health::ProbeResult& r) {
         ++delivered;
+        if (!r.ok) {
+          ++failedProbes;
+          if (!hanging.empty() && !hanging.count(r.pointId)) {
+            ++falseFailures;
+            emit({{"ev", "false_fail"},
+                  {"point", r.pointId},
+                  {"t", msOf(r.at)},
+                  {"reason", r.reason}});
+          }
+        }
         auto it = lastOk.find(r.pointId);
         if (!r.ok && it != lastOk.end() && it->second)
           emit({{"ev", "fail"}, {"point", r.pointId}, {"t", msOf(r.at)}, {"reason", r.reason}});
@@ -304,6 +334,9 @@ int continuous(const Options& o, const std::vector<health::PointConfig>& points)
       if (line == "stats") {
         emit({{"ev", "stats"},
               {"probes", delivered},
+              {"failed", failedProbes},
+              {"false_failures", falseFailures},
+              {"curl_running", curl.running()},
               {"cpu_us", cpuNow().total()},
               {"rounds", scheduler.rounds()},
               {"skipped", scheduler.skippedBusy()}});
@@ -322,7 +355,11 @@ int continuous(const Options& o, const std::vector<health::PointConfig>& points)
   tick();
   read();
   scheduler.start();
-  emit({{"ev", "started"}, {"points", points.size()}});
+  emit({{"ev", "started"},
+        {"points", points.size()},
+        {"t", msOf(clock.now())},
+        {"interval_ms", o.intervalMs},
+        {"jitter_ms", config.settings.jitter.count()}});
   runUntil(io, std::chrono::seconds(o.durationS), [&] { return quit; });
   scheduler.stop();
   ticker.cancel();
