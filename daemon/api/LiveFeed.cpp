@@ -46,7 +46,41 @@ void LiveFeed::publishList(const std::string& topic, const std::string& listKey,
   }
   // Only a measurement moved: the next snapshot has it, nobody is told.
   if (sameIds && changed.empty() && !summaryChanged) return;
+  tellChanges(topic, l, changed, sameIds);
+}
 
+bool LiveFeed::updateItems(const std::string& topic, std::string summary, std::vector<Item> items) {
+  auto it = lists_.find(topic);
+  if (it == lists_.end()) return false;
+  List& l = it->second;
+  std::vector<std::size_t> at;
+  at.reserve(items.size());
+  for (const auto& item : items) {
+    auto found = l.index.find(item.id);
+    if (found == l.index.end()) return false;
+    at.push_back(found->second);
+  }
+  const auto keyOf = [](const Item& i) -> const std::string& {
+    return i.key.empty() ? i.data : i.key;
+  };
+  std::vector<std::size_t> changed;
+  bool anyData = l.summary != summary;
+  const bool summaryChanged = anyData;
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    Item& old = l.items[at[k]];
+    if (keyOf(old) != keyOf(items[k])) changed.push_back(at[k]);
+    if (old.data != items[k].data) anyData = true;
+    old = std::move(items[k]);
+  }
+  if (!anyData) return true;
+  l.summary = std::move(summary);
+  l.snapshot.reset();
+  if (!changed.empty() || summaryChanged) tellChanges(topic, l, changed, true);
+  return true;
+}
+
+void LiveFeed::tellChanges(const std::string& topic, const List& l,
+                           const std::vector<std::size_t>& changed, bool sameIds) {
   std::vector<Subscriber*> who;
   who.reserve(subscribers_.size());
   for (auto& [s, p] : subscribers_) {

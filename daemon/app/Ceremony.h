@@ -145,8 +145,13 @@ class Ceremony final : public media::ProgramMixer::Listener,
   void publishStatus();
   void refreshStatusBody();
   void publishTimeline();
-  void publishPoints();
-  void publishPointsNow();  // at once, where publishPoints waits up to 250 ms
+  // The points' feed, at most 4 times a second: `pointId` changed (its state, its bridge
+  // session), or, empty, anything (a reload, a maintenance): the whole list is rebuilt.
+  void publishPoints(const std::string& pointId = {});
+  void publishPointsNow();  // the whole list, at once
+  // Only the points named since the last flush: at 10,000 points the whole list takes the
+  // event loop a tenth of a second, the API's heartbeats waiting behind it.
+  void publishPointsChanged();
   void publishEvents();
   void logEvent(const std::string& kind, const std::string& message, nlohmann::json extra = {});
   // `command` ({op, arg, seconds, item}) goes to the journal with who gave it, at `tookEffect`
@@ -217,6 +222,8 @@ class Ceremony final : public media::ProgramMixer::Listener,
   std::string statusBody_;
   std::chrono::steady_clock::time_point statusBodyAt_{};
   bool pointsDirty_ = false;
+  bool pointsAllChanged_ = true;
+  std::set<std::string> pointsChanged_;
   boost::asio::signal_set signals_;
   boost::asio::signal_set hup_;
   RunState runState_;

@@ -63,7 +63,11 @@ void Ceremony::publishEvents() {
   feed_.publish("events", text(events(50)));
 }
 
-void Ceremony::publishPoints() {
+void Ceremony::publishPoints(const std::string& pointId) {
+  if (pointId.empty())
+    pointsAllChanged_ = true;
+  else if (!pointsAllChanged_)
+    pointsChanged_.insert(pointId);
   // Point changes come in bursts (an uplink drop moves 60 at once): send at most 4 a second.
   if (pointsDirty_) return;
   pointsDirty_ = true;
@@ -71,16 +75,56 @@ void Ceremony::publishPoints() {
   pointsFlush_.async_wait([this](const boost::system::error_code& ec) {
     pointsDirty_ = false;
     if (ec || stopping_) return;
-    publishPointsNow();
+    if (pointsAllChanged_)
+      publishPointsNow();
+    else
+      publishPointsChanged();
     publishEvents();
     publishStatus();
   });
+}
+
+namespace {
+
+// A point as the feed carries it, and what counts as its change.
+api::LiveFeed::Item pointItem(json& p) {
+  api::LiveFeed::Item item{p.value("id", std::string()), text(p), {}};
+  // What moves at every probe is no change of the point: it rides along with the next one.
+  p.erase("latency_ms");
+  if (auto pr = p.find("probes"); pr != p.end() && pr->is_array())
+    for (auto& one : *pr)
+      for (const char* k : {"at", "latency_ms", "connect_ms", "tls_ms", "first_byte_ms"})
+        one.erase(k);
+  if (auto b = p.find("bridge"); b != p.end() && b->is_object())
+    for (const char* k : {"kbps", "rtt_ms", "jitter_ms", "last_report"}) b->erase(k);
+  item.key = text(p);
+  return item;
+}
+
+}  // namespace
+
+void Ceremony::publishPointsChanged() {
+  std::set<std::string> ids;
+  ids.swap(pointsChanged_);
+  if (!points_) return;
+  json summary = points_->monitor().summaryJson();
+  std::vector<api::LiveFeed::Item> items;
+  items.reserve(ids.size());
+  for (const auto& id : ids) {
+    auto p = point(id);
+    if (!p) continue;
+    p->erase("history");
+    items.push_back(pointItem(*p));
+  }
+  if (!feed_.updateItems("points", text(summary), std::move(items))) publishPointsNow();
 }
 
 void Ceremony::publishPointsNow() {
   // The topic "points": the whole list once to each client, then only the points that
   // changed ("points-changed", LiveFeed), with the counts, the uplink alarm and the counts of
   // each group (province) in every message.
+  pointsAllChanged_ = false;
+  pointsChanged_.clear();
   json j = points(false);
   json groups = json::array();
   std::map<std::string, std::size_t> groupAt;
@@ -99,17 +143,7 @@ void Ceremony::publishPointsNow() {
     const std::string state = p.value("state", std::string());
     if (g.contains(state)) g[state] = g[state].get<int>() + 1;
 
-    api::LiveFeed::Item item{p.value("id", std::string()), text(p), {}};
-    // What moves at every probe is no change of the point: it rides along with the next one.
-    p.erase("latency_ms");
-    if (auto pr = p.find("probes"); pr != p.end() && pr->is_array())
-      for (auto& one : *pr)
-        for (const char* k : {"at", "latency_ms", "connect_ms", "tls_ms", "first_byte_ms"})
-          one.erase(k);
-    if (auto b = p.find("bridge"); b != p.end() && b->is_object())
-      for (const char* k : {"kbps", "rtt_ms", "jitter_ms", "last_report"}) b->erase(k);
-    item.key = text(p);
-    items.push_back(std::move(item));
+    items.push_back(pointItem(p));
   }
   j.erase("points");
   // The health watch's own groups' counts when it gives them (with their uplink alarms).

@@ -18,7 +18,7 @@ void Ceremony::startPoints() {
   points_->onChange([this](const health::HealthEvent& e) {
     journalHealth(e);
     notifySystemd();
-    publishPoints();
+    publishPoints(e.kind == health::EventKind::PointChanged ? e.pointId : std::string());
   });
   points_->onAlertSent([this](const health::HealthEvent& e, const json& body) {
     json record{{"what", e.kind == health::EventKind::PointChanged ? "point" : "uplink"},
@@ -58,7 +58,7 @@ CommandResult Ceremony::maintenance(const std::string& id, bool on, const std::s
     return CommandResult::refused(CommandError::UnknownItem, "no connection point «" + id + "»");
   logEvent("operator", std::string(on ? "bảo trì điểm cầu «" : "hết bảo trì điểm cầu «") + id + "»",
            {{"point", id}});
-  publishPoints();
+  publishPoints(id);
   return CommandResult::done();
 }
 

@@ -522,16 +522,11 @@ nlohmann::json HealthMonitor::toJson(const PointSnapshot& p, bool withHistory) c
   return j;
 }
 
-nlohmann::json HealthMonitor::pointsJson() const {
+nlohmann::json HealthMonitor::summaryJson() const {
   const auto c = counts();
   nlohmann::json counts;
   for (auto s : kAllStatuses) counts[std::string(statusName(s))] = c.of(s);
   counts["total"] = c.total();
-  nlohmann::json points = nlohmann::json::array();
-  // The list leaves out each point's history (GET /api/points/{id} has it): at 10,000
-  // points it would be half a million events copied and written out at every change.
-  for (std::size_t i = 0; i < states_.size(); ++i)
-    points.push_back(toJson(snapshotOf(i, false), false));
   return {{"counts", counts},
           {"uplink",
            {{"active", uplinkAlarm()},
@@ -540,8 +535,18 @@ nlohmann::json HealthMonitor::pointsJson() const {
                                     : nlohmann::json(nullptr)},
             {"points", uplinkPoints()}}},
           {"groups", groupsJson()},
-          {"status", systemdStatus()},
-          {"points", points}};
+          {"status", systemdStatus()}};
+}
+
+nlohmann::json HealthMonitor::pointsJson() const {
+  nlohmann::json j = summaryJson();
+  nlohmann::json points = nlohmann::json::array();
+  // The list leaves out each point's history (GET /api/points/{id} has it): at 10,000
+  // points it would be half a million events copied and written out at every change.
+  for (std::size_t i = 0; i < states_.size(); ++i)
+    points.push_back(toJson(snapshotOf(i, false), false));
+  j["points"] = std::move(points);
+  return j;
 }
 
 nlohmann::json HealthMonitor::groupsJson() const {

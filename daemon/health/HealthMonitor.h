@@ -97,6 +97,7 @@ class HealthMonitor {
   // JSON for GET /api/points and /api/points/{id} (the latter with its history).
   nlohmann::json toJson(const PointSnapshot& p, bool withHistory = true) const;
   nlohmann::json pointsJson() const;  // {"counts":{...},"uplink":{...},"groups":[…],"points":[...]}
+  nlohmann::json summaryJson() const;  // the same without "points"
   // Each group's counts by state and whether its own uplink alarm is on, by name; empty
   // when no point has a group.
   nlohmann::json groupsJson() const;

@@ -197,5 +197,35 @@ TEST(LiveFeedListTest, AnEmptySummaryAndAnUnsubscribedClient) {
   EXPECT_EQ(feed.subscribers(), 0u);
 }
 
+TEST(LiveFeedListTest, AFewPointsUpdateWithoutTheWholeList) {
+  LiveFeed feed;
+  EXPECT_FALSE(feed.updateItems("points", summary(1), points({{"b", "down"}})))
+      << "no list yet: the publisher sends the whole one";
+  feed.publishList("points", "points", summary(0), points({{"a", "up"}, {"b", "up"}, {"c", "up"}}));
+  Client c;
+  feed.subscribe(&c);
+  (void)feed.take(&c);
+
+  ASSERT_TRUE(feed.updateItems("points", summary(1), points({{"b", "down"}})));
+  auto got = frames(feed.take(&c));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].first, "points-changed");
+  EXPECT_EQ(ids(got[0].second), (std::vector<std::string>{"b"}));
+  EXPECT_EQ(got[0].second["counts"]["down"], 1);
+  // The others are kept as they were: a new client's list has all three, b down.
+  const auto whole = json::parse(*feed.latest("points"));
+  ASSERT_EQ(ids(whole), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(whole["points"][1]["state"], "down");
+  EXPECT_EQ(whole["points"][0]["state"], "up");
+
+  const int before = c.ready;
+  ASSERT_TRUE(feed.updateItems("points", summary(1), points({{"b", "down"}}, 99)));
+  EXPECT_EQ(c.ready, before) << "only its latency moved: nobody is told";
+  EXPECT_EQ(json::parse(*feed.latest("points"))["points"][1]["latency_ms"], 99);
+  EXPECT_FALSE(feed.updateItems("points", summary(1), points({{"z", "down"}})))
+      << "an id not in the list: the whole list is due";
+  EXPECT_EQ(json::parse(*feed.latest("points"))["points"].size(), 3u);
+}
+
 }  // namespace
 }  // namespace ceremony::api
