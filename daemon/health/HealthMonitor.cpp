@@ -260,12 +260,12 @@ void HealthMonitor::handleGroupVerdict(GroupWatch& g, Correlator::Verdict v, Wal
 void HealthMonitor::releaseGroupAlarms(WallTime now) {
   for (auto& g : groups_) {
     if (!g.held || g.held->at + config_.settings.alertHold > now) continue;
+    // The alarm over all points says it while it lasts. When it clears, a group still down
+    // a recovery time later has a line of its own down: it is told then (a group that comes
+    // back with the others clears before, and is never told).
+    if (correlator_.active() || now < allClearedAt_ + recoveryTime()) continue;
     HealthEvent e = std::move(*g.held);
     g.held.reset();
-    if (correlator_.active()) {
-      ++alertsSuppressed_;  // the alarm over all points already says it
-      continue;
-    }
     sendAlert(e);
     g.told = true;
   }
@@ -316,6 +316,7 @@ void HealthMonitor::handleVerdict(Correlator::Verdict v, WallTime at) {
     stillDownAt_.clear();  // the alarm covers them again
     return;
   }
+  allClearedAt_ = at;
   watchAfterClear(e.points, at);
 }
 

@@ -123,8 +123,9 @@ class HealthMonitor {
   int watched() const;
   PointSnapshot snapshotOf(std::size_t index, bool withHistory = true) const;
   // A group's points dropping together: the group's own uplink alarm. Its alert waits
-  // alertHold like a point's, and is not sent at all while the alarm over all points is
-  // active: when the whole line drops, every group drops with it, and that is one alarm.
+  // alertHold like a point's, and is not sent while the alarm over all points is active:
+  // when the whole line drops, every group drops with it, and that is one alarm. A group
+  // still down a recovery time after that alarm cleared is told then.
   struct GroupWatch {
     std::string name;
     std::vector<std::size_t> members;
@@ -146,6 +147,7 @@ class HealthMonitor {
   Correlator correlator_;
   std::vector<GroupWatch> groups_;  // empty unless the points come in two groups or more
   std::vector<int> groupOf_;        // each point's index in groups_, -1 for none
+  WallTime allClearedAt_{};         // when the alarm over all points last cleared
   EventLog* log_;
   std::vector<Listener*> listeners_;
   std::deque<HealthEvent> recent_;   // all events, newest last

@@ -454,6 +454,29 @@ TEST_F(HealthMonitorTest, TheWholeLineDownIsOneAlarmNotOnePerProvince) {
   EXPECT_EQ(rec.alertsOfType("point_state"), 0);
 }
 
+TEST_F(HealthMonitorTest, AProvinceStillDownWhenTheWholeLineIsBackIsToldThen) {
+  HealthMonitor m(threeProvinces(), t0);
+  m.addListener(&rec);
+  for (int i = 0; i < 3; ++i)
+    round(
+        m, [](int) { return true; }, 60);
+  for (int i = 0; i < 4; ++i)
+    round(
+        m, [](int) { return false; }, 60);
+  ASSERT_EQ(rec.alertsOfType("uplink_alarm"), 1);
+  // The line comes back, but not half of Quảng Ngãi's (p01–p10: a sixth of all the points,
+  // under the share that keeps the alarm over all points on, half of its province's).
+  for (int i = 0; i < 8; ++i)
+    round(
+        m, [](int p) { return p > 10; }, 60);
+  EXPECT_FALSE(m.uplinkAlarm());
+  EXPECT_EQ(m.groupAlarms(), std::vector<std::string>{"Quảng Ngãi"});
+  ASSERT_EQ(rec.alertsOfType("uplink_alarm"), 3) << "raised, cleared, then Quảng Ngãi's own";
+  EXPECT_EQ(rec.alerts.back().second["group"], "Quảng Ngãi");
+  EXPECT_EQ(rec.alerts.back().second["active"], true);
+  EXPECT_EQ(rec.alertsOfType("point_state"), 0) << "its 10 points are its alarm, not 10 calls";
+}
+
 TEST_F(HealthMonitorTest, OneGroupIsTheAlarmOverAllPoints) {
   HealthConfig c = pointsConfig(20);
   for (auto& p : c.points) p.group = "Quảng Ngãi";
