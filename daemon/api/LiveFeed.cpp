@@ -4,6 +4,15 @@
 
 namespace ceremony::api {
 
+namespace {
+
+// What counts as a change of an item: its key, or its data when it has none.
+const std::string& keyOf(const LiveFeed::Item& i) {
+  return i.key.empty() ? i.data : i.key;
+}
+
+}  // namespace
+
 void LiveFeed::publish(const std::string& topic, std::string data) {
   auto it = latest_.find(topic);
   if (it != latest_.end() && it->second == data) return;
@@ -21,9 +30,6 @@ void LiveFeed::publishList(const std::string& topic, const std::string& listKey,
                            std::string summary, std::vector<Item> items) {
   auto [it, fresh] = lists_.try_emplace(topic);
   List& l = it->second;
-  const auto keyOf = [](const Item& i) -> const std::string& {
-    return i.key.empty() ? i.data : i.key;
-  };
   bool sameIds = !fresh && l.listKey == listKey && l.items.size() == items.size();
   for (std::size_t i = 0; sameIds && i < items.size(); ++i) sameIds = l.items[i].id == items[i].id;
 
@@ -60,9 +66,6 @@ bool LiveFeed::updateItems(const std::string& topic, std::string summary, std::v
     if (found == l.index.end()) return false;
     at.push_back(found->second);
   }
-  const auto keyOf = [](const Item& i) -> const std::string& {
-    return i.key.empty() ? i.data : i.key;
-  };
   std::vector<std::size_t> changed;
   bool anyData = l.summary != summary;
   const bool summaryChanged = anyData;

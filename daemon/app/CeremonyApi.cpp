@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <map>
 #include <vector>
 
 #include "app/Ceremony.h"
@@ -126,28 +125,12 @@ void Ceremony::publishPointsNow() {
   pointsAllChanged_ = false;
   pointsChanged_.clear();
   json j = points(false);
-  json groups = json::array();
-  std::map<std::string, std::size_t> groupAt;
   std::vector<api::LiveFeed::Item> items;
   items.reserve(j["points"].size());
-  for (auto& p : j["points"]) {
-    const std::string group = p.value("group", std::string());
-    auto [at, added] = groupAt.try_emplace(group, groups.size());
-    if (added) {
-      json g{{"group", group}, {"total", 0}};
-      for (const char* s : {"up", "degraded", "down", "maintenance", "unknown"}) g[s] = 0;
-      groups.push_back(std::move(g));
-    }
-    json& g = groups[at->second];
-    g["total"] = g["total"].get<int>() + 1;
-    const std::string state = p.value("state", std::string());
-    if (g.contains(state)) g[state] = g[state].get<int>() + 1;
-
-    items.push_back(pointItem(p));
-  }
+  for (auto& p : j["points"]) items.push_back(pointItem(p));
   j.erase("points");
-  // The health watch's own groups' counts when it gives them (with their uplink alarms).
-  if (!j.contains("groups")) j["groups"] = std::move(groups);
+  // The groups' counts are the health watch's (HealthMonitor::groupsJson); no watch, no groups.
+  if (!j.contains("groups")) j["groups"] = json::array();
   feed_.publishList("points", "points", text(j), std::move(items));
 }
 
