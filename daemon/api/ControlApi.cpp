@@ -291,7 +291,7 @@ HttpResponse ControlApi::route(const HttpRequest& req) {
   }
 
   // ---- the video bridge: a point's page and its WHEP endpoint, with the point's token ----
-  if (s[0] == "diem-cau" || s[0] == "whep") return bridgeRoute(req, t);
+  if (s[0] == "diem-cau" || s[0] == "whep" || s[0] == "whip") return bridgeRoute(req, t);
 
   // ---- who is asking ----
   // Something in the URL only where a browser cannot send a header: the dashboard's
@@ -588,7 +588,9 @@ HttpResponse ControlApi::bridgeRoute(const HttpRequest& req, const Target& t) {
     r.headers.emplace_back("Cache-Control", "no-store");
     return r;
   }
-  // ---- /whep/<point>[/<session>] : WHEP with the point's token as the bearer ----
+  // ---- /whep/<point>[/<session>] : WHEP with the point's token as the bearer; /whip/… the
+  // same for the point's return feed ----
+  const bool whip = s[0] == "whip";
   if (s.size() < 2 || s.size() > 3) return error(404, "no such resource: " + t.path);
   const std::string& point = s[1];
   const std::string token = bearer(req.authorization);
@@ -597,12 +599,14 @@ HttpResponse ControlApi::bridgeRoute(const HttpRequest& req, const Target& t) {
                                     : "the token is not valid for this point");
   if (s.size() == 3) {
     if (m != "DELETE") return methodNotAllowed("DELETE");
-    if (!backend_.whepEnd(point, s[2])) return error(404, "no such session of this point");
+    if (!(whip ? backend_.whipEnd(point, s[2]) : backend_.whepEnd(point, s[2])))
+      return error(404, "no such session of this point");
     return HttpResponse{200, "text/plain; charset=utf-8", "", {}};
   }
   if (m != "POST") return methodNotAllowed("POST");
   if (req.contentType.rfind("application/sdp", 0) != 0)
-    return error(415, "a WHEP offer is sent as Content-Type: application/sdp");
+    return error(415, std::string("a ") + (whip ? "WHIP" : "WHEP") +
+                          " offer is sent as Content-Type: application/sdp");
   // The answer may come even before whepOffer returns; the Location (which needs the session
   // id) is added once both are known.
   struct Pending {
@@ -625,9 +629,10 @@ HttpResponse ControlApi::bridgeRoute(const HttpRequest& req, const Target& t) {
     pending->answer.emplace(status, std::move(body));
     pending->finish();
   };
-  WhepStart start = backend_.whepOffer(point, req.body, req.remote, answer);
+  WhepStart start = whip ? backend_.whipOffer(point, req.body, req.remote, answer)
+                         : backend_.whepOffer(point, req.body, req.remote, answer);
   if (start.status != 0) return error(start.status, start.error);
-  pending->location = "/whep/" + point + "/" + start.sessionId;
+  pending->location = "/" + s[0] + "/" + point + "/" + start.sessionId;
   pending->finish();
   return LaterResponse::deferred(std::shared_ptr<LaterResponse>(pending, &pending->later), 201);
 }

@@ -97,6 +97,14 @@ class Backend {
   virtual bool whepEnd(const std::string& /*pointId*/, const std::string& /*sessionId*/) {
     return false;
   }
+  // A point's return feed (WHIP, RFC 9725): the same exchange as WHEP, the other way.
+  virtual WhepStart whipOffer(const std::string& /*pointId*/, const std::string& /*sdp*/,
+                              const std::string& /*remote*/, WhepAnswer /*answer*/) {
+    return {404, "the video bridge is off", {}};
+  }
+  virtual bool whipEnd(const std::string& /*pointId*/, const std::string& /*sessionId*/) {
+    return false;
+  }
   virtual nlohmann::json bridgeSessions() { return nlohmann::json::array(); }
   // Every point's viewing link, token included: operators only, who send them out.
   virtual std::optional<nlohmann::json> bridgeLinks() { return std::nullopt; }

@@ -41,7 +41,9 @@ Ceremony::Ceremony(Config config, Options options, boost::asio::io_context& io)
       watchdog_(io) {}
 
 Ceremony::~Ceremony() {
-  // The programme pushes into the bridge: it goes first.
+  // The return feeds hand their frames to the programme: they go first. The programme
+  // pushes into the bridge: it goes next.
+  stopReturns();
   mixer_.reset();
   bridge_.reset();
   srt_.reset();
@@ -157,6 +159,7 @@ void Ceremony::everySecond() {
   if (stopping_) return;
   mixer_->tick(clock_.now());
   if (bridge_) bridge_->poll();
+  for (auto& [id, r] : returns_) r.feed->poll();
   if (srt_) srt_->poll();
   outputs_.sample();
   journalEverySecond();
@@ -183,6 +186,7 @@ void Ceremony::shutdown(const std::string& why) {
   hup_.cancel();
   if (runner_) runner_->stop();
   if (points_) points_->stop();
+  stopReturns();
   pointsFlush_.cancel();
   if (http_) http_->stop();
   if (mixer_) mixer_->stop();

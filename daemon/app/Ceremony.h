@@ -24,6 +24,7 @@
 #include "app/RunState.h"
 #include "config/Config.h"
 #include "core/Clock.h"
+#include "pipelines/bridge/ReturnFeed.h"
 #include "pipelines/bridge/SrtListener.h"
 #include "pipelines/bridge/WebRtcBridge.h"
 #include "pipelines/outputs/OutputSupervisor.h"
@@ -39,6 +40,7 @@ namespace ceremony {
 class Ceremony final : public media::ProgramMixer::Listener,
                        public media::WebRtcBridge::Listener,
                        public media::SrtListener::Listener,
+                       public media::ReturnFeed::Listener,
                        public TimelineRunner::Listener,
                        public media::OutputHost,
                        public api::Backend {
@@ -105,6 +107,15 @@ class Ceremony final : public media::ProgramMixer::Listener,
   api::WhepStart whepOffer(const std::string& pointId, const std::string& sdp,
                            const std::string& remote, api::WhepAnswer answer) override;
   bool whepEnd(const std::string& pointId, const std::string& sessionId) override;
+  // A point's return feed (WHIP): daemon/app/CeremonyReturn.cpp.
+  api::WhepStart whipOffer(const std::string& pointId, const std::string& sdp,
+                           const std::string& remote, api::WhepAnswer answer) override;
+  bool whipEnd(const std::string& pointId, const std::string& sessionId) override;
+  void onReturnConnected(const std::string& pointId, const std::string& sessionId) override;
+  void onReturnEnded(const std::string& pointId, const std::string& sessionId,
+                     const std::string& reason) override;
+  void onReturnStats(const std::string& pointId, const std::string& sessionId,
+                     const media::ReturnFeedStats& stats) override;
   nlohmann::json bridgeSessions() override;
   CommandResult endBridgeSession(const std::string& sessionId) override;
   // Every point's link (with its token): for the operators who send them out.
@@ -203,6 +214,23 @@ class Ceremony final : public media::ProgramMixer::Listener,
   // The video bridge and, by session, what the API said when each viewer came.
   std::unique_ptr<media::WebRtcBridge> bridge_;
   std::unique_ptr<media::SrtListener> srt_;  // null without [bridge] srt_listen
+  // The points sending their picture back, by point (one session each), and what each last
+  // said of its reception.
+  struct ReturnSession {
+    std::shared_ptr<media::ReturnFeed> feed;
+    std::string remote;
+    WallTime since{};
+    bool connected = false;
+    media::ReturnFeedStats stats;
+  };
+  std::map<std::string, ReturnSession> returns_;
+  std::uint64_t returnCount_ = 0;
+  void stopReturns();
+  // A point's return session, as /api/points and /api/bridge show it (null when none).
+  nlohmann::json returnJson(const std::string& pointId) const;
+  // `cut point:<id>`: the point's own `point` source, full screen.
+  const SceneConfig* pointScene(const std::string& sceneId, std::string* error);
+  std::map<std::string, SceneConfig> pointScenes_;
   health::BridgeSignals* bridgeSignals();
   // Every destination and its reconnects.
   media::OutputSupervisor outputs_;

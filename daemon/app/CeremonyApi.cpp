@@ -96,6 +96,8 @@ api::LiveFeed::Item pointItem(json& p) {
         one.erase(k);
   if (auto b = p.find("bridge"); b != p.end() && b->is_object())
     for (const char* k : {"kbps", "rtt_ms", "jitter_ms", "last_report"}) b->erase(k);
+  if (auto r = p.find("return"); r != p.end() && r->is_object())
+    for (const char* k : {"bytes_received", "packets_lost", "jitter_ms"}) r->erase(k);
   item.key = text(p);
   return item;
 }

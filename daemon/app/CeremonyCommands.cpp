@@ -85,6 +85,17 @@ CommandResult Ceremony::extend(Millis by) {
 
 CommandResult Ceremony::cut(const std::string& sceneId) {
   const SceneConfig* scene = config_.findScene(sceneId);
+  if (!scene && sceneId.rfind("point:", 0) == 0) {
+    // A point on air: one that is sending its picture.
+    std::string why;
+    scene = pointScene(sceneId, &why);
+    if (!scene) return CommandResult::refused(CommandError::UnknownItem, why);
+    const std::string pointId = sceneId.substr(6);
+    auto r = returns_.find(pointId);
+    if (r == returns_.end() || !r->second.connected)
+      return CommandResult::refused(CommandError::NotNow,
+                                    "điểm cầu «" + pointId + "» chưa gửi hình về (not sending)");
+  }
   if (!scene)
     return CommandResult::refused(CommandError::UnknownItem, "no scene «" + sceneId + "»");
   if (scene->kind == SceneKind::Clip)

@@ -37,7 +37,10 @@ json Ceremony::points(bool notUpOnly) {
   for (auto& p : j["points"]) {
     if (notUpOnly && p["state"] == "up") continue;
     p.erase("history");  // GET /api/points/{id} has it
-    if (bridge_) p["bridge"] = bridgeJson(p.value("id", ""));
+    if (bridge_) {
+      p["bridge"] = bridgeJson(p.value("id", ""));
+      p["return"] = returnJson(p.value("id", ""));
+    }
     kept.push_back(std::move(p));
   }
   j["points"] = std::move(kept);
@@ -49,7 +52,10 @@ std::optional<json> Ceremony::point(const std::string& id) {
   auto p = points_->monitor().point(id);
   if (!p) return std::nullopt;
   json j = points_->monitor().toJson(*p);
-  if (bridge_) j["bridge"] = bridgeJson(id);
+  if (bridge_) {
+    j["bridge"] = bridgeJson(id);
+    j["return"] = returnJson(id);
+  }
   return j;
 }
 

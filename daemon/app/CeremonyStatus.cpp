@@ -41,6 +41,8 @@ const char* sourceKindName(SourceKind k) {
       return "image";
     case SourceKind::Launch:
       return "launch";
+    case SourceKind::Point:
+      return "point";
   }
   return "?";
 }

@@ -43,7 +43,7 @@ struct ProgrammeFormat {
   std::string font = "Noto Sans";  // Pango font family for slates and lower thirds
 };
 
-enum class SourceKind { Test, Uri, Image, Launch };
+enum class SourceKind { Test, Uri, Image, Launch, Point };
 
 struct SourceConfig {
   std::string id;
@@ -59,7 +59,11 @@ struct SourceConfig {
   std::string path;         // image: absolute path of a still (PNG/JPEG)
   std::string videoLaunch;  // launch: gst-launch fragment producing raw video
   std::string audioLaunch;  // launch: optional fragment producing raw audio
-  // uri/launch (live inputs): no frame for this long counts as a lost signal, and the
+  // point: the connection point whose return feed this is (its camera and microphone, sent
+  // back over WHIP); its card says the commune has no signal while it is not sending.
+  std::string point;
+  Position pointAt;  // where `point` was written, for the check against the points
+  // uri/launch/point (live inputs): no frame for this long counts as a lost signal, and the
   // input's "Mất tín hiệu" card takes its place until frames flow again.
   Millis signalTimeout{1000};
   // uri/launch: a picture that stays the same for [watch] freeze_after while frames still
@@ -208,6 +212,8 @@ struct BridgeConfig {
   bool enabled = false;
   int maxViewers = 150;       // a viewer past this gets 503
   int audioBitrateKbps = 64;  // the one Opus encode of the programme's sound
+  // The most a point may send back (its camera over WHIP): the answer says so (b=AS).
+  int returnBitrateKbps = 1500;
   // SRT for hardware decoders and VLC: where the one listener waits ("" = no SRT) and the
   // latency it asks of callers.
   std::string srtListen;

@@ -1,5 +1,7 @@
 #include "config/ConfigParser.h"
 
+#include <algorithm>
+
 #include <toml++/toml.h>
 
 #include <climits>
@@ -128,6 +130,26 @@ void checkPointTokens(const health::HealthConfig& health, const std::string& dis
     }
 }
 
+// A `point` source names a connection point: one not among the points could never send.
+void checkPointSources(const Config& config, const std::string& displayName,
+                       Diagnostics& diagnostics) {
+  for (const auto& s : config.sources) {
+    if (s.kind != SourceKind::Point || s.point.empty()) continue;
+    const bool known = std::any_of(config.health.points.begin(), config.health.points.end(),
+                                   [&](const auto& p) { return p.id == s.point; });
+    if (!known)
+      diagnostics.error(displayName, s.pointAt.line, s.pointAt.column,
+                        "[sources." + s.id + "] point \"" + s.point +
+                            "\" is not a connection point ([[points]] or points_csv); its "
+                            "return feed could never arrive");
+    else if (!config.bridge.enabled)
+      diagnostics.error(displayName, s.pointAt.line, s.pointAt.column,
+                        "[sources." + s.id +
+                            "] a point's return feed comes over the video "
+                            "bridge, which is off: add [bridge]");
+  }
+}
+
 }  // namespace
 
 LoadResult parseConfigText(std::string_view text, const std::string& displayName,
@@ -157,6 +179,7 @@ LoadResult parseConfigText(std::string_view text, const std::string& displayName
                                "the connection points could not be read: " + std::string(e.what()));
     }
     checkPointTokens(config.health, displayName, result.diagnostics);
+    checkPointSources(config, displayName, result.diagnostics);
     // A point told to watch over the bridge while the bridge is off would only ever be down.
     if (!config.bridge.enabled)
       for (const auto& point : config.health.points)

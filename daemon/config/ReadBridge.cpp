@@ -19,6 +19,7 @@ void readBridge(Reading& run, const toml::node* n) {
   if (auto v = f.boolean("enabled")) b.enabled = *v;
   if (auto v = f.integer("max_viewers", 1, 1000)) b.maxViewers = int(*v);
   if (auto v = f.integer("audio_bitrate_kbps", 16, 256)) b.audioBitrateKbps = int(*v);
+  if (auto v = f.integer("return_bitrate_kbps", 100, 8000)) b.returnBitrateKbps = int(*v);
   if (auto v = f.text("srt_listen")) {
     const auto a = parseListenAddress(*v);
     if (!a || a->port == 0)
@@ -78,8 +79,9 @@ void readBridge(Reading& run, const toml::node* n) {
                   "mountpoint takes the picture and the sound on a port each");
   // [programme] h264_profile is main or high, both of which browsers decode over WebRTC:
   // the bridge sends the programme's own encode.
-  f.reportUnread({"enabled", "max_viewers", "audio_bitrate_kbps", "srt_listen", "srt_latency_ms",
-                  "relay_video", "relay_audio", "address", "udp_port_min", "udp_port_max"});
+  f.reportUnread({"enabled", "max_viewers", "audio_bitrate_kbps", "return_bitrate_kbps",
+                  "srt_listen", "srt_latency_ms", "relay_video", "relay_audio", "address",
+                  "udp_port_min", "udp_port_max"});
 }
 
 }  // namespace ceremony::reading

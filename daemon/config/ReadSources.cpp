@@ -15,7 +15,8 @@ const std::vector<KindKeys> kSourceKinds = {
     {"test", {"pattern", "tone_hz", "clock"}},
     {"uri", {"uri", "signal_timeout", "expect_motion"}},
     {"image", {"path"}},
-    {"launch", {"video", "audio", "signal_timeout", "expect_motion"}}};
+    {"launch", {"video", "audio", "signal_timeout", "expect_motion"}},
+    {"point", {"point", "signal_timeout", "expect_motion"}}};
 
 std::string checkSourceUri(Reading& run, const std::string& uri, const toml::node& n,
                            const std::string& where) {
@@ -91,6 +92,16 @@ void readSources(Reading& run, const toml::node* n) {
                                                             inQuotes(p.string()) + ")");
             s.path = p.string();
           }
+        } else if (*kind == "point") {
+          s.kind = SourceKind::Point;
+          // A return feed over the internet: a frame late by more than this is a lost
+          // signal, so a commune that closes its page is off the programme within a second.
+          s.signalTimeout = Millis{700};
+          if (auto v =
+                  f.requiredText("point", " (the connection point's id, e.g. \"nghia-hanh\")")) {
+            s.point = *v;
+            s.pointAt = positionOf(*t.get("point"));
+          }
         } else {
           s.kind = SourceKind::Launch;
           if (auto v = f.requiredText("video",
@@ -99,7 +110,9 @@ void readSources(Reading& run, const toml::node* n) {
             s.videoLaunch = *v;
           if (auto v = f.text("audio")) s.audioLaunch = *v;
         }
-        if (s.kind == SourceKind::Uri || s.kind == SourceKind::Launch)
+        const bool live = s.kind == SourceKind::Uri || s.kind == SourceKind::Launch ||
+                          s.kind == SourceKind::Point;
+        if (live)
           if (const toml::node* d = f.take("signal_timeout"))
             if (auto v = durationOf(run.ctx, *d, f, "signal_timeout")) {
               if (*v < Millis{100} || *v > Millis{60000})
@@ -110,7 +123,7 @@ void readSources(Reading& run, const toml::node* n) {
               else
                 s.signalTimeout = *v;
             }
-        if (s.kind == SourceKind::Uri || s.kind == SourceKind::Launch)
+        if (live)
           if (auto v = f.boolean("expect_motion")) s.expectMotion = *v;
         f.reportUnread({"kind", "label"}, kSourceKinds, *kind);
         run.config.sources.push_back(std::move(s));

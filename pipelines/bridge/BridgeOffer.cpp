@@ -142,4 +142,28 @@ std::string keepCandidatesOn(const std::string& sdp, const std::string& address)
   return out;
 }
 
+std::string withVideoBitrate(const std::string& sdp, int kbps) {
+  std::string out;
+  out.reserve(sdp.size() + 16);
+  bool inVideo = false, added = false;
+  std::size_t at = 0;
+  while (at < sdp.size()) {
+    std::size_t end = sdp.find('\n', at);
+    end = end == std::string::npos ? sdp.size() : end + 1;
+    const std::string_view line(sdp.data() + at, end - at);
+    at = end;
+    if (line.rfind("m=", 0) == 0) {
+      inVideo = line.rfind("m=video", 0) == 0;
+      added = false;
+    }
+    if (inVideo && line.rfind("b=AS:", 0) == 0) continue;  // ours replaces it
+    out.append(line);
+    if (inVideo && !added && line.rfind("c=", 0) == 0) {
+      out += "b=AS:" + std::to_string(kbps) + "\r\n";
+      added = true;
+    }
+  }
+  return out;
+}
+
 }  // namespace ceremony::media

@@ -24,4 +24,8 @@ std::optional<OfferChoice> chooseFromOffer(const std::string& sdp, const std::st
 // and only one is reachable from the communes.
 std::string keepCandidatesOn(const std::string& sdp, const std::string& address);
 
+// The SDP with `b=AS:<kbps>` in its video section (after its c= line, replacing any b=AS
+// there): the most the peer may send, as an answer tells a sender (RFC 4566 §5.8).
+std::string withVideoBitrate(const std::string& sdp, int kbps);
+
 }  // namespace ceremony::media

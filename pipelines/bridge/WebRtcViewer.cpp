@@ -45,15 +45,6 @@ void toIo(const std::shared_ptr<Viewer>& v, F&& f) {
   });
 }
 
-std::string localDescription(GstElement* webrtc) {
-  GstWebRTCSessionDescription* descOut = nullptr;
-  g_object_get(webrtc, "local-description", &descOut, nullptr);
-  SessionDescriptionPtr desc(descOut);
-  if (!desc) return {};
-  GCharPtr text(gst_sdp_message_as_text(desc->sdp));
-  return text ? text.get() : "";
-}
-
 void onGatheringState(GstElement* webrtc, GParamSpec*, gpointer data) {
   auto v = static_cast<WeakViewer*>(data)->lock();
   if (!v) return;
@@ -204,18 +195,6 @@ void detachViewerPad(GstPad* pad) {
   }
 }
 
-namespace {
-
-// webrtcbin puts a clocksync in front of each stream it sends, which waits on the clock for
-// every packet: the bridge's packets come from a live encode, paced already, and a clock
-// wait per packet per viewer is CPU the 96th viewer needs.
-void onElementAdded(GstBin*, GstBin*, GstElement* element, gpointer) {
-  GstElementFactory* factory = gst_element_get_factory(element);
-  if (factory && g_strcmp0(GST_OBJECT_NAME(factory), "clocksync") == 0)
-    g_object_set(element, "sync", FALSE, nullptr);
-}
-
-// The session's UDP ports, and no UPnP.
 void configureIce(GstElement* webrtc, int minPort, int maxPort) {
   GstWebRTCICE* iceOut = nullptr;
   g_object_get(webrtc, "ice-agent", &iceOut, nullptr);
@@ -234,6 +213,26 @@ void configureIce(GstElement* webrtc, int minPort, int maxPort) {
     if (agent && g_object_class_find_property(G_OBJECT_GET_CLASS(agent.get()), "upnp"))
       g_object_set(agent.get(), "upnp", FALSE, nullptr);
   }
+}
+
+std::string localDescription(GstElement* webrtc) {
+  GstWebRTCSessionDescription* descOut = nullptr;
+  g_object_get(webrtc, "local-description", &descOut, nullptr);
+  SessionDescriptionPtr desc(descOut);
+  if (!desc) return {};
+  GCharPtr text(gst_sdp_message_as_text(desc->sdp));
+  return text ? text.get() : "";
+}
+
+namespace {
+
+// webrtcbin puts a clocksync in front of each stream it sends, which waits on the clock for
+// every packet: the bridge's packets come from a live encode, paced already, and a clock
+// wait per packet per viewer is CPU the 96th viewer needs.
+void onElementAdded(GstBin*, GstBin*, GstElement* element, gpointer) {
+  GstElementFactory* factory = gst_element_get_factory(element);
+  if (factory && g_strcmp0(GST_OBJECT_NAME(factory), "clocksync") == 0)
+    g_object_set(element, "sync", FALSE, nullptr);
 }
 
 // Links `srcPad` to a new webrtcbin sink pad whose transceiver sends what the offer's m-line

@@ -97,6 +97,12 @@ bool startViewer(const std::shared_ptr<Viewer>& v, ViewerStart start, int* statu
 // Deactivates and unlinks one of the viewer's pads (the viewer keeps it).
 void detachViewerPad(GstPad* pad);
 
+// What every webrtcbin of the bridge shares, viewers' and return feeds': the session's UDP
+// ports ([bridge] ports, 0, 0: any) and no UPnP; the SDP of its local description ("" before
+// it has one).
+void configureIce(GstElement* webrtc, int minPort, int maxPort);
+std::string localDescription(GstElement* webrtc);
+
 // Asks webrtcbin for the viewer's statistics (reported through the bridge's listener on the
 // io_context) and, the first time it can, starts watching the viewer's RTCP.
 void requestStats(const std::shared_ptr<Viewer>& v);

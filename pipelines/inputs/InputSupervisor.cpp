@@ -47,6 +47,12 @@ void InputSupervisor::add(const SourceConfig& s, std::shared_ptr<InputWatch> wat
 void InputSupervisor::startAll() {
   for (auto& in : inputs_) {
     if (!in.watch) continue;
+    // A point's return feed is built when the point sends (pipelines/bridge/ReturnFeed): until
+    // then its card is on air.
+    if (in.source.kind == SourceKind::Point) {
+      in.watch->lastFrameUs = 0;
+      continue;
+    }
     in.watch->lastFrameUs = g_get_monotonic_time();
     std::string why;
     if (!startPipeline(in, &why)) hooks_.lost(*in.watch, g_get_monotonic_time(), why);
@@ -67,6 +73,12 @@ void InputSupervisor::onLost(const std::string& id, const std::string& reason, b
   if (in.status.state == InputState::Running) ++in.status.losses;
   const auto state = rebuild || in.status.state == InputState::Retrying ? InputState::Retrying
                                                                         : InputState::Stalled;
+  if (in.source.kind == SourceKind::Point) {
+    // Nothing to rebuild: the point sends again, or it does not.
+    if (in.status.state != InputState::Stalled || in.status.lastReason != reason)
+      report(in, InputState::Stalled, reason);
+    return;
+  }
   if (in.status.state != state || in.status.lastReason != reason) report(in, state, reason);
   if (in.restart) return;  // a rebuild is already due
   // Rebuilt after 1 s × 1.5ⁿ (at most 10 s); a stall that ends before then needs none.

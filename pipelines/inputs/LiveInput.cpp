@@ -154,11 +154,19 @@ bool LiveInputPipeline::start(const SourceConfig& s, const ProgrammeFormat& f,
                               Lost lost, std::string* error) {
   GstElement* bin = makeSourceBin(s, f, error);
   if (!bin) return false;
-  pipeline_.reset(GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new(("input-" + s.id).c_str()))));
-  watch_ = watch;
-  GstBin* p = GST_BIN(pipeline_.get());
   // A file plays at its own pace; a live feed is handed on as it comes.
   const bool file = s.kind == SourceKind::Uri && s.uri.rfind("file:", 0) == 0;
+  return startWith(bin, "input-" + s.id, !file, f, channel, watch, std::move(lost), error);
+}
+
+bool LiveInputPipeline::startWith(GstElement* bin, const std::string& name, bool live,
+                                  const ProgrammeFormat& f, const std::string& channel,
+                                  const std::shared_ptr<InputWatch>& watch, Lost lost,
+                                  std::string* error) {
+  pipeline_.reset(GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new(name.c_str()))));
+  watch_ = watch;
+  GstBin* p = GST_BIN(pipeline_.get());
+  const bool file = !live;
   GstElement* rate = make("videorate");
   GstElement* vcaps = capsfilter(rawVideoCaps(f, true));
   GstElement* vsink = make("intervideosink");
@@ -186,7 +194,7 @@ bool LiveInputPipeline::start(const SourceConfig& s, const ProgrammeFormat& f,
     linked = linked && gst_pad_link(audio.get(), firstSink.get()) == GST_PAD_LINK_OK;
   }
   if (!linked) {
-    *error = "cannot link input " + s.id;
+    *error = "cannot link " + name;
     pipeline_.reset();
     return false;
   }
@@ -221,7 +229,7 @@ bool LiveInputPipeline::start(const SourceConfig& s, const ProgrammeFormat& f,
       new std::shared_ptr<LostContext>(context),
       [](gpointer data) { delete static_cast<std::shared_ptr<LostContext>*>(data); });
   if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-    *error = "input " + s.id + " cannot start";
+    *error = name + " cannot start";
     return false;  // its bus has said why; the pipeline is dropped at the next rebuild
   }
   return true;

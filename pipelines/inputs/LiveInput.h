@@ -69,6 +69,15 @@ SignalChange signalChange(const InputWatch& watch, bool lost, gint64 nowUs);
 GstElement* makeInterBin(const SourceConfig& source, const ProgrammeFormat& f,
                          const std::string& channel);
 
+// Where a pipeline made elsewhere hands its frames (a point's return feed): the programme's
+// channel and watch of that input, and what its loss means to the programme (its card, the
+// input's state).
+struct LiveTarget {
+  std::string channel;
+  std::shared_ptr<InputWatch> watch;
+  std::function<void(InputWatch& watch, gint64 nowUs, const std::string& reason)> lost;
+};
+
 class LiveInputPipeline {
  public:
   // Called on a streaming thread when the current generation ends or fails: `reason` says
@@ -87,6 +96,13 @@ class LiveInputPipeline {
   // did start and then fails says so through `lost`).
   bool start(const SourceConfig& source, const ProgrammeFormat& f, const std::string& channel,
              const std::shared_ptr<InputWatch>& watch, Lost lost, std::string* error);
+  // The same with a source bin made elsewhere (a point's return feed: its WebRTC session and
+  // decoders), with raw "video" and, if it has one, "audio" pads; `live` as a camera is (not
+  // paced like a file). The pipeline is named `name`; the bin is taken.
+  bool startWith(GstElement* bin, const std::string& name, bool live, const ProgrammeFormat& f,
+                 const std::string& channel, const std::shared_ptr<InputWatch>& watch, Lost lost,
+                 std::string* error);
+  GstElement* pipeline() const { return pipeline_.get(); }
   bool running() const { return pipeline_ != nullptr; }
   // Gives up the pipeline for the caller to stop (setting it to NULL can take seconds on a
   // dead connection: the caller does it off the event loop). What it still reports is of a

@@ -146,7 +146,8 @@ bool ProgramMixer::build(std::string* error) {
 bool ProgramMixer::addSourceLayers(std::string* error) {
   const auto& f = config_.format;
   for (const auto& s : config_.sources) {
-    const bool live = s.kind == SourceKind::Uri || s.kind == SourceKind::Launch;
+    const bool live =
+        s.kind == SourceKind::Uri || s.kind == SourceKind::Launch || s.kind == SourceKind::Point;
     GstElement* sb = live ? makeInterBin(s, f, interChannel(s.id)) : makeSourceBin(s, f, error);
     if (!sb || !addLayer(LayerKey::source(s.id), sb, false, error)) return false;
     std::shared_ptr<InputWatch> watch;
@@ -160,9 +161,14 @@ bool ProgramMixer::addSourceLayers(std::string* error) {
       watch->expectMotion = s.expectMotion;
       watch->freezeAfterUs = static_cast<gint64>(config_.watch.freezeAfter.count()) * 1000;
       watch->blackAfterUs = static_cast<gint64>(config_.watch.blackAfter.count()) * 1000;
+      // A point that is not sending says so with the commune's name.
+      const bool point = s.kind == SourceKind::Point;
       const Card card =
           makeCard(f, "standin-source-" + s.id,
-                   {s.label.empty() ? s.id : s.label, "Mất tín hiệu", kCardGrey, false, false});
+                   {point             ? pointName(s)
+                    : s.label.empty() ? s.id
+                                      : s.label,
+                    point ? "Chưa có tín hiệu" : "Mất tín hiệu", kCardGrey, false, false});
       if (!addLayer(watch->key.standInCard(), card.bin, false, error)) return false;
       watches_.push_back(watch);
     }
@@ -281,6 +287,26 @@ void ProgramMixer::steerGain(const Loudness& now, Millis since) {
 
 std::vector<InputStatus> ProgramMixer::inputs() const {
   return inputs_.inputs();
+}
+
+std::string ProgramMixer::pointName(const SourceConfig& s) const {
+  if (!s.label.empty()) return s.label;
+  for (const auto& p : config_.health.points)
+    if (p.id == s.point) return p.name.empty() ? p.id : p.name;
+  return s.point;
+}
+
+std::optional<LiveTarget> ProgramMixer::returnTarget(const std::string& pointId) {
+  for (const auto& s : config_.sources) {
+    if (s.kind != SourceKind::Point || s.point != pointId) continue;
+    for (const auto& w : watches_)
+      if (w->id == s.id)
+        return LiveTarget{interChannel(s.id), w,
+                          [this](InputWatch& watch, gint64 nowUs, const std::string& reason) {
+                            inputLost(watch, nowUs, reason, true);
+                          }};
+  }
+  return std::nullopt;
 }
 
 // A clip that cannot play: its layer goes, a card with the item's title takes its place.

@@ -95,6 +95,9 @@ class ProgramMixer {
   GstClockTime baseTime() const;
   // Every configured source, in configuration order.
   std::vector<InputStatus> inputs() const;
+  // Where the point's return feed goes: its `point` source's channel and watch (the first
+  // source showing that point); nullopt when no source shows it.
+  std::optional<LiveTarget> returnTarget(const std::string& pointId);
   // The programme's loudness now (and its peak since the last call); nullopt when [watch]
   // is off.
   std::optional<Loudness> loudness();
@@ -123,6 +126,7 @@ class ProgramMixer {
   void checkInputs();
   void checkBlack(InputWatch& w);
   std::string interChannel(const std::string& sourceId) const;
+  std::string pointName(const SourceConfig& source) const;  // a `point` source's card title
   void clipFailed(const std::string& itemId, const std::string& reason);
   void removeLayer(const LayerKey& key);
   GstClockTime runningTimeAt(WallTime at) const;

@@ -69,6 +69,10 @@ GstElement* makeSourceBin(const SourceConfig& s, const ProgrammeFormat& f, std::
       linkDecodedPads(decode, vfirst, audioFirst);
       return owned.release();
     }
+    case SourceKind::Point:
+      // A point's return feed is built from its WHIP offer (pipelines/bridge/ReturnFeed).
+      *error = "source " + s.id + ": a point's return feed comes over the bridge";
+      return nullptr;
     case SourceKind::Launch: {
       GErrorBox err;
       GstElement* v = gst_parse_bin_from_description(s.videoLaunch.c_str(), TRUE, err.out());

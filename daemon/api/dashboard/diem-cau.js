@@ -120,6 +120,104 @@
     lastFrames = frames;
   }, 500);
 
-  window.addEventListener("pagehide", () => endSession(true));
+  // ---- Sending the commune's picture back ("Gửi hình về tỉnh"): camera and microphone over
+  // WHIP, at most 1280×720; the province's answer sets the bitrate (b=AS). What a test or a
+  // technician can read: window.returnFeed.state ("off", "starting", "sending", "trouble"),
+  // .pc, .session, .framesSent.
+  const toggle = document.getElementById("send-toggle");
+  const sendState = document.getElementById("send-state");
+  const selfView = document.getElementById("self");
+  const back = (window.returnFeed = { state: "off", pc: null, session: null, framesSent: 0, stream: null });
+
+  function showSend(kind, text) {
+    back.state = kind;
+    sendState.textContent = text;
+    sendState.className = kind;
+    toggle.setAttribute("aria-pressed", kind === "off" ? "false" : "true");
+    toggle.textContent = kind === "off" ? "📷 Gửi hình về tỉnh" : "⏹ Dừng gửi hình";
+  }
+
+  function stopSending(keepalive) {
+    const s = back.session;
+    back.session = null;
+    if (s) fetch(s, { method: "DELETE", keepalive, headers: { Authorization: "Bearer " + token } }).catch(() => {});
+    if (back.pc) { back.pc.close(); back.pc = null; }
+    if (back.stream) { back.stream.getTracks().forEach((t) => t.stop()); back.stream = null; }
+    selfView.srcObject = null;
+    selfView.className = "";
+  }
+
+  async function startSending() {
+    showSend("starting", "Đang mở máy quay…");
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        video: { width: { ideal: 1280, max: 1280 }, height: { ideal: 720, max: 720 }, frameRate: { max: 30 } },
+        audio: true,
+      });
+    } catch (e) {
+      showSend("off", "Không mở được máy quay hoặc micrô: hãy cho phép trình duyệt dùng chúng");
+      return;
+    }
+    back.stream = stream;
+    selfView.srcObject = stream;
+    selfView.className = "on";
+    const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle" });
+    back.pc = pc;
+    for (const track of stream.getTracks()) {
+      const t = pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
+      // The province decodes H.264: offer it first.
+      if (track.kind === "video" && t.setCodecPreferences && RTCRtpSender.getCapabilities) {
+        const codecs = RTCRtpSender.getCapabilities("video").codecs;
+        const h264 = codecs.filter((c) => /h264/i.test(c.mimeType));
+        if (h264.length) t.setCodecPreferences(h264.concat(codecs.filter((c) => !/h264/i.test(c.mimeType))));
+      }
+    }
+    pc.onconnectionstatechange = () => {
+      if (back.pc !== pc) return;
+      if (pc.connectionState === "connected") showSend("sending", "Tỉnh đang nhận hình của xã");
+      if (pc.connectionState === "failed" || pc.connectionState === "closed")
+        showSend("trouble", "Mất kết nối gửi hình; bấm lại để gửi");
+    };
+    try {
+      showSend("starting", "Đang kết nối để gửi hình…");
+      await pc.setLocalDescription(await pc.createOffer());
+      await gathered(pc);
+      const res = await fetch("/whip/" + encodeURIComponent(point), {
+        method: "POST",
+        headers: { "Content-Type": "application/sdp", Authorization: "Bearer " + token },
+        body: pc.localDescription.sdp,
+      });
+      if (res.status !== 201) {
+        const why = res.status === 401 ? "Liên kết không đúng hoặc đã cũ" : "Tỉnh không nhận được hình (HTTP " + res.status + ")";
+        stopSending(false);
+        showSend("trouble", why);
+        return;
+      }
+      back.session = res.headers.get("Location");
+      await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+    } catch (e) {
+      stopSending(false);
+      showSend("trouble", "Không gửi được hình; bấm lại để thử");
+    }
+  }
+
+  toggle.addEventListener("click", () => {
+    if (back.state === "off" || back.state === "trouble") {
+      stopSending(false);
+      startSending();
+    } else {
+      stopSending(false);
+      showSend("off", "Chưa gửi hình");
+    }
+  });
+  setInterval(async () => {
+    if (!back.pc) return;
+    (await back.pc.getStats()).forEach((r) => {
+      if (r.type === "outbound-rtp" && r.kind === "video") back.framesSent = r.framesEncoded || r.framesSent || 0;
+    });
+  }, 1000);
+
+  window.addEventListener("pagehide", () => { endSession(true); stopSending(true); });
   connect();
 })();

@@ -41,7 +41,7 @@ TEST_F(ConfigParser, UnknownKind) {
   LoadResult r = parse(withBase("[sources.cam2]\nkind = \"camera\"\n") + kOneItem);
   EXPECT_DIAGNOSTIC(r,
                     "[sources.cam2] kind \"camera\" is not a source kind; use one of test, "
-                    "uri, image or launch",
+                    "uri, image, launch or point",
                     Severity::Error, kBaseLines + 2, 8);
 }
 

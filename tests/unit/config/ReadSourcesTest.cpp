@@ -65,5 +65,30 @@ TEST_F(ConfigParser, BurntInClockOfATestSource) {
                     1);
 }
 
+TEST_F(ConfigParser, APointSourceNamesAKnownPointAndNeedsTheBridge) {
+  const std::string point =
+      "\n[[points]]\nid = \"nghia-hanh\"\nname = \"Xã Nghĩa Hành\"\nkind = \"xã\"\n"
+      "contact_phone = \"0900 000 101\"\n"
+      "probes = [{ kind = \"tcp\", target = \"127.0.0.1:1\" }]\n";
+  const std::string source = "[sources.xa]\nkind = \"point\"\npoint = \"nghia-hanh\"\n";
+  LoadResult ok = parse(withBase(source) + kOneItem + "\n[bridge]\n" + point);
+  ASSERT_TRUE(ok.config) << dump(ok);
+  const SourceConfig& s = ok.config->sources.back();
+  EXPECT_EQ(s.kind, SourceKind::Point);
+  EXPECT_EQ(s.point, "nghia-hanh");
+  EXPECT_EQ(s.signalTimeout, milliseconds(700)) << "a commune that leaves is off within 1 s";
+  // A point that is not among the points: its feed could never come.
+  LoadResult unknown = parse(withBase("[sources.xa]\nkind = \"point\"\npoint = \"ba-to\"\n") +
+                             kOneItem + "\n[bridge]\n" + point);
+  EXPECT_DIAGNOSTIC(unknown, "point \"ba-to\" is not a connection point", Severity::Error,
+                    kBaseLines + 3, 9);
+  // The return feed comes over the bridge.
+  LoadResult off = parse(withBase(source) + kOneItem + point);
+  EXPECT_DIAGNOSTIC(off, "comes over the video bridge, which is off", Severity::Error,
+                    kBaseLines + 3, 9);
+  LoadResult missing = parse(withBase("[sources.xa]\nkind = \"point\"\n") + kOneItem);
+  EXPECT_FALSE(missing.config);
+}
+
 }  // namespace
 }  // namespace ceremony

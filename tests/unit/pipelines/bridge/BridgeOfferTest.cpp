@@ -380,5 +380,26 @@ TEST(BridgeOffer, TheAnswerNamesOnlyTheConfiguredAddress) {
             std::string::npos);
 }
 
+TEST(BridgeOffer, TheReturnFeedsAnswerCapsTheVideoBitrate) {
+  const std::string answer = crlf({
+      "v=0",
+      "o=- 1 0 IN IP4 0.0.0.0",
+      "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+      "c=IN IP4 0.0.0.0",
+      "a=mid:0",
+      "m=video 9 UDP/TLS/RTP/SAVPF 102",
+      "c=IN IP4 0.0.0.0",
+      "b=AS:5000",
+      "a=mid:1",
+  });
+  const std::string capped = withVideoBitrate(answer, 1500);
+  EXPECT_NE(capped.find("m=video 9 UDP/TLS/RTP/SAVPF 102\r\nc=IN IP4 0.0.0.0\r\nb=AS:1500\r\n"),
+            std::string::npos)
+      << capped;
+  EXPECT_EQ(capped.find("b=AS:5000"), std::string::npos) << "the sender's own wish is replaced";
+  EXPECT_EQ(capped.find("b=AS"), capped.rfind("b=AS")) << "once, in the video section only";
+  EXPECT_EQ(withVideoBitrate("v=0\r\n", 1500), "v=0\r\n") << "no video: nothing to cap";
+}
+
 }  // namespace
 }  // namespace ceremony::media

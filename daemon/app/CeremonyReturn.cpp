@@ -1,0 +1,140 @@
+// The connection points' return feeds: a point's camera and microphone sent back to the
+// province over WHIP (pipelines/bridge/ReturnFeed), shown wherever a `point` source is on
+// the programme, and the operators' cut to a point.
+
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+
+#include "app/Ceremony.h"
+
+namespace ceremony {
+
+using nlohmann::json;
+
+api::WhepStart Ceremony::whipOffer(const std::string& pointId, const std::string& sdp,
+                                   const std::string& remote, api::WhepAnswer answer) {
+  if (!bridge_ || !mixer_) return {404, "the video bridge is off", {}};
+  // A point sends one picture: a new session (the commune reloaded its page) replaces the
+  // one before it.
+  if (auto it = returns_.find(pointId); it != returns_.end()) {
+    auto old = std::move(it->second.feed);
+    returns_.erase(it);
+    old->stop("replaced by a new session");
+    logEvent("bridge",
+             "Điểm cầu «" + pointId + "» mở lại phiên gửi hình (" + old->sessionId() +
+                 " thay bằng phiên mới)",
+             {{"point", pointId}, {"session", old->sessionId()}, {"what", "return-replaced"}});
+  }
+  media::ReturnFeedStart start;
+  start.pointId = pointId;
+  start.sessionId = "r" + std::to_string(++returnCount_);
+  start.offerSdp = sdp;
+  start.address = config_.bridge.address;
+  start.minPort = config_.bridge.udpPortMin;
+  start.maxPort = config_.bridge.udpPortMax;
+  start.maxKbps = config_.bridge.returnBitrateKbps;
+  start.format = config_.format;
+  if (auto target = mixer_->returnTarget(pointId)) {
+    start.target = std::move(*target);
+  } else {
+    // No source shows this point yet: its frames are received and kept for nobody.
+    start.target.channel = "ceremonyd-return-" + std::to_string(returnCount_) + "-" + pointId;
+    start.target.watch = std::make_shared<media::InputWatch>();
+    start.target.watch->id = pointId;
+    start.target.watch->watchPicture = false;
+  }
+  auto feed = std::make_shared<media::ReturnFeed>(io_, *this, std::move(start));
+  int status = 0;
+  std::string error;
+  if (!feed->start(std::move(answer), &status, &error)) {
+    if (status >= 500)
+      logEvent("bridge", "Điểm cầu «" + pointId + "» không gửi được hình về: " + error,
+               {{"point", pointId}});
+    return {status, error, {}};
+  }
+  ReturnSession session;
+  session.feed = feed;
+  session.remote = remote;
+  session.since = clock_.now();
+  returns_.emplace(pointId, std::move(session));
+  logEvent("bridge",
+           "Điểm cầu «" + pointId + "» mở phiên gửi hình " + feed->sessionId() + " từ " + remote,
+           {{"point", pointId}, {"session", feed->sessionId()}, {"what", "return-opened"}});
+  publishPoints(pointId);
+  return {0, {}, feed->sessionId()};
+}
+
+bool Ceremony::whipEnd(const std::string& pointId, const std::string& sessionId) {
+  auto it = returns_.find(pointId);
+  if (it == returns_.end() || it->second.feed->sessionId() != sessionId) return false;
+  onReturnEnded(pointId, sessionId, "closed by the point");
+  return true;
+}
+
+void Ceremony::onReturnConnected(const std::string& pointId, const std::string& sessionId) {
+  auto it = returns_.find(pointId);
+  if (it == returns_.end() || it->second.feed->sessionId() != sessionId) return;
+  it->second.connected = true;
+  logEvent("bridge", "Điểm cầu «" + pointId + "» đang gửi hình về tỉnh (" + sessionId + ")",
+           {{"point", pointId}, {"session", sessionId}, {"what", "return-connected"}});
+  publishPoints(pointId);
+}
+
+void Ceremony::onReturnEnded(const std::string& pointId, const std::string& sessionId,
+                             const std::string& reason) {
+  auto it = returns_.find(pointId);
+  if (it == returns_.end() || it->second.feed->sessionId() != sessionId) return;
+  auto feed = std::move(it->second.feed);
+  returns_.erase(it);
+  feed->stop("điểm cầu ngừng gửi hình (" + reason + ")");
+  logEvent(
+      "bridge", "Điểm cầu «" + pointId + "» ngừng gửi hình về tỉnh (" + sessionId + "): " + reason,
+      {{"point", pointId}, {"session", sessionId}, {"what", "return-ended"}, {"reason", reason}});
+  publishPoints(pointId);
+}
+
+void Ceremony::onReturnStats(const std::string& pointId, const std::string& sessionId,
+                             const media::ReturnFeedStats& stats) {
+  auto it = returns_.find(pointId);
+  if (it != returns_.end() && it->second.feed->sessionId() == sessionId) it->second.stats = stats;
+}
+
+void Ceremony::stopReturns() {
+  auto returns = std::move(returns_);
+  returns_.clear();
+  for (auto& [id, r] : returns) r.feed->stop("");
+}
+
+json Ceremony::returnJson(const std::string& pointId) const {
+  auto it = returns_.find(pointId);
+  if (it == returns_.end()) return nullptr;
+  const ReturnSession& r = it->second;
+  json j{{"session", r.feed->sessionId()},
+         {"connected", r.connected},
+         {"since", timeText(r.since)},
+         {"peer", r.remote},
+         {"bytes_received", r.stats.bytesReceived},
+         {"packets_lost", r.stats.packetsLost}};
+  if (r.stats.jitterMs) j["jitter_ms"] = std::lround(*r.stats.jitterMs);
+  j["on_programme"] = mixer_ && mixer_->returnTarget(pointId).has_value();
+  return j;
+}
+
+// `cut point:<id>`: the point's `point` source full screen (a scene made once per point).
+const SceneConfig* Ceremony::pointScene(const std::string& sceneId, std::string* error) {
+  const std::string pointId = sceneId.substr(std::string("point:").size());
+  for (const auto& s : config_.sources)
+    if (s.kind == SourceKind::Point && s.point == pointId) {
+      SceneConfig& scene = pointScenes_[sceneId];
+      scene.id = sceneId;
+      scene.kind = SceneKind::Source;
+      scene.source = s.id;
+      return &scene;
+    }
+  *error = "no source shows point «" + pointId +
+           "»: add [sources.<id>] kind = \"point\", point = \"" + pointId + "\"";
+  return nullptr;
+}
+
+}  // namespace ceremony
