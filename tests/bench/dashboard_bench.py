@@ -3,7 +3,8 @@
 the browser's CPU, in headless Chromium, at 96 and 3,321 points.
 
     python3 tests/bench/dashboard_bench.py --build BUILD_DIR [--quick] [--sizes 96,3321]
-        [--changes 20] [--window 30] [--json OUT]
+        [--changes 20] [--window 30] [--feeds changes,full] [--rounds 1]
+        [--dashboards NAME=DIR,NAME=DIR] [--json OUT]
 
 For each size, tests/tools/national_points.py writes the points (3,321: the 34 provinces as
 groups; 96: the same kinds of points with no group, one province's wall of tiles as today),
@@ -23,6 +24,11 @@ In each:
      /proc) is read, as a share of one core; also the whole browser's, the bytes the stream
      carried (a separate SSE client in this script, same stream URL) and the daemon's CPU.
 Medians and p95 over the changes; every process started here is killed at the end.
+
+--dashboards before=DIR,after=DIR: the same daemon serves, in turn, the dashboard files of
+each DIR (CEREMONYD_DASHBOARD_DIR, through a symbolic link switched between runs), so two
+versions of the page are measured in the same minutes; with --rounds N each feed of each
+dashboard is measured N times, interleaved, and the summary gives the medians of the rounds.
 """
 
 import argparse
@@ -345,7 +351,12 @@ new MutationObserver(() => {
 true"""
 
 
-def run_feed(args, chromium, port, sim, victims, flappers, mode, n):
+def run_feed(args, chromium, port, sim, victims, flappers, mode, n, dashboard=""):
+    if dashboard:
+        link = args._dashboard_link
+        if link.is_symlink():
+            link.unlink()
+        link.symlink_to(args._dashboards[dashboard])
     path = "/" if mode == "changes" else "/?points=full"
     chromium.call("Page.navigate", {"url": f"http://127.0.0.1:{port}{path}"}, timeout=90)
     if not chromium.wait(f"document.querySelector('[data-count=total]') && "
@@ -410,7 +421,7 @@ def run_feed(args, chromium, port, sim, victims, flappers, mode, n):
     rend = {p: ((r1[p] or 0) - (r0[p] or 0)) / wall * 100 for p in renderers
             if r0[p] is not None and r1.get(p) is not None}
     result = {
-        "points": n, "mode": mode, "changes": len(lat),
+        "points": n, "mode": mode, "dashboard": dashboard, "changes": len(lat),
         "latency_ms": lat,
         "latency_median_ms": statistics.median(lat) if lat else None,
         "latency_p95_ms": pct(lat, 95),
@@ -423,7 +434,7 @@ def run_feed(args, chromium, port, sim, victims, flappers, mode, n):
         "stream_events": stream.events,
         "tiles": chromium.eval("document.querySelectorAll('#tiles .tile').length"),
     }
-    log(f"   {mode:8s} n={n:5d}: tile red after the daemon's change: median "
+    log(f"   {dashboard + ' ' if dashboard else ''}{mode:8s} n={n:5d}: tile red after the daemon's change: median "
         f"{fmt(result['latency_median_ms'], ' ms')}, p95 {fmt(result['latency_p95_ms'], ' ms')} "
         f"({len(lat)} changes); CPU over {wall:.0f} s with {len(flappers)} points flapping: "
         f"renderer {fmt(result['renderer_cpu_pct'], ' %', 1)} of a core, browser "
@@ -439,10 +450,15 @@ def run_size(args, work, n):
     out, rows = make_points(work, n, f"127.0.0.1:{port}", flat)
     sim = Simulator(args.build, out / "simulator.spec", work / f"simulator-{n}.log")
     (out / "ceremony.toml").write_text(CONFIG, encoding="utf-8")
+    env = dict(os.environ)
+    if args._dashboards:
+        args._dashboard_link = work / "dashboard"
+        env["CEREMONYD_DASHBOARD_DIR"] = str(args._dashboard_link)
     daemon = start([os.path.join(args.build, "ceremonyd"), "--config", str(out / "ceremony.toml"),
                     "--rehearsal", "--listen", f"127.0.0.1:{port}", "--state-dir",
                     str(work / f"state-{n}")],
-                   stdout=open(work / f"ceremonyd-{n}.log", "w"), stderr=subprocess.STDOUT)
+                   stdout=open(work / f"ceremonyd-{n}.log", "w"), stderr=subprocess.STDOUT,
+                   env=env)
     args._daemon_pid = daemon.pid
     http = [r[0] for r in rows if r[6] == "http"]
     step = max(1, len(http) // (args.changes + 1))
@@ -469,8 +485,11 @@ def run_size(args, work, n):
     profile = work / f"chromium-{n}"
     chromium = Chromium(profile, work / f"chromium-{n}.log")
     try:
-        for mode in ("changes", "full"):
-            results.append(run_feed(args, chromium, port, sim, victims, flappers, mode, n))
+        for _ in range(args.rounds):
+            for mode in args.feeds.split(","):
+                for dashboard in args._dashboards or [""]:
+                    results.append(run_feed(args, chromium, port, sim, victims, flappers, mode, n,
+                                            dashboard))
     finally:
         stop(chromium.p)
         stop(daemon)
@@ -490,6 +509,10 @@ def main():
     ap.add_argument("--sizes", default="96,3321")
     ap.add_argument("--changes", type=int, default=20)
     ap.add_argument("--window", type=float, default=30)
+    ap.add_argument("--feeds", default="changes,full")
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--dashboards", default="",
+                    help="NAME=DIR,…: the dashboard files of each DIR in turn (see above)")
     ap.add_argument("--quick", action="store_true", help="5 changes, 10 s windows")
     ap.add_argument("--json")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
@@ -497,6 +520,12 @@ def main():
     if args.quick:
         args.changes, args.window = 5, 10
     args.build = os.path.abspath(args.build)
+    args._dashboards = {}
+    for spec in filter(None, args.dashboards.split(",")):
+        name, _, d = spec.partition("=")
+        if not (Path(d) / "app.js").exists():
+            ap.error(f"--dashboards: no app.js in {d}")
+        args._dashboards[name] = os.path.abspath(d)
     if not Path(CHROMIUM).exists():
         log(f"   skipped: no {CHROMIUM}")
         return 0
@@ -515,10 +544,28 @@ def main():
     log("\n   points  feed      tile red median / p95     renderer CPU   browser CPU   "
         "daemon CPU   stream")
     for r in results:
-        log(f"   {r['points']:6d}  {r['mode']:8s}  {fmt(r['latency_median_ms'], ' ms'):>8s} / "
+        log(f"   {r['points']:6d}  {(r['dashboard'] + ' ' + r['mode']).strip():8s}  "
+            f"{fmt(r['latency_median_ms'], ' ms'):>8s} / "
             f"{fmt(r['latency_p95_ms'], ' ms'):>8s}      {fmt(r['renderer_cpu_pct'], ' %', 1):>8s}"
             f"      {fmt(r['browser_cpu_pct'], ' %', 1):>8s}    {fmt(r['daemon_cpu_pct'], ' %', 1):>8s}"
             f"   {r['stream_kib_s']:8.1f} KiB/s")
+    if args.rounds > 1:
+        log(f"\n   medians of {args.rounds} rounds (each round's median latency; CPU shares)")
+        keys = []
+        for r in results:
+            if (r["points"], r["dashboard"], r["mode"]) not in keys:
+                keys.append((r["points"], r["dashboard"], r["mode"]))
+        for k in keys:
+            rs = [r for r in results if (r["points"], r["dashboard"], r["mode"]) == k]
+
+            def med(name):
+                xs = [r[name] for r in rs if r[name] is not None]
+                return statistics.median(xs) if xs else None
+            log(f"   {k[0]:6d}  {(k[1] + ' ' + k[2]).strip():16s} tile red {fmt(med('latency_median_ms'), ' ms')} "
+                f"(p95 {fmt(med('latency_p95_ms'), ' ms')}), renderer {fmt(med('renderer_cpu_pct'), ' %', 1)} "
+                f"[{', '.join(fmt(r['renderer_cpu_pct'], '', 1) for r in rs)}], browser "
+                f"{fmt(med('browser_cpu_pct'), ' %', 1)}, daemon {fmt(med('daemon_cpu_pct'), ' %', 1)}, "
+                f"stream {fmt(med('stream_kib_s'), ' KiB/s', 1)}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
     return 0

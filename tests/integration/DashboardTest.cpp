@@ -275,7 +275,8 @@ alert_hold = "0s"
       shortTerm: document.getElementById('sound-short').textContent,
       peak: document.getElementById('sound-peak').textContent,
       state: document.getElementById('sound-state').textContent,
-      bar: parseFloat(document.getElementById('meter-momentary').style.width) || 0,
+      bar: (b => 100 * b.getBoundingClientRect().width /
+        b.parentNode.getBoundingClientRect().width)(document.getElementById('meter-momentary')),
       barClass: document.getElementById('meter-momentary').className }))";
   const std::string momentaryShown =
       R"(/^-?\d+\.\d$/.test(document.getElementById('sound-momentary').textContent))";
@@ -309,13 +310,48 @@ alert_hold = "0s"
             << std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - wiped).count()
             << " ms\n";
 
+  // --- the programme's picture ---------------------------------------------------------------
+  // A new picture about once a second while the panel can be seen; none asked for while it
+  // is scrolled out of sight; a new one at once when it is back in view.
+  const std::string previewShown = R"((() => { const i = document.getElementById('preview');
+      return !i.hidden && i.offsetParent !== null && i.complete && i.naturalWidth > 0
+        ? i.src : ''; })())";
+  ASSERT_TRUE(page->waitFor(previewShown + " !== ''", 6s)) << "no programme picture shown";
+  const std::string firstPicture = page->evaluate(previewShown);
+  ASSERT_TRUE(page->waitFor(previewShown + " !== " + js(firstPicture), 3s))
+      << "the programme picture is not refreshed";
+  page->evaluate(R"(window.__previewAsked = 0; window.__fetch = window.__fetch || window.fetch;
+      window.fetch = (u, o) => { if (String(u).includes('/api/preview.jpg')) ++window.__previewAsked;
+        return window.__fetch(u, o); }; true)");
+  page->setViewport(1600, 240);
+  page->evaluate("window.scrollTo(0, document.documentElement.scrollHeight); true");
+  ASSERT_TRUE(
+      page->waitFor("document.getElementById('preview').getBoundingClientRect().bottom < 0", 2s));
+  std::this_thread::sleep_for(500ms);  // a request under way when it left the view
+  page->evaluate("window.__previewAsked = 0; true");
+  std::this_thread::sleep_for(2s);  // two pictures' time
+  EXPECT_EQ(page->evaluate("window.__previewAsked"), 0)
+      << "the picture is fetched while it cannot be seen";
+  const std::string hiddenPicture = page->evaluate("document.getElementById('preview').src");
+  page->setViewport(1600, 1000);
+  page->evaluate("window.scrollTo(0, 0); true");
+  const auto back = Steady::now();
+  ASSERT_TRUE(page->waitFor(
+      previewShown + " !== " + js(hiddenPicture) + " && " + previewShown + " !== ''", 2s))
+      << "the picture is not refreshed when it comes back in view";
+  std::cout << "[ measured ] a new programme picture "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - back).count()
+            << " ms after the panel came back in view\n";
+  page->evaluate("window.fetch = window.__fetch; true");
+
   // --- a live input's picture and sound -----------------------------------------------------
   const std::string cam2 = "document.querySelector('#inputs li[data-input=cam2]')";
   const std::string cam2Shown = "(() => { const li = " + cam2 + R"(; if (!li) return null;
       const badge = (c) => { const b = li.querySelector(c); return !b.hidden && b.offsetParent !== null; };
       return { text: li.innerText, frozen: badge('.input-frozen'), black: badge('.input-black'),
         db: li.querySelector('.level-db').textContent, cls: li.className,
-        rms: parseFloat(li.querySelector('.level-rms').style.width) || 0 }; })())";
+        rms: (b => 100 * b.getBoundingClientRect().width /
+          b.parentNode.getBoundingClientRect().width)(li.querySelector('.level-rms')) }; })())";
   ASSERT_TRUE(page->waitFor(
       "(() => { const c = " + cam2Shown + "; return !!c && c.frozen && c.black; })()", 8s))
       << page->evaluate(cam2Shown).dump()

@@ -204,7 +204,8 @@
     state.tzMinutes = parseOffset(event.timezone);
     setText('event-title', event.title || 'ceremonyd');
     setText('event-venue', [event.venue, event.date].filter(Boolean).join(' · '));
-    document.title = (event.title || 'ceremonyd') + ' — Bảng điều khiển';
+    const title = (event.title || 'ceremonyd') + ' — Bảng điều khiển';
+    if (document.title !== title) document.title = title;
 
     const live = $('live');
     live.dataset.live = s.live ? 'true' : 'false';
@@ -254,7 +255,12 @@
     tick();
   }
 
+  let outputsShown = null;
   function renderOutputs(outputs) {
+    // The status comes every second: the list is built again only when it changed.
+    const key = JSON.stringify(outputs);
+    if (key === outputsShown) return;
+    outputsShown = key;
     const list = $('outputs');
     list.replaceChildren();
     if (!outputs.length) list.appendChild(el('li', { className: 'muted' }, 'Không có đầu ra'));
@@ -339,11 +345,12 @@
   function renderInputLevel(li, level) {
     const peak = level ? level.peak_db : null;
     const rms = level ? level.rms_db : null;
-    setWidth(li.querySelector('.level-rms'), meterPercent(rms, DBFS_MIN, 0));
+    setScale(li.querySelector('.level-rms'), meterFraction(rms, DBFS_MIN, 0));
+    // The marker spans the track; its right edge is moved to the peak.
     const marker = li.querySelector('.level-peak');
-    const left = meterPercent(peak, DBFS_MIN, 0);
-    if (marker.style.left !== left) marker.style.left = left;
-    marker.hidden = peak === null || peak === undefined;
+    setTransform(marker, 'translateX(' + ((meterFraction(peak, DBFS_MIN, 0) - 1) * 100).toFixed(1) + '%)');
+    const noPeak = peak === null || peak === undefined;
+    if (marker.hidden !== noPeak) marker.hidden = noPeak;
     const db = li.querySelector('.level-db');
     const text = number(peak) + ' dB';
     if (db.textContent !== text) db.textContent = text;
@@ -375,15 +382,29 @@
     return signed && v > 0 ? '+' + t : t;
   }
 
-  // Where a level falls on a meter from `min` to `max`, as a CSS percentage.
+  // Where a level falls on a meter from `min` to `max`, from 0 to 1 (to a thousandth).
+  function meterFraction(v, min, max) {
+    if (v === null || v === undefined || !isFinite(v)) return 0;
+    return Math.round(Math.min(1, Math.max(0, (v - min) / (max - min))) * 1000) / 1000;
+  }
+
+  // …as a CSS percentage.
   function meterPercent(v, min, max) {
-    if (v === null || v === undefined || !isFinite(v)) return '0%';
-    const f = Math.min(1, Math.max(0, (v - min) / (max - min)));
-    return (f * 100).toFixed(1) + '%';
+    return (meterFraction(v, min, max) * 100).toFixed(1) + '%';
   }
 
   function setWidth(node, width) {
     if (node.style.width !== width) node.style.width = width;
+  }
+
+  // The moving bars (meters, progress) are drawn with a transform on a layer of their own:
+  // a new value is composited, with no layout and no paint of the page around it.
+  function setTransform(node, transform) {
+    if (node.style.transform !== transform) node.style.transform = transform;
+  }
+
+  function setScale(node, fraction) {
+    setTransform(node, 'scaleX(' + fraction + ')');
   }
 
   function setClass(node, cls) {
@@ -399,17 +420,26 @@
     }
   }
 
+  // A reading is drawn at the next frame, the latest only: readings that come faster than
+  // the page is drawn (or while the tab is hidden) cost nothing.
+  let soundFrame = 0;
   function renderSound(snd, fromTopic) {
     state.sound = snd;
     if (fromTopic) state.soundTopicAt = Date.now();
+    if (!soundFrame) soundFrame = requestAnimationFrame(drawSound);
+  }
+
+  function drawSound() {
+    soundFrame = 0;
+    const snd = state.sound;
     const panel = $('sound');
-    panel.dataset.stale = 'false';
+    if (panel.dataset.stale !== 'false') panel.dataset.stale = 'false';
     if (!snd) {
       panel.dataset.state = 'none';
       setText('sound-state', 'Chưa có số đo');
       for (const id of ['sound-momentary', 'sound-short', 'sound-integrated', 'sound-peak']) setText(id, '—');
-      setWidth($('meter-momentary'), '0%');
-      setWidth($('meter-short'), '0%');
+      setScale($('meter-momentary'), 0);
+      setScale($('meter-short'), 0);
       setText('sound-target', '');
       $('sound-gain-box').hidden = true;
       $('sound-peak-box').classList.remove('over');
@@ -423,7 +453,7 @@
     // The bars: green within the target band, blue under it, amber over it.
     const bar = (id, v) => {
       const node = $(id);
-      setWidth(node, meterPercent(v, LUFS_MIN, 0));
+      setScale(node, meterFraction(v, LUFS_MIN, 0));
       const where = v === null || v === undefined ? '' : v < low ? ' low' : v > high ? ' high' : ' in';
       setClass(node, 'meter-bar' + where);
     };
@@ -450,18 +480,19 @@
     setText('sound-peak', number(peakHold.value));
     const over = peakHold.value !== null && peakHold.value !== undefined && peakHold.value > snd.true_peak_max_dbtp;
     $('sound-peak-box').classList.toggle('over', over);
-    $('sound-peak-box').title =
+    const peakTitle =
       'Đỉnh thật cao nhất từ đầu: ' + number(snd.max_true_peak_dbtp) + ' dBTP (trần ' +
       number(snd.true_peak_max_dbtp) + ' dBTP)';
+    if ($('sound-peak-box').title !== peakTitle) $('sound-peak-box').title = peakTitle;
 
     const st = snd.state || 'ok';
-    panel.dataset.state = st;
+    if (panel.dataset.state !== st) panel.dataset.state = st;
     const silentFor = snd.silent_s >= 1 ? ' (' + Math.round(snd.silent_s) + ' s)' : '';
     setText(
       'sound-state',
       (SOUND_STATES[st] || st) + (st === 'quiet' || st === 'silent' ? silentFor : '')
     );
-    $('sound-gain-box').hidden = !snd.auto_gain;
+    if ($('sound-gain-box').hidden !== !snd.auto_gain) $('sound-gain-box').hidden = !snd.auto_gain;
     if (snd.auto_gain) setText('sound-gain', number(snd.gain_db, true));
     setText(
       'sound-target',
@@ -562,6 +593,7 @@
       scenes.appendChild(el('button', { 'data-action': 'cut', 'data-scene': s.id }, s.label || s.id));
     highlightScene();
     if (state.status) renderStatus(state.status); // scene labels may have arrived
+    eventsShown = null;
     if (state.events) renderEvents(state.events); // item titles too
   }
 
@@ -754,6 +786,7 @@
     rebuildGroups();
     layoutAll();
     if (state.detailId) loadDetail(state.detailId);
+    eventsShown = null;
     if (state.events) renderEvents(state.events);
   }
 
@@ -1189,8 +1222,14 @@
     return e.message || e.reason || '';
   }
 
+  let eventsShown = null;
   function renderEvents(data) {
     state.events = data;
+    // Built again only when it changed (or when the points' names or the items' titles it
+    // shows may have: renderPoints and renderTimeline forget the key).
+    const key = JSON.stringify(data);
+    if (key === eventsShown) return;
+    eventsShown = key;
     const list = $('alerts');
     list.replaceChildren();
     // Point events carry "time", the others "at" (ISO with one offset: they sort as text).
@@ -1387,11 +1426,16 @@
   let retryTimer = null;
 
   function setConnected(ok) {
-    $('connection').hidden = ok;
-    $('connection').textContent = state.needToken
-      ? 'Cần mã truy cập để xem: nhập mã ở góc trên bên phải.'
-      : 'Mất kết nối tới máy chủ — đang thử kết nối lại…';
-    document.body.classList.toggle('offline', !ok);
+    // Called at every message: the page is touched only when something changes.
+    const banner = $('connection');
+    if (banner.hidden !== ok) banner.hidden = ok;
+    setText(
+      'connection',
+      state.needToken
+        ? 'Cần mã truy cập để xem: nhập mã ở góc trên bên phải.'
+        : 'Mất kết nối tới máy chủ — đang thử kết nối lại…'
+    );
+    if (document.body.classList.contains('offline') === ok) document.body.classList.toggle('offline', !ok);
   }
 
   // The token never goes in the stream's URL: with a token, the page first trades it (in
@@ -1479,32 +1523,74 @@
 
   // ---- programme preview ---------------------------------------------------------------
 
+  // A picture a second while it can be seen: not while the tab is hidden or the panel is
+  // scrolled out of sight (it is asked for again at once when it comes back). Each picture
+  // is decoded before it is shown (img.decode(), off the page's main thread), so the swap
+  // costs no decoding in the frame that shows it.
   let previewUrl = null;
+  let previewTimer = null;
+  let previewBusy = false;
+  let previewInView = true;
+
+  function previewVisible() {
+    return !document.hidden && previewInView;
+  }
+
   async function refreshPreview() {
+    clearTimeout(previewTimer);
+    previewTimer = null;
+    if (!previewVisible() || previewBusy) return; // started again when it can be seen
+    previewBusy = true;
     let delay = 1000;
     const img = $('preview');
     try {
-      if (document.hidden) throw new Error('hidden');
       const r = await fetch('/api/preview.jpg', { headers: authHeaders(), cache: 'no-store' });
       if (!r.ok) throw new Error('HTTP ' + r.status);
       const url = URL.createObjectURL(await r.blob());
+      const next = new Image();
+      next.src = url;
+      try {
+        await next.decode();
+      } catch (e) {
+        URL.revokeObjectURL(url);
+        throw e;
+      }
       const old = previewUrl;
       previewUrl = url;
       img.src = url;
-      img.hidden = false;
-      $('preview-none').hidden = true;
+      if (img.hidden) img.hidden = false;
+      if (!$('preview-none').hidden) $('preview-none').hidden = true;
       if (old) setTimeout(() => URL.revokeObjectURL(old), 2000);
     } catch (e) {
-      if (!document.hidden) {
-        img.hidden = true;
-        $('preview-none').hidden = false;
-        delay = 5000; // no preview yet: ask now and then, not every second
-      }
+      img.hidden = true;
+      $('preview-none').hidden = false;
+      delay = 5000; // no preview yet: ask now and then, not every second
     }
-    setTimeout(refreshPreview, delay);
+    previewBusy = false;
+    if (previewVisible()) previewTimer = setTimeout(refreshPreview, delay);
+  }
+
+  function watchPreview() {
+    document.addEventListener('visibilitychange', () => {
+      if (previewVisible()) refreshPreview();
+    });
+    if (!('IntersectionObserver' in window)) return;
+    new IntersectionObserver((entries) => {
+      for (const entry of entries) previewInView = entry.isIntersecting;
+      if (previewVisible() && !previewTimer) refreshPreview();
+    }).observe($('preview').closest('section'));
   }
 
   // ---- what moves between messages: clock, progress, ages --------------------------------
+
+  // Once a second, just after the server's clock turns a second (the clock then shows the
+  // right second all along); a status message draws at once too.
+  let tickTimer = null;
+  function everySecond() {
+    tick();
+    clearTimeout(tickTimer);
+    tickTimer = setTimeout(everySecond, 1000 - (((serverNow() % 1000) + 1000) % 1000) + 5);
+  }
 
   function tick() {
     const now = serverNow();
@@ -1518,9 +1604,15 @@
       if (!isNaN(start) && !isNaN(end) && end > start) fraction = (now - start) / (end - start);
       if (s.current.state === 'done') fraction = 1;
     }
-    fraction = Math.min(1, Math.max(0, fraction));
-    bar.style.width = (fraction * 100).toFixed(1) + '%';
-    bar.classList.toggle('held', !!s && s.phase === 'held');
+    fraction = Math.round(Math.min(1, Math.max(0, fraction)) * 1000) / 1000;
+    setScale(bar, fraction);
+    const held = !!s && s.phase === 'held';
+    if (bar.classList.contains('held') !== held) bar.classList.toggle('held', held);
+    // The alarms blink (the live badge, a silent programme): a step a second, drawn with
+    // the clock, rather than a CSS animation that would redraw the page at every frame.
+    const odd = Math.floor(now / 1000) % 2 === 1;
+    for (const node of [$('live'), $('sound-state')])
+      if (node.classList.contains('blink') !== odd) node.classList.toggle('blink', odd);
     for (const tile of tiles.values()) {
       const age = tile.querySelector('.age');
       const text = ago(tile.dataset.since);
@@ -1638,6 +1730,7 @@
   meterScale();
   refreshRole();
   connect();
+  watchPreview();
   refreshPreview();
-  setInterval(tick, 250);
+  everySecond();
 })();
