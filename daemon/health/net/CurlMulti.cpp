@@ -256,6 +256,11 @@ std::unique_ptr<CurlMulti::Transfer> CurlMulti::make(HttpRequest request) {
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_USERAGENT, "ceremonyd-health/1");
+  // curl's receive buffer, 16 KiB by default, is taken and given back on every transfer:
+  // a large block each time, which made glibc consolidate its free lists every probe. The
+  // answers here are a few hundred bytes (a bigger body is just read in more pieces), and a
+  // kept handle holds less memory.
+  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 1024L);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::onBody);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, r.verifyTls ? 1L : 0L);
