@@ -925,6 +925,7 @@ class ProbeBenchAtScale:
         self.state = {}          # pid -> last state
         self.down_at = {}        # hanging pid -> first "down", s after start
         self.false_downs = set()  # healthy pids ever decided down or degraded
+        self.false_down_reasons = {}  # their reasons (HealthMonitor's), counted
         self.started = None
         self.stats_q = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -953,6 +954,8 @@ class ProbeBenchAtScale:
                                 self.down_at[e["point"]] = e["t"] / 1000 - (self.started or 0)
                         else:
                             self.false_downs.add(e["point"])
+                            why = re.sub(r"\d+", "N", f"{e['to']}: {e.get('reason', '')}")
+                            self.false_down_reasons[why] = self.false_down_reasons.get(why, 0) + 1
 
     def stats(self):
         self.proc.stdin.write("stats\n")
@@ -1010,9 +1013,12 @@ def scale_ceremonyd(args, workdir, targets):
             downs = sorted(tool.down_at.values())
             not_up = sum(1 for p in tool.healthy if tool.state.get(p) != "up")
             false_downs = len(tool.false_downs)
+            false_down_reasons = dict(sorted(tool.false_down_reasons.items(),
+                                             key=lambda kv: -kv[1])[:5])
         w.update({
             "all_healthy_up": up, "healthy_not_up_at_end": not_up,
             "false_failures": s1["false_failures"], "false_downs": false_downs,
+            "false_down_reasons": false_down_reasons,
             "hanging": len(tool.hang), "hanging_down": len(downs),
             "hang_down_max_s": downs[-1] if downs else None,
             "hang_down_median_s": median(downs),
@@ -1079,7 +1085,7 @@ def run_scale(args, workdir):
                     f"{fmt(r['cpu_per_probe_us'])} µs/probe, {fmt(r['cpu_percent'], ' %')} of a "
                     f"core, RSS {fmt(r['rss_start_mib'])} -> {fmt(r['rss_end_mib'])} MiB, false "
                     f"failures {r['false_failures']}"
-                    + (f", false downs {r['false_downs']}, hanging down "
+                    + (f", false downs {r['false_downs']} {r['false_down_reasons'] or ''}, hanging down "
                        f"{r['hanging_down']}/{r['hanging']} by {fmt(r['hang_down_max_s'], ' s')} "
                        f"(promise {r['promise_s']:.2f} s), healthy not up "
                        f"{r['healthy_not_up_at_end']}, skipped busy {r['skipped_busy']}"

@@ -62,6 +62,7 @@ class ProbeScheduler {
     std::unique_ptr<Probe> probe;
     Millis offset{0};
     bool busy = false;
+    std::uint64_t round = 0;  // of its running check
   };
   struct RoundState {
     Steady::time_point start;
@@ -70,10 +71,13 @@ class ProbeScheduler {
     bool launchedAll = false;
   };
 
+  // Probes due this soon are started together (never late; this much early at most).
+  static constexpr Steady::duration kLaunchAhead = std::chrono::milliseconds(4);
+
   void beginRound();
   void launchDue();
   void launch(std::size_t index);
-  void finished(std::size_t index, std::uint64_t round, const std::optional<ProbeResult>& r);
+  void finished(std::size_t index, const std::optional<ProbeResult>& r);
   void maybeRoundDone(std::uint64_t round);
 
   ProbeContext context_;

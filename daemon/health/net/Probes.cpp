@@ -83,12 +83,7 @@ std::string connectFailure(int osErrno, const std::string& fallback) {
 class HttpProbe final : public Probe {
  public:
   HttpProbe(const PointConfig& point, const ProbeSpec& spec, ProbeContext& context)
-      : point_(point), spec_(spec), context_(context) {}
-  ~HttpProbe() override {
-    if (transfer_) context_.curl.cancel(*transfer_);
-  }
-
-  void run(Done done) override {
+      : point_(point), spec_(spec), context_(context) {
     HttpRequest request;
     request.url = spec_.url;
     request.connectTimeout = spec_.connectTimeout;
@@ -99,27 +94,37 @@ class HttpProbe final : public Probe {
     request.reuseConnection = true;
     if (auto ca = spec_.params.find("ca_file"); ca != spec_.params.end())
       request.caFile = ca->second;
-    transfer_ = context_.curl.start(std::move(request),
-                                    [this, done = std::move(done)](const HttpResponse& response) {
-                                      transfer_.reset();
-                                      ProbeResult r = resultFor(point_, spec_, context_.clock);
-                                      r.httpStatus = static_cast<int>(response.status);
-                                      r.latency = toMillis(response.total);
-                                      if (response.connect) r.connect = toMillis(*response.connect);
-                                      if (response.tls) r.tls = toMillis(*response.tls);
-                                      if (response.firstByte)
-                                        r.firstByte = toMillis(*response.firstByte);
-                                      r.reason = httpVerdict(spec_, response);
-                                      r.ok = r.reason.empty();
-                                      done(std::move(r));
-                                    });
+    // The same request every round: one curl handle for the probe's life.
+    request_ = context_.curl.prepare(std::move(request));
+  }
+  ~HttpProbe() override { context_.curl.release(request_); }
+
+  void run(Done done) override {
+    done_ = std::move(done);
+    // Only `this` in the completion: it fits std::function without an allocation.
+    context_.curl.run(request_, [this](const HttpResponse& response) { answered(response); });
   }
 
  private:
+  void answered(const HttpResponse& response) {
+    ProbeResult r = resultFor(point_, spec_, context_.clock);
+    r.httpStatus = static_cast<int>(response.status);
+    r.latency = toMillis(response.total);
+    if (response.connect) r.connect = toMillis(*response.connect);
+    if (response.tls) r.tls = toMillis(*response.tls);
+    if (response.firstByte) r.firstByte = toMillis(*response.firstByte);
+    r.reason = httpVerdict(spec_, response);
+    r.ok = r.reason.empty();
+    Done done = std::move(done_);
+    done_ = nullptr;
+    done(std::move(r));
+  }
+
   PointConfig point_;
   ProbeSpec spec_;
   ProbeContext& context_;
-  std::optional<CurlMulti::TransferId> transfer_;
+  CurlMulti::RequestId request_ = 0;
+  Done done_;
 };
 
 // ---- tcp ----------------------------------------------------------------------------
@@ -139,6 +144,9 @@ class TcpProbe final : public Probe {
       attempt->finished = true;
       attempt->timer.cancel();
       boost::system::error_code ignored;
+      // Connected: close with a reset, not FIN and a minute of TIME_WAIT (at 10,000 points
+      // a third of them tcp, that is 667 connections a second; the point is told at once).
+      if (reason.empty()) attempt->socket.set_option(asio::socket_base::linger(true, 0), ignored);
       attempt->socket.close(ignored);
       ProbeResult r = resultFor(point_, spec_, context_.clock);
       r.latency = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - started);
@@ -301,7 +309,9 @@ std::string httpVerdict(const ProbeSpec& spec, const HttpResponse& response) {
     case CURLE_OK:
       break;
     case CURLE_OPERATION_TIMEDOUT:
-      if (!response.connect) return "connect timeout after " + ms(spec.connectTimeout);
+      // No connect time on a kept-alive connection either: that one was connected.
+      if (!response.connect && response.newConnection)
+        return "connect timeout after " + ms(spec.connectTimeout);
       if (!response.firstByte) return "no answer within " + ms(spec.timeout);
       return "response incomplete after " + ms(spec.timeout);
     case CURLE_COULDNT_CONNECT:
