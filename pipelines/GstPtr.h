@@ -129,6 +129,11 @@ class RequestPad {
 
   GstPad* get() const { return pad_.get(); }
   explicit operator bool() const { return pad_ != nullptr; }
+  // The pad stays with its element (released when the element goes), not with this holder.
+  void forget() {
+    pad_.reset();
+    owner_.reset();
+  }
   void reset() {
     if (pad_ && owner_) gst_element_release_request_pad(owner_.get(), pad_.get());
     pad_.reset();

@@ -293,6 +293,7 @@ void Ceremony::onTake(const ItemStatus& item, WallTime at) {
   onAirItemScene_ = item.scene;
   onAirLowerThird_ = item.lowerThird;
   mixer_->take(item.id, item.title, *scene, item.lowerThird, at);
+  steerPointsMix();
   if (failedClips_.count(item.id)) endFailedClipLater(item.id);
 }
 

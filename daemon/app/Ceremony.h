@@ -226,6 +226,9 @@ class Ceremony final : public media::ProgramMixer::Listener,
   std::map<std::string, ReturnSession> returns_;
   std::uint64_t returnCount_ = 0;
   void stopReturns();
+  // Mix-minus: the viewers of the points on air hear the points' mix, the others the
+  // programme's sound. After every take, and when a viewer connects.
+  void steerPointsMix();
   // A point's return session, as /api/points and /api/bridge show it (null when none).
   nlohmann::json returnJson(const std::string& pointId) const;
   // `cut point:<id>`: the point's own `point` source, full screen.

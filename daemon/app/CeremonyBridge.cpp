@@ -238,6 +238,7 @@ void Ceremony::onViewerConnected(const std::string& sessionId) {
       s.connected = true;
       s.lastReport = clock_.now();  // reports are due from now on
       signals->update(s);
+      steerPointsMix();
       logEvent("bridge",
                "Điểm cầu «" + s.pointId + "» đang xem qua cầu truyền hình (" + sessionId + ")",
                {{"point", s.pointId},

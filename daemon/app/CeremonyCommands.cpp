@@ -105,6 +105,7 @@ CommandResult Ceremony::cut(const std::string& sceneId) {
   if (!mixer_) return CommandResult::refused(CommandError::NotNow, "the programme is not running");
   mixer_->take("cut-" + std::to_string(++cutCount_), sceneId, *scene, LowerThird{},
                clock_.now() + kOperatorLead);
+  steerPointsMix();
   return operatorCommand("cắt sang cảnh «" + sceneId + "» (cut)", CommandResult::done(),
                          {{"op", "cut"}, {"arg", sceneId}});
 }

@@ -38,7 +38,8 @@ api::WhepStart Ceremony::whipOffer(const std::string& pointId, const std::string
   if (auto target = mixer_->returnTarget(pointId)) {
     start.target = std::move(*target);
   } else {
-    // No source shows this point yet: its frames are received and kept for nobody.
+    // No source shows this point: it is received (its statistics kept), not decoded.
+    start.decode = false;
     start.target.channel = "ceremonyd-return-" + std::to_string(returnCount_) + "-" + pointId;
     start.target.watch = std::make_shared<media::InputWatch>();
     start.target.watch->id = pointId;
@@ -118,7 +119,16 @@ json Ceremony::returnJson(const std::string& pointId) const {
          {"packets_lost", r.stats.packetsLost}};
   if (r.stats.jitterMs) j["jitter_ms"] = std::lround(*r.stats.jitterMs);
   j["on_programme"] = mixer_ && mixer_->returnTarget(pointId).has_value();
+  j["on_air"] = mixer_ && mixer_->pointsOnAir().count(pointId) > 0;
   return j;
+}
+
+void Ceremony::steerPointsMix() {
+  auto* signals = bridgeSignals();
+  if (!bridge_ || !mixer_ || !signals) return;
+  const auto onAir = mixer_->pointsOnAir();
+  for (const auto& s : signals->sessions())
+    if (s.transport == "webrtc") bridge_->hearPointsMix(s.id, onAir.count(s.pointId) > 0);
 }
 
 // `cut point:<id>`: the point's `point` source full screen (a scene made once per point).

@@ -52,7 +52,7 @@ void FanOut::stop() {
   }
 }
 
-void FanOut::post(bool video, GstBuffer* rtp, GstClockTime runningTime) {
+void FanOut::post(RtpStream stream, GstBuffer* rtp, GstClockTime runningTime) {
   bool lost = false;
   for (auto& q : queues_) {
     {
@@ -62,7 +62,7 @@ void FanOut::post(bool video, GstBuffer* rtp, GstClockTime runningTime) {
         lost = true;
         continue;
       }
-      q->packets.push_back({video, gst_buffer_ref(rtp), runningTime});
+      q->packets.push_back({stream, gst_buffer_ref(rtp), runningTime});
     }
     q->ready.notify_one();
   }
@@ -96,7 +96,7 @@ void FanOut::run(unsigned worker) {
       batch.swap(q.packets);
     }
     for (Packet& p : batch) {
-      if (!stopping_) deliver_(worker, p.video, p.rtp, p.runningTime);
+      if (!stopping_) deliver_(worker, p.stream, p.rtp, p.runningTime);
       gst_buffer_unref(p.rtp);
     }
     batch.clear();

@@ -29,11 +29,15 @@
 
 namespace ceremony::media::bridge {
 
+// Which of the bridge's RTP streams a packet is of: the programme's picture, its sound, or
+// the points' mix (its sound without any point's voice, for the points on air).
+enum class RtpStream : std::uint8_t { Video, Audio, PointsAudio };
+
 class FanOut {
  public:
   // Called on worker `worker`'s thread with a packet it does not own.
-  using Deliver =
-      std::function<void(unsigned worker, bool video, GstBuffer* rtp, GstClockTime runningTime)>;
+  using Deliver = std::function<void(unsigned worker, RtpStream stream, GstBuffer* rtp,
+                                     GstClockTime runningTime)>;
 
   // `workers` threads (at least 1), each holding at most `queueLimit` packets.
   FanOut(unsigned workers, std::size_t queueLimit, Deliver deliver);
@@ -51,12 +55,12 @@ class FanOut {
 
   // Any thread, never blocking: the packet (borrowed: each worker takes a reference) to every
   // worker.
-  void post(bool video, GstBuffer* rtp, GstClockTime runningTime);
+  void post(RtpStream stream, GstBuffer* rtp, GstClockTime runningTime);
   std::uint64_t dropped() const { return dropped_; }
 
  private:
   struct Packet {
-    bool video = false;
+    RtpStream stream = RtpStream::Video;
     GstBuffer* rtp = nullptr;  // a reference of the queue's
     GstClockTime runningTime = GST_CLOCK_TIME_NONE;
   };

@@ -36,10 +36,12 @@ struct DescriptionFree {
 };
 using DescriptionPtr = std::unique_ptr<GstWebRTCSessionDescription, DescriptionFree>;
 
-// Where webrtcbin's decoded streams go: the bin's normalisers (owned by the bin).
+// Where webrtcbin's decoded streams go: the bin's normalisers (owned by the bin); nowhere
+// (received, not decoded) when nothing shows the feed.
 struct Decoded {
   GstElement* video;
   GstElement* audio;
+  bool decode;
 };
 
 }  // namespace
@@ -60,9 +62,12 @@ struct ReturnFeed::Signals {
     auto* to = static_cast<Decoded*>(data);
     GstElement* bin = GST_ELEMENT(gst_element_get_parent(webrtc));
     if (!bin) return;
-    GstElement* decode = bins::make("decodebin");
+    GstElement* decode = bins::make(to->decode ? "decodebin" : "fakesink");
     gst_bin_add(GST_BIN(bin), decode);
-    bins::linkDecodedPads(decode, to->video, to->audio);
+    if (to->decode)
+      bins::linkDecodedPads(decode, to->video, to->audio);
+    else
+      g_object_set(decode, "sync", FALSE, "async", FALSE, nullptr);
     gst_element_sync_state_with_parent(decode);
     GstPtr<GstPad> sink(gst_element_get_static_pad(decode, "sink"));
     gst_pad_link(pad, sink.get());
@@ -220,7 +225,8 @@ bool ReturnFeed::start(Answer answer, int* status, std::string* error) {
   bins::ghost(bin, vlast, "src", "video");
   bins::ghost(bin, alast, "src", "audio");
   g_signal_connect_data(
-      webrtc_, "pad-added", G_CALLBACK(Signals::onIncomingPad), new Decoded{vfirst, afirst},
+      webrtc_, "pad-added", G_CALLBACK(Signals::onIncomingPad),
+      new Decoded{vfirst, afirst, start_.decode},
       [](gpointer data, GClosure*) { delete static_cast<Decoded*>(data); }, GConnectFlags(0));
   auto self = shared_from_this();
   g_signal_connect_data(webrtc_, "notify::ice-gathering-state",

@@ -43,6 +43,9 @@ struct ReturnFeedStart {
   int maxKbps = 1500;  // the most the point may send (b=AS in the answer)
   ProgrammeFormat format;
   LiveTarget target;  // where its frames go (the programme's `point` source, or nowhere)
+  // Whether anything shows it: a feed no source uses is received (its statistics kept) but
+  // never decoded, so many points sending cost little.
+  bool decode = true;
 };
 
 // What a feed has received (webrtcbin's inbound statistics), for the operators.

@@ -79,12 +79,43 @@ bool RtpPacketiser::start(const BridgeSettings& settings, std::string* error) {
     else if (to->port > 0)
       spdlog::info("Cầu truyền hình: chuyển tiếp {} RTP tới {}", what, relay->target());
   }
+  if (!addPointsMix(settings)) {
+    *error = "cannot build the points' mix of the video bridge";
+    forgetElements();
+    pipeline_.reset();
+    return false;
+  }
   if (!playOrDrop(pipeline_)) {
     *error = "the video bridge's pipeline does not start";
     forgetElements();
     return false;
   }
   return true;
+}
+
+// The points' mix, encoded as the programme's sound is: raw in (live, leaky), Opus out with
+// the same SSRC and timestamp base as the programme's sound (opay's, set here on both).
+bool RtpPacketiser::addPointsMix(const BridgeSettings& settings) {
+  pointsIn_ = makeEncodedIn("bridge-points-in");
+  GstElement* conv = gst_element_factory_make("audioconvert", nullptr);
+  GstElement* opus = gst_element_factory_make("opusenc", "bridge-points-opus");
+  GstElement* pay = gst_element_factory_make("rtpopuspay", "bridge-points-opuspay");
+  pointsRtp_ = gst_element_factory_make("appsink", "bridge-points-rtp");
+  if (!allMadeOrDropped({pointsIn_, conv, opus, pay, pointsRtp_})) return false;
+  g_object_set(opus, "bitrate", settings.opusBitrateKbps * 1000, nullptr);
+  GstPtr<GstElement> programme(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "bridge-opuspay"));
+  const guint ssrc = g_random_int(), base = g_random_int();
+  for (GstElement* p : {pay, programme.get()})
+    if (p) g_object_set(p, "pt", 111, "ssrc", ssrc, "timestamp-offset", base, nullptr);
+  g_object_set(pointsRtp_, "sync", FALSE, "async", FALSE, "max-buffers", 200u, "drop", TRUE,
+               nullptr);
+  GstAppSinkCallbacks callbacks{};
+  callbacks.new_sample = [](GstAppSink* s, gpointer self) {
+    return RtpPacketiser::onSample(GST_ELEMENT(s), self);
+  };
+  gst_app_sink_set_callbacks(GST_APP_SINK(pointsRtp_), &callbacks, this, nullptr);
+  gst_bin_add_many(GST_BIN(pipeline_.get()), pointsIn_, conv, opus, pay, pointsRtp_, nullptr);
+  return gst_element_link_many(pointsIn_, conv, opus, pay, pointsRtp_, nullptr);
 }
 
 void RtpPacketiser::stop() {
@@ -98,6 +129,10 @@ void RtpPacketiser::pushVideo(GstSample* sample) {
 
 void RtpPacketiser::pushAudio(GstSample* sample) {
   if (audioIn_) gst_app_src_push_sample(GST_APP_SRC(audioIn_), sample);
+}
+
+void RtpPacketiser::pushPointsAudio(GstSample* sample) {
+  if (pointsIn_) gst_app_src_push_sample(GST_APP_SRC(pointsIn_), sample);
 }
 
 RtpPacketiser::Caps RtpPacketiser::capsFor(int videoPt, int audioPt) const {
@@ -122,18 +157,22 @@ GstFlowReturn RtpPacketiser::onSample(GstElement* sink, gpointer data) {
   const bool video = sink == self->videoRtp_;
   GstBuffer* buf = gst_sample_get_buffer(sample.get());
   if (!buf) return GST_FLOW_OK;
+  GstClockTime rt = GST_BUFFER_PTS(buf);
+  if (const GstSegment* seg = gst_sample_get_segment(sample.get());
+      seg && GST_CLOCK_TIME_IS_VALID(rt))
+    rt = gst_segment_to_running_time(seg, GST_FORMAT_TIME, rt);
+  if (sink == self->pointsRtp_) {
+    self->onPacket_(RtpStream::PointsAudio, buf, rt);  // not relayed: only the points hear it
+    return GST_FLOW_OK;
+  }
   {
     std::lock_guard lock(self->capsMutex_);
     auto& caps = video ? self->videoCaps_ : self->audioCaps_;
     GstCaps* now = gst_sample_get_caps(sample.get());
     if (now && (!caps || !gst_caps_is_equal(caps.get(), now))) caps.reset(gst_caps_copy(now));
   }
-  GstClockTime rt = GST_BUFFER_PTS(buf);
-  if (const GstSegment* seg = gst_sample_get_segment(sample.get());
-      seg && GST_CLOCK_TIME_IS_VALID(rt))
-    rt = gst_segment_to_running_time(seg, GST_FORMAT_TIME, rt);
   (video ? self->videoRelay_ : self->audioRelay_).send(buf);
-  self->onPacket_(video, buf, rt);
+  self->onPacket_(video ? RtpStream::Video : RtpStream::Audio, buf, rt);
   return GST_FLOW_OK;
 }
 

@@ -4,7 +4,11 @@
 //
 //   pushVideo ─► appsrc ─► rtph264pay (pt 96, mtu 1200) ─► appsink ─┐
 //   pushAudio ─► appsrc ─► AAC decode ─► opusenc ─► rtpopuspay ─► appsink ─┤
+//   pushPointsAudio ─► appsrc (raw) ─► opusenc ─► rtpopuspay ─► appsink ───┤  (mix-minus)
 //                                           onSample: the relay, then `onPacket`
+//
+// The two Opus streams share their SSRC and timestamp base, so a viewer moved from one to
+// the other (its point going on air) hears one stream (its sequence numbers are its own).
 //
 // Threads: start/stop on the io_context; pushVideo/pushAudio on the programme's streaming
 // threads (never blocking); `onPacket` on the appsinks' streaming threads.
@@ -19,6 +23,7 @@
 
 #include "pipelines/GstPtr.h"
 #include "pipelines/bridge/BridgeSettings.h"
+#include "pipelines/bridge/FanOut.h"
 #include "pipelines/bridge/RtpRelay.h"
 
 namespace ceremony::media::bridge {
@@ -26,7 +31,7 @@ namespace ceremony::media::bridge {
 class RtpPacketiser {
  public:
   // One RTP packet (the packetiser's, not to be written) and its running time.
-  using OnPacket = std::function<void(bool video, GstBuffer* rtp, GstClockTime runningTime)>;
+  using OnPacket = std::function<void(RtpStream stream, GstBuffer* rtp, GstClockTime runningTime)>;
 
   explicit RtpPacketiser(OnPacket onPacket);
   ~RtpPacketiser();
@@ -41,6 +46,7 @@ class RtpPacketiser {
 
   void pushVideo(GstSample* sample);
   void pushAudio(GstSample* sample);
+  void pushPointsAudio(GstSample* sample);  // raw; dropped until the programme's sound flows
 
   // The RTP caps the packetisers produced, with the payload types a viewer asked for
   // (audioPt < 0: no audio). Null until the first packet of each.
@@ -53,7 +59,10 @@ class RtpPacketiser {
 
  private:
   static GstFlowReturn onSample(GstElement* sink, gpointer self);
-  void forgetElements() { videoIn_ = audioIn_ = videoRtp_ = audioRtp_ = nullptr; }
+  bool addPointsMix(const BridgeSettings& settings);
+  void forgetElements() {
+    videoIn_ = audioIn_ = pointsIn_ = videoRtp_ = audioRtp_ = pointsRtp_ = nullptr;
+  }
 
   OnPacket onPacket_;
   GstPtr<GstElement> pipeline_;
@@ -61,6 +70,8 @@ class RtpPacketiser {
   GstElement* audioIn_ = nullptr;
   GstElement* videoRtp_ = nullptr;
   GstElement* audioRtp_ = nullptr;
+  GstElement* pointsIn_ = nullptr;  // the points' mix: raw in, Opus RTP out
+  GstElement* pointsRtp_ = nullptr;
   RtpRelay videoRelay_, audioRelay_;
   std::atomic<bool> sawKeyframe_{false};
   mutable std::mutex capsMutex_;  // only the two caps below

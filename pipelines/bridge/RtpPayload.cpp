@@ -29,7 +29,8 @@ GstMiniPtr<GstCaps> withPayload(const GstCaps* caps, int pt) {
   return GstMiniPtr<GstCaps>(out);
 }
 
-GstMiniPtr<GstBuffer> forViewer(GstBuffer* shared, GstClockTime runningTime, int pt) {
+GstMiniPtr<GstBuffer> forViewer(GstBuffer* shared, GstClockTime runningTime, int pt,
+                                std::optional<std::uint16_t> seq) {
   // A deep copy: GStreamer keeps a list of every buffer that shares a memory and walks it
   // when one goes, so 96 viewers sharing each packet cost 96 x 96 steps a packet; copying
   // 1,200 bytes costs less, and the viewer's SRTP encoder writes its own copy anyway.
@@ -44,6 +45,7 @@ GstMiniPtr<GstBuffer> forViewer(GstBuffer* shared, GstClockTime runningTime, int
   if (gst_rtp_buffer_map(buf, GST_MAP_WRITE, &rtp)) {
     if (gst_rtp_buffer_get_payload_type(&rtp) != pt)
       gst_rtp_buffer_set_payload_type(&rtp, static_cast<guint8>(pt));
+    if (seq) gst_rtp_buffer_set_seq(&rtp, *seq);
     gst_rtp_buffer_unmap(&rtp);
   }
   return GstMiniPtr<GstBuffer>(buf);

@@ -7,7 +7,9 @@
 #include <gst/sdp/sdp.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "pipelines/GstPtr.h"
@@ -34,6 +36,8 @@ GstMiniPtr<GstCaps> withPayload(const GstCaps* caps, int pt);
 
 // The packet with the viewer's payload type, in the programme's running time: a new buffer
 // with memory of its own (one block), so that viewers never share a packet's memory.
-GstMiniPtr<GstBuffer> forViewer(GstBuffer* shared, GstClockTime runningTime, int pt);
+// With `seq`, the packet gets that sequence number (a viewer's own numbering of its sound).
+GstMiniPtr<GstBuffer> forViewer(GstBuffer* shared, GstClockTime runningTime, int pt,
+                                std::optional<std::uint16_t> seq = std::nullopt);
 
 }  // namespace ceremony::media::bridge

@@ -60,13 +60,30 @@ void WebRtcBridge::publish() {
   list_.replace(std::move(next));
 }
 
-void WebRtcBridge::deliver(unsigned worker, bool video, GstBuffer* rtp, GstClockTime runningTime) {
+void WebRtcBridge::deliver(unsigned worker, bridge::RtpStream stream, GstBuffer* rtp,
+                           GstClockTime runningTime) {
   const auto viewers = list_.snapshot();
+  const bool video = stream == bridge::RtpStream::Video;
+  const bool pointsMix = stream == bridge::RtpStream::PointsAudio;
   for (const auto& v : *viewers) {
     if (v->worker != worker || !v->open || !v->sending) continue;
-    const int pt = video ? v->choice.videoPt : v->choice.audioPt;
-    v->send(video, bridge::forViewer(rtp, runningTime, pt).release());
+    if (video) {
+      v->send(true, bridge::forViewer(rtp, runningTime, v->choice.videoPt).release());
+      continue;
+    }
+    // Each viewer hears one of the two sounds, numbered as its own.
+    if (v->hearsPointsMix != pointsMix) continue;
+    auto packet = bridge::forViewer(rtp, runningTime, v->choice.audioPt, v->audioSeq++);
+    v->send(false, packet.release());
   }
+}
+
+void WebRtcBridge::hearPointsMix(const std::string& sessionId, bool on) {
+  if (auto it = viewers_.find(sessionId); it != viewers_.end()) it->second->hearsPointsMix = on;
+}
+
+void WebRtcBridge::pushPointsAudio(GstSample* sample) {
+  packetiser_.pushPointsAudio(sample);
 }
 
 std::optional<std::string> WebRtcBridge::addViewer(const std::string& offerSdp, Answer answer,

@@ -91,6 +91,11 @@ class WebRtcBridge final : public EncodedSink {
   std::optional<std::string> addViewer(const std::string& offerSdp, Answer answer, int* status,
                                        std::string* error);
   bool removeViewer(const std::string& sessionId, const std::string& reason);
+  // The viewer's point is on air (`on`): it hears the points' mix, the programme's sound
+  // without any point's voice, so a commune speaking never hears itself a second late.
+  void hearPointsMix(const std::string& sessionId, bool on);
+  // EncodedSink: the points' mix, raw.
+  void pushPointsAudio(GstSample* sample) override;
   // Once a second: asks every viewer's webrtcbin for its statistics (reported through the
   // listener) and ends the ones whose connection failed.
   void poll();
@@ -106,7 +111,7 @@ class WebRtcBridge final : public EncodedSink {
   void answerWhenReady(const std::shared_ptr<Viewer>& v, Steady::time_point until);
   void publish();  // viewers_ as the streaming threads see it from now on
   // A packet from a fan-out worker: to every connected viewer of that worker's.
-  void deliver(unsigned worker, bool video, GstBuffer* rtp, GstClockTime runningTime);
+  void deliver(unsigned worker, bridge::RtpStream stream, GstBuffer* rtp, GstClockTime runningTime);
 
   BridgeSettings settings_;
   boost::asio::io_context& io_;
@@ -123,12 +128,11 @@ class WebRtcBridge final : public EncodedSink {
   // Its threads read list_. A worker's queue holds about 0.4 s of packets: a machine short
   // of CPU loses packets rather than showing the points a picture seconds late.
   bridge::FanOut fanOut_{bridge::FanOut::workersForThisMachine(), 128,
-                         [this](unsigned worker, bool video, GstBuffer* rtp, GstClockTime rt) {
-                           deliver(worker, video, rtp, rt);
-                         }};
+                         [this](unsigned worker, bridge::RtpStream stream, GstBuffer* rtp,
+                                GstClockTime rt) { deliver(worker, stream, rtp, rt); }};
   // Last, so that it goes first: its threads post to fanOut_.
-  bridge::RtpPacketiser packetiser_{
-      [this](bool video, GstBuffer* rtp, GstClockTime rt) { fanOut_.post(video, rtp, rt); }};
+  bridge::RtpPacketiser packetiser_{[this](bridge::RtpStream stream, GstBuffer* rtp,
+                                           GstClockTime rt) { fanOut_.post(stream, rtp, rt); }};
 };
 
 }  // namespace ceremony::media

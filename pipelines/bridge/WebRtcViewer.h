@@ -52,7 +52,12 @@ struct WebRtcBridge::Viewer {
   std::atomic<bool> sending{false};   // ICE and DTLS are up: a push no longer waits for them
   std::atomic<bool> answered{false};  // the SDP answer went out (once)
   std::atomic<gint64> lastRtcpUs{0};  // monotonic time of the viewer's last RTCP packet
-  GObjectPtr<GObject> rtpSession;     // watched for RTCP (our reference; webrtcbin's session)
+  // Its point is on air: it hears the points' mix, not the programme's sound (mix-minus).
+  std::atomic<bool> hearsPointsMix{false};
+  // Its sound's own sequence numbers (its fan-out worker's alone): continuous across a move
+  // between the two Opus streams.
+  std::uint16_t audioSeq = static_cast<std::uint16_t>(g_random_int());
+  GObjectPtr<GObject> rtpSession;  // watched for RTCP (our reference; webrtcbin's session)
   gulong rtcpHandler = 0;
   // io_context only.
   Answer answer;

@@ -15,7 +15,8 @@ namespace ceremony::media {
 
 using namespace bins;
 
-bool buildMixChain(GstBin* bin, const ProgrammeFormat& f, MixChain* chain, std::string* error) {
+bool buildMixChain(GstBin* bin, const ProgrammeFormat& f, bool pointsMix, MixChain* chain,
+                   std::string* error) {
   MixChain& c = *chain;  // filled as it is made, as far as it gets
   // Video: compositor forced live, so frames keep coming whatever the inputs do.
   c.compositor = gst_element_factory_make_full("compositor", "name", "video-mixer", "force-live",
@@ -103,6 +104,28 @@ bool buildMixChain(GstBin* bin, const ProgrammeFormat& f, MixChain* chain, std::
                              asinkq, c.audioSink, nullptr)) {
     *error = "cannot link the programme pipeline";
     return false;
+  }
+  if (pointsMix) {
+    GstElement* floor = make("audiotestsrc", "points-silence");
+    gst_util_set_object_arg(G_OBJECT(floor), "wave", "silence");
+    g_object_set(floor, "is-live", TRUE, "samplesperbuffer", f.audioRate / 50, nullptr);
+    GstElement* floorCaps = capsfilter(rawAudioCaps(f));
+    c.pointsMixer = gst_element_factory_make_full("audiomixer", "name", "points-mixer",
+                                                  "force-live", TRUE, nullptr);
+    g_object_set(c.pointsMixer, "output-buffer-duration", static_cast<guint64>(20 * GST_MSECOND),
+                 nullptr);
+    GstElement* pointsCaps = capsfilter(rawAudioCaps(f));
+    GstElement* pointsQueue = make("queue");
+    g_object_set(pointsQueue, "leaky", 2, "max-size-time", static_cast<guint64>(GST_SECOND),
+                 "max-size-buffers", 0, "max-size-bytes", 0, nullptr);
+    c.pointsSink = make("appsink", "points-out");
+    gst_bin_add_many(bin, floor, floorCaps, c.pointsMixer, pointsCaps, pointsQueue, c.pointsSink,
+                     nullptr);
+    if (!gst_element_link_many(floor, floorCaps, c.pointsMixer, pointsCaps, pointsQueue,
+                               c.pointsSink, nullptr)) {
+      *error = "cannot link the points' mix";
+      return false;
+    }
   }
   return true;
 }

@@ -6,6 +6,10 @@
 //      └► videorate (1 fps) ─► leaky queue ─► videoscale ─► jpegenc ─► appsink "preview-out"
 //   audiotestsrc (silence) ─► audiomixer (force-live) ─► caps ─► bin "audio-encoding"
 //     ─► tee "audio-tee" ─► leaky queue ─► appsink "audio-out"
+//   With points on air possible (a `point` source and the bridge): the points' mix, the same
+//   sound without any point's voice, which the points on air hear back (mix-minus):
+//   audiotestsrc (silence) ─► audiomixer "points-mixer" ─► caps ─► leaky queue ─► appsink
+//     "points-out" (raw: the bridge encodes it for those points alone)
 
 #include <gst/gst.h>
 
@@ -25,11 +29,15 @@ struct MixChain {
   GstElement* videoSink = nullptr;     // appsink of the encoded video
   GstElement* audioSink = nullptr;     // appsink of the encoded sound
   GstElement* previewSink = nullptr;   // appsink of the preview JPEGs; null if one is missing
+  GstElement* pointsMixer = nullptr;   // the points' mix (mix-minus); null without one
+  GstElement* pointsSink = nullptr;    // appsink of its raw sound
 };
 
 // Adds the chain to `pipeline` and links it. False with a sentence when an element is
 // missing or it cannot be linked (a missing preview element costs only the preview).
-bool buildMixChain(GstBin* pipeline, const ProgrammeFormat& f, MixChain* chain, std::string* error);
+// `pointsMix`: also the points' mix.
+bool buildMixChain(GstBin* pipeline, const ProgrammeFormat& f, bool pointsMix, MixChain* chain,
+                   std::string* error);
 // Once the pipeline plays: waits (at most 10 s) until both encoders produce.
 bool waitUntilEncoding(const MixChain& chain, std::string* error);
 // The latest preview JPEG into `last` if a new one came (`last` is kept if not).

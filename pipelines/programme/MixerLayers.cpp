@@ -4,8 +4,51 @@
 
 namespace ceremony::media {
 
+namespace {
+
+// The layer's tee and queue in front of the two mixers leave with it.
+void removeAudioSplit(GstBin* pipeline, LayerPads& layer) {
+  for (GstElement** e : {&layer.pointsQueue, &layer.audioTee}) {
+    if (!*e) continue;
+    gst_element_set_state(*e, GST_STATE_NULL);
+    gst_bin_remove(pipeline, *e);
+    *e = nullptr;
+  }
+}
+
+// The layer's sound to both mixers: a tee, its first branch to the programme's mixer pad,
+// its second through a leaky queue to the points' mixer (which never holds up the other).
+bool splitAudio(GstBin* pipeline, const MixChain& chain, GstPad* audio, LayerPads& layer) {
+  layer.audioTee = gst_element_factory_make("tee", nullptr);
+  layer.pointsQueue = gst_element_factory_make("queue", nullptr);
+  if (!layer.audioTee || !layer.pointsQueue) return false;
+  g_object_set(layer.pointsQueue, "leaky", 2, "max-size-time",
+               static_cast<guint64>(200 * GST_MSECOND), "max-size-buffers", 0, "max-size-bytes", 0,
+               nullptr);
+  gst_bin_add_many(pipeline, layer.audioTee, layer.pointsQueue, nullptr);
+  layer.pointsPad = RequestPad(chain.pointsMixer, "sink_%u");
+  if (!layer.pointsPad) return false;
+  g_object_set(layer.pointsPad.get(), "volume", 0.0, nullptr);
+  GstPtr<GstPad> teeSink(gst_element_get_static_pad(layer.audioTee, "sink"));
+  GstPtr<GstPad> queueSrc(gst_element_get_static_pad(layer.pointsQueue, "src"));
+  RequestPad toMain(layer.audioTee, "src_%u"), toPoints(layer.audioTee, "src_%u");
+  GstPtr<GstPad> queueSink(gst_element_get_static_pad(layer.pointsQueue, "sink"));
+  const bool linked = gst_pad_link(audio, teeSink.get()) == GST_PAD_LINK_OK &&
+                      gst_pad_link(toMain.get(), layer.audioPad.get()) == GST_PAD_LINK_OK &&
+                      gst_pad_link(toPoints.get(), queueSink.get()) == GST_PAD_LINK_OK &&
+                      gst_pad_link(queueSrc.get(), layer.pointsPad.get()) == GST_PAD_LINK_OK;
+  // The tee's pads stay with the tee (released when it goes), not with these holders.
+  toMain.forget();
+  toPoints.forget();
+  gst_element_sync_state_with_parent(layer.audioTee);
+  gst_element_sync_state_with_parent(layer.pointsQueue);
+  return linked;
+}
+
+}  // namespace
+
 bool linkLayer(GstBin* pipeline, const MixChain& chain, const LayerKey& key, GstElement* bin,
-               bool dynamic, LayerPads* out, std::string* error) {
+               bool dynamic, bool intoPointsMix, LayerPads* out, std::string* error) {
   const std::string name = key.str();
   if (!bin) {
     *error = "cannot make " + name + " (a GStreamer plugin is missing: run `make deps`)";
@@ -20,6 +63,8 @@ bool linkLayer(GstBin* pipeline, const MixChain& chain, const LayerKey& key, Gst
   auto fail = [&](std::string why) {
     layer.videoPad.reset();
     layer.audioPad.reset();
+    layer.pointsPad.reset();
+    removeAudioSplit(pipeline, layer);
     gst_element_set_state(bin, GST_STATE_NULL);
     gst_bin_remove(pipeline, bin);
     *error = std::move(why);
@@ -48,8 +93,12 @@ bool linkLayer(GstBin* pipeline, const MixChain& chain, const LayerKey& key, Gst
     layer.audioPad = RequestPad(chain.audiomixer, "sink_%u");
     if (!layer.audioPad) return fail("the sound mixer gave no pad for " + name);
     g_object_set(layer.audioPad.get(), "volume", 0.0, nullptr);
-    if (gst_pad_link(audio.get(), layer.audioPad.get()) != GST_PAD_LINK_OK)
+    if (chain.pointsMixer && intoPointsMix) {
+      if (!splitAudio(pipeline, chain, audio.get(), layer))
+        return fail("cannot link the sound of " + name + " to the points' mix");
+    } else if (gst_pad_link(audio.get(), layer.audioPad.get()) != GST_PAD_LINK_OK) {
       return fail("cannot link the sound of " + name + " to the programme mixer");
+    }
   }
   *out = std::move(layer);
   return true;
@@ -61,8 +110,10 @@ void unlinkLayer(GstBin* pipeline, LayerPads& layer) {
   for (auto& [pad, id] : layer.blocks) gst_pad_remove_probe(pad, id);
   layer.videoPad.reset();
   layer.audioPad.reset();
+  layer.pointsPad.reset();
   gst_element_set_state(layer.bin, GST_STATE_NULL);
   gst_bin_remove(pipeline, layer.bin);
+  removeAudioSplit(pipeline, layer);
 }
 
 void onEndOfStream(GstPad* pad, std::function<void()> then) {
@@ -124,6 +175,7 @@ void MixerLayers::setVolumes(const SceneLayout& heard) {
     if (!layer.audioPad) continue;
     const bool on = std::find(heard.audio.begin(), heard.audio.end(), key) != heard.audio.end();
     g_object_set(layer.audioPad.get(), "volume", on ? 1.0 : 0.0, nullptr);
+    if (layer.pointsPad) g_object_set(layer.pointsPad.get(), "volume", on ? 1.0 : 0.0, nullptr);
   }
 }
 

@@ -21,9 +21,14 @@ namespace ceremony::media {
 
 // Move-only: the mixer pads go back to their mixer when it goes.
 struct LayerPads {
-  GstElement* bin = nullptr;                       // owned by the pipeline
-  RequestPad videoPad;                             // compositor sink pad
-  RequestPad audioPad;                             // audiomixer sink pad, may be empty
+  GstElement* bin = nullptr;  // owned by the pipeline
+  RequestPad videoPad;        // compositor sink pad
+  RequestPad audioPad;        // audiomixer sink pad, may be empty
+  // Its sound in the points' mix too (every layer's but a point's): a tee in front of the
+  // two mixers, a leaky queue to the points' mixer and its pad there.
+  GstElement* audioTee = nullptr;  // owned by the pipeline
+  GstElement* pointsQueue = nullptr;
+  RequestPad pointsPad;
   bool dynamic = false;                            // a clip: removed once off air
   std::vector<std::pair<GstPad*, gulong>> blocks;  // held until the take
 };
@@ -31,8 +36,9 @@ struct LayerPads {
 // Adds `bin` to `pipeline` and links its "video" (and "audio") pad to the chain's mixers,
 // hidden and muted. A clip (`dynamic`) is held, events too, until startAt(). A layer that
 // cannot be linked leaves nothing behind (false with a sentence in `error`).
+// `intoPointsMix`: its sound goes into the points' mix as well (if the chain has one).
 bool linkLayer(GstBin* pipeline, const MixChain& chain, const LayerKey& key, GstElement* bin,
-               bool dynamic, LayerPads* layer, std::string* error);
+               bool dynamic, bool intoPointsMix, LayerPads* layer, std::string* error);
 // Takes the layer out of `pipeline`.
 void unlinkLayer(GstBin* pipeline, LayerPads& layer);
 // Calls `then` on the streaming thread where `pad` sees an end of stream.

@@ -48,7 +48,12 @@ GstElement* ProgramMixer::makeSlateBin(const std::string& sceneId, const SlateCo
 bool ProgramMixer::addLayer(const LayerKey& key, GstElement* bin, bool dynamic,
                             std::string* error) {
   LayerPads layer;
-  if (!linkLayer(GST_BIN(pipeline_.get()), chain_, key, bin, dynamic, &layer, error)) return false;
+  // A point's voice stays out of the points' mix: the point on air hears everything else.
+  const SourceConfig* source =
+      key.kind == LayerKind::Source && !key.standIn ? config_.findSource(key.id) : nullptr;
+  const bool point = source && source->kind == SourceKind::Point;
+  if (!linkLayer(GST_BIN(pipeline_.get()), chain_, key, bin, dynamic, !point, &layer, error))
+    return false;
   if (dynamic) {
     // A clip's end is the item's cue to hand over: reported on the io_context.
     GstPtr<GstPad> video(gst_element_get_static_pad(bin, "video"));
@@ -77,7 +82,13 @@ void ProgramMixer::removeLayer(const LayerKey& key) {
 
 bool ProgramMixer::build(std::string* error) {
   pipeline_.reset(GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new("programme"))));
-  if (!buildMixChain(GST_BIN(pipeline_.get()), config_.format, &chain_, error)) return false;
+  // The points' mix only when a point can be on air.
+  const bool pointsMix =
+      config_.bridge.enabled &&
+      std::any_of(config_.sources.begin(), config_.sources.end(),
+                  [](const SourceConfig& s) { return s.kind == SourceKind::Point; });
+  if (!buildMixChain(GST_BIN(pipeline_.get()), config_.format, pointsMix, &chain_, error))
+    return false;
   if (config_.watch.enabled) {
     sound_ = std::make_unique<ProgrammeSound>(config_.format, config_.watch);
     GstPtr<GstPad> mixed(gst_element_get_static_pad(chain_.mixedAudio, "src"));
@@ -101,6 +112,18 @@ bool ProgramMixer::build(std::string* error) {
   for (GstElement* sink : {chain_.videoSink, chain_.audioSink}) {
     g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
     gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, this, nullptr);
+  }
+  if (chain_.pointsSink) {
+    GstAppSinkCallbacks points{};
+    points.new_sample = [](GstAppSink* sink, gpointer data) {
+      auto* self = static_cast<ProgramMixer*>(data);
+      GstMiniPtr<GstSample> sample(gst_app_sink_pull_sample(sink));
+      if (!sample) return GST_FLOW_OK;
+      for (const auto& s : self->fanOut_.snapshot()->sinks) s->pushPointsAudio(sample.get());
+      return GST_FLOW_OK;
+    };
+    g_object_set(chain_.pointsSink, "sync", FALSE, "async", FALSE, nullptr);
+    gst_app_sink_set_callbacks(GST_APP_SINK(chain_.pointsSink), &points, this, nullptr);
   }
   g_signal_connect(chain_.compositor, "samples-selected", G_CALLBACK(onVideoSamplesSelected), this);
   g_signal_connect(chain_.audiomixer, "samples-selected", G_CALLBACK(onAudioSamplesSelected), this);
@@ -294,6 +317,16 @@ std::string ProgramMixer::pointName(const SourceConfig& s) const {
   for (const auto& p : config_.health.points)
     if (p.id == s.point) return p.name.empty() ? p.id : p.name;
   return s.point;
+}
+
+std::set<std::string> ProgramMixer::pointsOnAir() const {
+  std::set<std::string> out;
+  for (const auto& key : onAirLayers_)
+    if (const SourceConfig* s =
+            key.kind == LayerKind::Source ? config_.findSource(key.id) : nullptr;
+        s && s->kind == SourceKind::Point)
+      out.insert(s->point);
+  return out;
 }
 
 std::optional<LiveTarget> ProgramMixer::returnTarget(const std::string& pointId) {

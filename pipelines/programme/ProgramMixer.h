@@ -98,6 +98,8 @@ class ProgramMixer {
   // Where the point's return feed goes: its `point` source's channel and watch (the first
   // source showing that point); nullopt when no source shows it.
   std::optional<LiveTarget> returnTarget(const std::string& pointId);
+  // The points whose `point` source is in the scene taken last (on air, or about to be).
+  std::set<std::string> pointsOnAir() const;
   // The programme's loudness now (and its peak since the last call); nullopt when [watch]
   // is off.
   std::optional<Loudness> loudness();

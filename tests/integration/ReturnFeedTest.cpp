@@ -9,13 +9,18 @@
 //     item's planned time (measured on the recording's own timestamps);
 //   - when the commune closes its page, the card («Xã Nghĩa Hành — chưa có tín hiệu») is on
 //     the programme within 1 s, the run-of-show goes on, and the programme has no gap;
-//   - an operator can cut to the point when it sends, and is told why not when it does not;
+//   - mix-minus: the commune's microphone plays a 1 kHz tone; while it is on air the
+//     programme (the recording) carries the tone, the sound Nghĩa Hành hears back has no
+//     energy there (the hall's 440 Hz it has), and another point (Ba Tơ) hears the tone;
+//   - an operator is told why a cut to a point that does not send is refused;
 //   - the point's token appears nowhere in the daemon's log.
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -51,6 +56,66 @@ double change(const ColourGrid& a, const ColourGrid& b) {
         std::max({worst, std::abs(a.cells[i].r - b.cells[i].r),
                   std::abs(a.cells[i].g - b.cells[i].g), std::abs(a.cells[i].b - b.cells[i].b)});
   return worst;
+}
+
+// WHEP from page JavaScript for another point: its sound kept in window.others[point].
+std::string listenAs(const std::string& point, const std::string& token) {
+  return R"((async () => {
+    const pc = new RTCPeerConnection();
+    pc.addTransceiver('video', {direction: 'recvonly'});
+    pc.addTransceiver('audio', {direction: 'recvonly'});
+    const stream = new MediaStream();
+    pc.ontrack = (e) => stream.addTrack(e.track);
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise(r => { if (pc.iceGatheringState === 'complete') r();
+      pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
+      setTimeout(r, 1500); });
+    const res = await fetch('/whep/' + )" +
+         json(point).dump() + R"(, {method: 'POST', headers: {'Content-Type': 'application/sdp',
+      Authorization: 'Bearer ' + )" +
+         json(token).dump() + R"(}, body: pc.localDescription.sdp});
+    if (res.status !== 201) return res.status;
+    await pc.setRemoteDescription({type: 'answer', sdp: await res.text()});
+    const audio = new Audio(); audio.srcObject = stream; audio.muted = true; audio.play();
+    window.others = window.others || {};
+    window.others[)" +
+         json(point).dump() + R"(] = {pc, stream, audio};
+    return 201; })())";
+}
+
+// The loudest level (dBFS, an FFT of 8,192 points over about a second) at 440 Hz (the hall's
+// tone) and at 1 kHz (the commune's) in the sound `stream` (a JavaScript expression) plays.
+std::string tonesIn(const std::string& stream) {
+  return R"((async () => {
+    const ctx = new AudioContext(); await ctx.resume();
+    const an = ctx.createAnalyser(); an.fftSize = 8192; an.smoothingTimeConstant = 0;
+    ctx.createMediaStreamSource()" +
+         stream + R"().connect(an);
+    const data = new Float32Array(an.frequencyBinCount);
+    const at = (f) => { const b = Math.round(f * an.fftSize / ctx.sampleRate);
+      return Math.max(data[b - 1], data[b], data[b + 1]); };
+    const out = {hall: -200, commune: -200};
+    await new Promise(r => setTimeout(r, 300));
+    for (let i = 0; i < 8; ++i) {
+      an.getFloatFrequencyData(data);
+      out.hall = Math.max(out.hall, at(440)); out.commune = Math.max(out.commune, at(1000));
+      await new Promise(r => setTimeout(r, 100));
+    }
+    ctx.close(); return out; })())";
+}
+
+// The level (dB, relative to a full-scale sine) of `hz` in mono float samples: Goertzel.
+double levelAt(const std::vector<float>& samples, double hz, double rate) {
+  const double k = 2 * std::cos(2 * M_PI * hz / rate);
+  double s1 = 0, s2 = 0;
+  for (float x : samples) {
+    const double s0 = x + k * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  const double power = s1 * s1 + s2 * s2 - k * s1 * s2;
+  const double amplitude = 2 * std::sqrt(std::max(power, 1e-30)) / samples.size();
+  return 20 * std::log10(amplitude);
 }
 
 std::string config(int udpPortMin) {
@@ -145,6 +210,13 @@ TEST(ReturnFeedTest, ACommuneSendsItsPictureAndItIsOnTheProgrammeAtItsItem) {
                 "filesink", "location=" + y4m.string()},
                dir.path(), 30s);
   ASSERT_TRUE(made.ok()) << made.describe();
+  // Its microphone: a 1 kHz tone.
+  const auto wav = dir / "xa-nghia-hanh.wav";
+  const auto tone = runToEnd({"gst-launch-1.0", "-q", "audiotestsrc", "freq=1000", "volume=0.5",
+                              "num-buffers=100", "!", "audio/x-raw,rate=48000,channels=1", "!",
+                              "wavenc", "!", "filesink", "location=" + wav.string()},
+                             dir.path(), 30s);
+  ASSERT_TRUE(tone.ok()) << tone.describe();
 
   const int port = freePorts(1)[0];
   std::string whyNot;
@@ -194,10 +266,10 @@ TEST(ReturnFeedTest, ACommuneSendsItsPictureAndItIsOnTheProgrammeAtItsItem) {
   std::filesystem::create_directories(profile.path);
   auto chromium = std::make_unique<HeadlessChromium>(
       profile.path, dir.path(), 1280, 720,
-      std::vector<std::string>{"--autoplay-policy=no-user-gesture-required",
-                               "--use-fake-ui-for-media-stream",
-                               "--use-fake-device-for-media-stream",
-                               "--use-file-for-fake-video-capture=" + y4m.string()});
+      std::vector<std::string>{
+          "--autoplay-policy=no-user-gesture-required", "--use-fake-ui-for-media-stream",
+          "--use-fake-device-for-media-stream", "--use-file-for-fake-video-capture=" + y4m.string(),
+          "--use-file-for-fake-audio-capture=" + wav.string()});
   auto page = chromium->page();
   page->navigate(base + "/diem-cau/nghia-hanh?token=" + nghiaHanh);
   ASSERT_TRUE(page->waitFor("!!document.getElementById('send-toggle')", 5s));
@@ -229,6 +301,13 @@ TEST(ReturnFeedTest, ACommuneSendsItsPictureAndItIsOnTheProgrammeAtItsItem) {
   EXPECT_EQ(page->evaluate("window.returnFeed.pc.remoteDescription.sdp.includes('b=AS:800')"),
             true);
 
+  // Another commune watches too.
+  EXPECT_EQ(page->evaluate(listenAs("ba-to", baTo), 10s), 201);
+  // Before its item Nghĩa Hành hears the programme: the hall's tone.
+  const json before =
+      page->evaluate(tonesIn("document.getElementById('programme').srcObject"), 10s);
+  EXPECT_GT(before.value("hall", -200.0), -50) << before;
+
   // --- its item: on air, then the commune closes its page ---------------------------------
   const json items = api("/api/timeline")["items"];
   ASSERT_TRUE(items.is_array() && items.size() == 3) << items;
@@ -239,7 +318,30 @@ TEST(ReturnFeedTest, ACommuneSendsItsPictureAndItIsOnTheProgrammeAtItsItem) {
   auto until = Steady::now() + 30s;
   while (Steady::now() < until && current() != "nghia-hanh") std::this_thread::sleep_for(50ms);
   ASSERT_EQ(current(), "nghia-hanh") << context();
-  std::this_thread::sleep_for(5s);
+  std::this_thread::sleep_for(2s);
+  const auto onAirAt = Steady::now();
+  // Mix-minus: the programme is Nghĩa Hành's voice now; Ba Tơ hears it, Nghĩa Hành does not
+  // hear itself (its sound still comes: the programme without its voice, here silence).
+  const std::string audioPackets = R"((async () => { let n = 0;
+      (await window.bridge.pc.getStats()).forEach(r => { if (r.type === 'inbound-rtp' &&
+        r.kind === 'audio') n = r.packetsReceived; }); return n; })())";
+  const int packetsBefore = page->evaluate(audioPackets).get<int>();
+  const json own = page->evaluate(tonesIn("document.getElementById('programme').srcObject"), 10s);
+  const json other = page->evaluate(tonesIn("window.others['ba-to'].stream"), 10s);
+  std::cout << "[ measured ] dBFS at 440 Hz (hall) / 1 kHz (commune): Nghĩa Hành hears " << before
+            << " before its item, " << own << " on air; Ba Tơ hears " << other << "\n";
+  EXPECT_GT(other.value("commune", -200.0), -50) << other;
+  EXPECT_LT(own.value("commune", 0.0), -70) << own;
+  EXPECT_LT(own.value("commune", 0.0), other.value("commune", -200.0) - 30) << own << other;
+  EXPECT_GT(page->evaluate(audioPackets).get<int>(), packetsBefore + 30)
+      << "Nghĩa Hành's sound stopped while on air";
+  EXPECT_TRUE(api("/api/points/nghia-hanh")["return"].value("on_air", false));
+  // Sending now: an operator's cut to the point is taken (it is on air already, so nothing
+  // changes on screen).
+  const auto cut = httpCall("POST", base + "/api/program/cut", operatorToken,
+                            R"({"scene":"point:nghia-hanh"})", 5s, "application/json");
+  EXPECT_EQ(cut.status, 200) << cut.body;
+  std::this_thread::sleep_for(5s - (Steady::now() - onAirAt));
   EXPECT_GT(page->evaluate("window.returnFeed.framesSent").get<int>(), 100);
   page->navigate("about:blank");  // the commune closes the page
   until = Steady::now() + 3s;
@@ -306,6 +408,27 @@ TEST(ReturnFeedTest, ACommuneSendsItsPictureAndItIsOnTheProgrammeAtItsItem) {
   const auto files = recordingFiles(dir.path() / "rec");
   ASSERT_EQ(files.size(), 1u);
   check(files[0], "recording");
+  // The programme itself carries the commune's voice at its item (and the hall's, once the
+  // commune has left).
+  auto tonesAt = [&](double at) {
+    const auto run =
+        runToEnd({"ffmpeg", "-nostdin", "-v", "error", "-ss", std::to_string(at), "-t", "1", "-i",
+                  files[0].string(), "-vn", "-ac", "1", "-ar", "48000", "-f", "f32le", "-"},
+                 dir.path(), 30s);
+    const std::string& raw = run.out;
+    std::vector<float> samples(raw.size() / sizeof(float));
+    std::memcpy(samples.data(), raw.data(), samples.size() * sizeof(float));
+    return std::pair{levelAt(samples, 440, 48000), levelAt(samples, 1000, 48000)};
+  };
+  const auto track = probe.colourTrack(files[0]);
+  double redAt = -1;
+  for (const auto& f : track)
+    if (redAt < 0 && mostly(f.grid, kRed)) redAt = f.time;
+  ASSERT_GT(redAt, 0);
+  const auto [hall, commune] = tonesAt(redAt + 2);
+  std::cout << "[ measured ] the recording at the commune's item, dB at 440 Hz / 1 kHz: " << hall
+            << " / " << commune << "\n";
+  EXPECT_GT(commune, -40) << "the commune's voice is not on the programme";
   check(nginx.recordedFile("ret"), "RTMP destination");
 }
 

@@ -698,7 +698,10 @@
     // The video bridge: is the commune watching the ceremony right now?
     const watch = tile.querySelector('.watch');
     const b = point.bridge;
-    const watchText = !b ? '' : b.connected ? '▶ đang xem' + (b.loss_percent >= 1 ? ' · mất ' + b.loss_percent + '%' : '') : '… đang vào cầu';
+    const r = point.return;
+    const watchText =
+      (!b ? '' : b.connected ? '▶ đang xem' + (b.loss_percent >= 1 ? ' · mất ' + b.loss_percent + '%' : '') : '… đang vào cầu') +
+      (r && r.connected ? (b ? ' · ' : '') + (r.on_air ? '🔴 đang lên sóng' : '📷 gửi hình về') : '');
     if (watch.textContent !== watchText) watch.textContent = watchText;
     // A point in trouble shows whom to call.
     let contact = tile.querySelector('.contact');
@@ -1102,6 +1105,24 @@
           )
         : p.bridge === null
           ? row('Cầu truyền hình', el('span', { className: 'muted' }, 'chưa xem'))
+          : null,
+      // The picture the commune sends back (WHIP), and the cut to it.
+      p.return
+        ? row(
+            'Hình gửi về',
+            el(
+              'span',
+              {},
+              (p.return.connected ? (p.return.on_air ? 'đang lên sóng' : 'đang gửi') : 'đang kết nối') +
+                ' (từ ' + (p.return.peer || '?') + ')' +
+                (p.return.packets_lost ? ' · mất ' + p.return.packets_lost + ' gói' : ''),
+              p.return.connected && p.return.on_programme && !p.return.on_air
+                ? el('button', { 'data-action': 'cut', 'data-scene': 'point:' + p.id, className: 'small op-only' }, 'Lên sóng')
+                : null
+            )
+          )
+        : 'return' in p
+          ? row('Hình gửi về', el('span', { className: 'muted' }, 'không gửi'))
           : null
     );
 

@@ -50,18 +50,18 @@ GstBuffer* packet() {
 
 TEST_F(FanOutTest, EveryWorkerGetsEveryPacketInOrderOnAThreadOfItsOwn) {
   Seen seen;
-  FanOut fan(2, 1000, [&](unsigned w, bool video, GstBuffer*, GstClockTime t) {
+  FanOut fan(2, 1000, [&](unsigned w, RtpStream stream, GstBuffer*, GstClockTime t) {
     std::lock_guard lock(seen.mutex);
     seen.times[w].push_back(t);
     seen.threads[w].insert(std::this_thread::get_id());
-    seen.video[w] += video ? 1 : 0;
+    seen.video[w] += stream == RtpStream::Video ? 1 : 0;
     seen.changed.notify_all();
   });
   fan.start();
   std::vector<GstBuffer*> sent;
   for (int i = 0; i < 300; ++i) {
     GstBuffer* b = packet();
-    fan.post(i % 5 != 0, b, static_cast<GstClockTime>(i));
+    fan.post(i % 5 != 0 ? RtpStream::Video : RtpStream::Audio, b, static_cast<GstClockTime>(i));
     sent.push_back(b);
   }
   ASSERT_TRUE(seen.waitFor(0, 300));
@@ -110,7 +110,7 @@ struct OpenAtEnd {
 TEST_F(FanOutTest, AStuckWorkerLosesWhatItsQueueCannotHoldAndTheOtherGetsEverything) {
   Seen seen;
   Gate gate;  // worker 1 waits here on its first packet
-  FanOut fan(2, 10, [&](unsigned w, bool, GstBuffer*, GstClockTime t) {
+  FanOut fan(2, 10, [&](unsigned w, RtpStream, GstBuffer*, GstClockTime t) {
     if (w == 1) gate.pass();
     std::lock_guard lock(seen.mutex);
     seen.times[w].push_back(t);
@@ -122,7 +122,7 @@ TEST_F(FanOutTest, AStuckWorkerLosesWhatItsQueueCannotHoldAndTheOtherGetsEveryth
   // Each packet goes once worker 0 has had the one before, so worker 0's queue never fills.
   for (int i = 0; i <= 50; ++i) {
     GstBuffer* b = packet();
-    fan.post(true, b, static_cast<GstClockTime>(i));
+    fan.post(RtpStream::Video, b, static_cast<GstClockTime>(i));
     gst_buffer_unref(b);
     ASSERT_TRUE(seen.waitFor(0, static_cast<std::size_t>(i) + 1));
     if (i == 0) std::this_thread::sleep_for(50ms);  // worker 1 has taken packet 0 by now
@@ -140,13 +140,13 @@ TEST_F(FanOutTest, AStuckWorkerLosesWhatItsQueueCannotHoldAndTheOtherGetsEveryth
 
 TEST_F(FanOutTest, StoppingReleasesWhatWasStillQueuedAndLaterPacketsAreRefused) {
   Gate gate;
-  FanOut fan(1, 100, [&](unsigned, bool, GstBuffer*, GstClockTime) { gate.pass(); });
+  FanOut fan(1, 100, [&](unsigned, RtpStream, GstBuffer*, GstClockTime) { gate.pass(); });
   OpenAtEnd atEnd{gate};
   fan.start();
   std::vector<GstBuffer*> sent;
   for (int i = 0; i < 20; ++i) {
     GstBuffer* b = packet();
-    fan.post(false, b, static_cast<GstClockTime>(i));
+    fan.post(RtpStream::Audio, b, static_cast<GstClockTime>(i));
     sent.push_back(b);
   }
   std::thread opener([&] {
@@ -156,7 +156,7 @@ TEST_F(FanOutTest, StoppingReleasesWhatWasStillQueuedAndLaterPacketsAreRefused) 
   fan.stop();  // the worker finishes the packet it holds, the rest are released
   opener.join();
   GstBuffer* late = packet();
-  fan.post(false, late, 99);
+  fan.post(RtpStream::Audio, late, 99);
   sent.push_back(late);
   for (GstBuffer* b : sent) {
     EXPECT_EQ(GST_MINI_OBJECT_REFCOUNT_VALUE(b), 1);
