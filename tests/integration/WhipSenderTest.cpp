@@ -283,7 +283,7 @@ TEST(WhipSenderTest, EncodersSendTheirPointsPicturesSideBySide) {
          shows(track[bothEnd + 1].grid, false, kBlue))
     ++bothEnd;
   std::cout << "[ measured ] both communes side by side for " << t(bothEnd) - t(both) << " s\n";
-  EXPECT_GT(t(bothEnd) - t(both), 2.0);
+  EXPECT_GT(t(bothEnd) - t(both), 1.5);
   // (b) Nghĩa Hành: red, then yellow from the new encoder, and red never again.
   const std::size_t firstYellow =
       find(both, [](const ColourGrid& g) { return shows(g, true, kYellow); });
