@@ -286,7 +286,7 @@ def fmt(w):
 
 def ramp(args, work, nginx, clip, mode, round_no):
     counts = args.counts
-    daemon = Daemon(args, work, nginx, mode, max(counts))
+    daemon = Daemon(args, work, nginx, mode, max(counts + [2]))  # two side by side
     flv = bb.FlvFrames(nginx.recording(daemon.stream))
     senders, out = [], []
     log_dir = work / "senders"
