@@ -170,7 +170,10 @@ bool LiveInputPipeline::startWith(GstElement* bin, const std::string& name, bool
   GstElement* rate = make("videorate");
   GstElement* vcaps = capsfilter(rawVideoCaps(f, true));
   GstElement* vsink = make("intervideosink");
-  g_object_set(vsink, "channel", channel.c_str(), "sync", file, "qos", FALSE, nullptr);
+  // A live feed does not wait for a first frame of each kind (preroll) before it plays: a
+  // point's encoder that sends no sound would hold the picture at its first frame forever.
+  g_object_set(vsink, "channel", channel.c_str(), "sync", file, "qos", FALSE, "async", file,
+               nullptr);
   gst_bin_add_many(p, bin, rate, vcaps, vsink, nullptr);
   GstPtr<GstPad> video(gst_element_get_static_pad(bin, "video"));
   GstPtr<GstPad> rateSink(gst_element_get_static_pad(rate, "sink"));
@@ -178,7 +181,7 @@ bool LiveInputPipeline::startWith(GstElement* bin, const std::string& name, bool
                 gst_element_link_many(rate, vcaps, vsink, nullptr);
   if (GstPtr<GstPad> audio(gst_element_get_static_pad(bin, "audio")); audio) {
     GstElement* asink = make("interaudiosink");
-    g_object_set(asink, "channel", channel.c_str(), "sync", file, nullptr);
+    g_object_set(asink, "channel", channel.c_str(), "sync", file, "async", file, nullptr);
     gst_bin_add(p, asink);
     // With [watch], its meter for the operators: peak and RMS ten times a second, read off
     // the bus.

@@ -194,11 +194,12 @@ TEST(WhipSenderTest, EncodersSendTheirPointsPicturesSideBySide) {
     return inputState(id);
   };
   auto sender = [&](const std::string& name, const std::string& point, const std::string& token,
-                    const std::string& colour) {
+                    const std::string& colour, const std::string& toneHz = "1000") {
     return std::make_unique<WhipSender>(
         dir.path(), name,
         std::vector<std::string>{"--url", base + "/whip/" + point, "--token-file",
-                                 (dir / (token + ".token")).string(), "--color", colour});
+                                 (dir / (token + ".token")).string(), "--color", colour,
+                                 "--tone-hz", toneHz});
   };
   auto sessionOf = [](const std::string& location) {
     return location.substr(location.find_last_of('/') + 1);
@@ -233,8 +234,9 @@ TEST(WhipSenderTest, EncodersSendTheirPointsPicturesSideBySide) {
   EXPECT_EQ(returnSession("ba-to"), sessionOf(blueAt));
   EXPECT_EQ(inputState("ba_to"), "running");
 
-  // --- (b) a second encoder for Nghĩa Hành replaces the first -----------------------------
-  auto yellow = sender("nghia-hanh-2", "nghia-hanh", "nghia-hanh", "0xffff00");
+  // --- (b) a second encoder for Nghĩa Hành, video only, replaces the first -----------------
+  // (a hardware encoder with no microphone: video only)
+  auto yellow = sender("nghia-hanh-2", "nghia-hanh", "nghia-hanh", "0xffff00", "0");
   const std::string yellowAt = yellow->waitSending(12s);
   ASSERT_NE(yellowAt, "") << yellow->output() << context();
   EXPECT_NE(yellowAt, redAt);
@@ -267,7 +269,7 @@ TEST(WhipSenderTest, EncodersSendTheirPointsPicturesSideBySide) {
   const auto files = recordingFiles(dir.path() / "rec");
   ASSERT_EQ(files.size(), 1u);
   const auto track = MediaProbe(dir.path()).colourTrack(files[0], 16);
-  ASSERT_GT(track.size(), 250u);
+  ASSERT_GT(track.size(), 150u);
   const auto n = track.size();
   auto t = [&](std::size_t i) { return track[i].time; };
   auto find = [&](std::size_t from, auto&& pred) {
