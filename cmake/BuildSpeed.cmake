@@ -19,20 +19,18 @@ endforeach()
 
 # Precompiled headers: the heavy library headers are parsed once per target instead of once
 # per source file, in the targets whose sources nearly all include them (elsewhere loading a
-# precompiled header costs more than it saves: ceremony_core's and ceremony_media's sources
-# include little, so they have none). Each set holds only what its targets may include
-# (ARCHITECTURE.md «Folders and what each may touch»): the network edges' has no GStreamer,
-# and none of the libraries' has libcurl or Beast. -DCEREMONYD_PCH=OFF builds without them
+# precompiled header, ~190 MB, costs more than it saves: ceremony_core's and ceremony_media's
+# sources include little, and ceremony_io's time is in HttpServer.cpp, so they have none).
+# Each set holds only what its targets may include (ARCHITECTURE.md «Folders and what each
+# may touch»): ceremony_app's has no libcurl or Beast. -DCEREMONYD_PCH=OFF builds without them
 # (every source still includes what it uses itself).
 option(CEREMONYD_PCH "Precompile the heavy library headers" ON)
 
 set(CEREMONY_PCH_STD <chrono> <filesystem> <functional> <map> <memory> <optional> <string>
   <string_view> <vector>)
-# ceremony_io: the loop's timers and JSON.
-set(CEREMONY_PCH_IO ${CEREMONY_PCH_STD} <nlohmann/json.hpp> <boost/asio/io_context.hpp>
-  <boost/asio/steady_timer.hpp>)
-# ceremony_app (and the programs on it): the same and the log.
-set(CEREMONY_PCH_APP ${CEREMONY_PCH_IO} <spdlog/spdlog.h>)
+# ceremony_app (and the programs on it): the loop's timers, JSON and the log.
+set(CEREMONY_PCH_APP ${CEREMONY_PCH_STD} <nlohmann/json.hpp> <boost/asio/io_context.hpp>
+  <boost/asio/steady_timer.hpp> <spdlog/spdlog.h>)
 # unit_tests, media_unit_tests: GoogleTest.
 set(CEREMONY_PCH_UNIT ${CEREMONY_PCH_STD} <gtest/gtest.h>)
 # integration_tests: GoogleTest, JSON, libcurl and the peers' Beast.
