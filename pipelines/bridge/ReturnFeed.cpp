@@ -1,6 +1,8 @@
 #include "pipelines/bridge/ReturnFeed.h"
 
+#ifndef GST_USE_UNSTABLE_API
 #define GST_USE_UNSTABLE_API  // GstWebRTC's headers ask for it in 1.22
+#endif
 #include <gst/webrtc/webrtc.h>
 #include <spdlog/spdlog.h>
 
@@ -29,12 +31,7 @@ void freeWeakNotify(gpointer p) {
   delete static_cast<WeakFeed*>(p);
 }
 
-struct DescriptionFree {
-  void operator()(GstWebRTCSessionDescription* d) const {
-    if (d) gst_webrtc_session_description_free(d);
-  }
-};
-using DescriptionPtr = std::unique_ptr<GstWebRTCSessionDescription, DescriptionFree>;
+using bridge::SessionDescriptionPtr;
 
 // Where webrtcbin's decoded streams go: the bin's normalisers (owned by the bin); nowhere
 // (received, not decoded) when nothing shows the feed.
@@ -106,11 +103,7 @@ struct ReturnFeed::Signals {
   static void onAnswerCreated(GstPromise* promiseIn, gpointer data) {
     GstMiniPtr<GstPromise> promise(promiseIn);
     auto f = static_cast<WeakFeed*>(data)->lock();
-    const GstStructure* reply = gst_promise_get_reply(promise.get());
-    GstWebRTCSessionDescription* out = nullptr;
-    if (reply && gst_structure_has_field(reply, "answer"))
-      gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &out, nullptr);
-    DescriptionPtr answer(out);
+    SessionDescriptionPtr answer = bridge::answerOf(promise.get());
     promise.reset();
     if (!f) return;
     if (!answer) {
@@ -251,7 +244,7 @@ bool ReturnFeed::start(Answer answer, int* status, std::string* error) {
     return false;
   }
   answer_ = std::move(answer);
-  DescriptionPtr description(
+  SessionDescriptionPtr description(
       gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, offer.release()));
   GstPromise* promise =
       gst_promise_new_with_change_func(Signals::onRemoteSet, weakData(self), freeWeakNotify);

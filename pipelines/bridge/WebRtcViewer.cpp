@@ -1,6 +1,8 @@
 #include "pipelines/bridge/WebRtcViewer.h"
 
+#ifndef GST_USE_UNSTABLE_API
 #define GST_USE_UNSTABLE_API  // GstWebRTC's headers ask for it in 1.22
+#endif
 #include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 #include <spdlog/spdlog.h>
@@ -16,14 +18,6 @@ namespace bridge {
 namespace {
 
 namespace asio = boost::asio;
-
-// A session description webrtcbin handed over, freed when it goes.
-struct SessionDescriptionFree {
-  void operator()(GstWebRTCSessionDescription* d) const {
-    if (d) gst_webrtc_session_description_free(d);
-  }
-};
-using SessionDescriptionPtr = std::unique_ptr<GstWebRTCSessionDescription, SessionDescriptionFree>;
 
 // Signal and promise user data: a weak reference, so a late callback finds the viewer gone.
 using WeakViewer = std::weak_ptr<Viewer>;
@@ -67,11 +61,7 @@ gboolean onRtcp(GObject*, GstBuffer*, gpointer data) {
 void onAnswerCreated(GstPromise* promiseIn, gpointer data) {
   GstMiniPtr<GstPromise> promise(promiseIn);
   auto v = static_cast<WeakViewer*>(data)->lock();
-  const GstStructure* reply = gst_promise_get_reply(promise.get());
-  GstWebRTCSessionDescription* answerOut = nullptr;
-  if (reply && gst_structure_has_field(reply, "answer"))
-    gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answerOut, nullptr);
-  SessionDescriptionPtr answer(answerOut);
+  SessionDescriptionPtr answer = answerOf(promise.get());
   promise.reset();
   if (!v) return;
   if (!answer) {
@@ -213,6 +203,18 @@ void configureIce(GstElement* webrtc, int minPort, int maxPort) {
     if (agent && g_object_class_find_property(G_OBJECT_GET_CLASS(agent.get()), "upnp"))
       g_object_set(agent.get(), "upnp", FALSE, nullptr);
   }
+}
+
+void SessionDescriptionFree::operator()(GstWebRTCSessionDescription* d) const {
+  if (d) gst_webrtc_session_description_free(d);
+}
+
+SessionDescriptionPtr answerOf(GstPromise* promise) {
+  const GstStructure* reply = gst_promise_get_reply(promise);
+  GstWebRTCSessionDescription* out = nullptr;
+  if (reply && gst_structure_has_field(reply, "answer"))
+    gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &out, nullptr);
+  return SessionDescriptionPtr(out);
 }
 
 std::string localDescription(GstElement* webrtc) {

@@ -17,6 +17,10 @@
 // io_context, guarded by the bridge's `alive` flag and a weak reference to the viewer.
 
 #include <gst/gst.h>
+#ifndef GST_USE_UNSTABLE_API
+#define GST_USE_UNSTABLE_API  // GstWebRTC's headers ask for it in 1.22
+#endif
+#include <gst/webrtc/webrtc_fwd.h>
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -107,6 +111,14 @@ void detachViewerPad(GstPad* pad);
 // it has one).
 void configureIce(GstElement* webrtc, int minPort, int maxPort);
 std::string localDescription(GstElement* webrtc);
+
+// A session description webrtcbin handed over, freed when it goes.
+struct SessionDescriptionFree {
+  void operator()(GstWebRTCSessionDescription* d) const;
+};
+using SessionDescriptionPtr = std::unique_ptr<GstWebRTCSessionDescription, SessionDescriptionFree>;
+// The answer a create-answer promise replied with (null when it has none).
+SessionDescriptionPtr answerOf(GstPromise* promise);
 
 // Asks webrtcbin for the viewer's statistics (reported through the bridge's listener on the
 // io_context) and, the first time it can, starts watching the viewer's RTCP.
