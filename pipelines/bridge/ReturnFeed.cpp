@@ -105,7 +105,7 @@ struct ReturnFeed::Signals {
     auto f = static_cast<WeakFeed*>(data)->lock();
     SessionDescriptionPtr answer = bridge::answerOf(promise.get());
     promise.reset();
-    if (!f) return;
+    if (!f || f->stopped_) return;
     if (!answer) {
       toIo(f, [f] {
         f->sendAnswer(400, "the offer cannot be answered: the bridge receives H.264 and Opus");
@@ -120,7 +120,7 @@ struct ReturnFeed::Signals {
   static void onRemoteSet(GstPromise* promise, gpointer data) {
     gst_promise_unref(promise);
     auto f = static_cast<WeakFeed*>(data)->lock();
-    if (!f) return;
+    if (!f || f->stopped_) return;
     GArray* transceivers = nullptr;
     g_signal_emit_by_name(f->webrtc_, "get-transceivers", &transceivers);
     for (guint i = 0; transceivers && i < transceivers->len; ++i) {
@@ -293,11 +293,11 @@ void ReturnFeed::stop(const std::string& reason) {
   connected_ = false;
   if (deadline_) deadline_->cancel();
   GstPtr<GstElement> pipeline = pipeline_.release();  // what it still says is of the past
-  webrtc_ = nullptr;
   // Its card from the next programme frame, not after the signal timeout.
   if (!reason.empty() && start_.target.lost && start_.target.watch)
     start_.target.lost(*start_.target.watch, g_get_monotonic_time(), reason);
   if (pipeline) gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+  webrtc_ = nullptr;  // its callbacks have all returned: the pipeline is stopped
 }
 
 }  // namespace ceremony::media

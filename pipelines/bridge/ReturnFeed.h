@@ -106,7 +106,9 @@ class ReturnFeed : public std::enable_shared_from_this<ReturnFeed> {
   Answer answer_;
   std::atomic<bool> answered_{false};
   std::atomic<bool> connected_{false};
-  bool stopped_ = false;
+  // Set on the io_context before the pipeline stops: webrtcbin's callbacks still running
+  // during the stop (a promise it interrupts) then leave webrtcbin alone.
+  std::atomic<bool> stopped_{false};
   std::shared_ptr<boost::asio::steady_timer> deadline_;
 };
 
