@@ -89,7 +89,10 @@ TEST(HealthPointsTest, NinetySixPointsReachTheirStatesInTimeAndSixtyDroppingRais
   HttpReceiver webhookReceiver(io, [](const HttpReceiver::Request&) { return 200u; });
 
   // --- the 96 points ----------------------------------------------------------------
-  const int port = freePorts(1)[0];
+  // The port is free on 127.0.0.1 when chosen, and bound on 96 addresses later: another test
+  // running beside this one may hold it on one of them by then, so a refused one is chosen
+  // again (at most three times).
+  int port = freePorts(1)[0];
   const auto at = [&](int i) { return pointAddress(i) + ":" + std::to_string(port); };
   std::map<int, std::string> behaviour;
   for (int i = 0; i < 96; ++i) behaviour[i] = "healthy";
@@ -98,15 +101,30 @@ TEST(HealthPointsTest, NinetySixPointsReachTheirStatesInTimeAndSixtyDroppingRais
   behaviour[63] = "hang";
   behaviour[64] = "http500";
   const std::set<int> heartbeatPoints = {66, 67, 68};
-  std::string spec;
-  for (int i = 0; i < 96; ++i)
-    if (!heartbeatPoints.count(i))
-      spec += "endpoint " + pid(i) + " " + at(i) + " " + behaviour[i] + "\n";
-  for (int i : heartbeatPoints) {
-    const std::string token = i == 68 ? "wrong-token" : "token-" + pid(i);
-    spec += "heartbeat " + pid(i) + " " +
-            heartbeatRoute.url("/api/points/" + pid(i) + "/heartbeat") + " 200 0 " + token + "\n";
+  const auto specFor = [&] {
+    std::string spec;
+    for (int i = 0; i < 96; ++i)
+      if (!heartbeatPoints.count(i))
+        spec += "endpoint " + pid(i) + " " + at(i) + " " + behaviour[i] + "\n";
+    for (int i : heartbeatPoints) {
+      const std::string token = i == 68 ? "wrong-token" : "token-" + pid(i);
+      spec += "heartbeat " + pid(i) + " " +
+              heartbeatRoute.url("/api/points/" + pid(i) + "/heartbeat") + " 200 0 " + token + "\n";
+    }
+    return spec;
+  };
+  std::unique_ptr<PointSimulator> simulator;
+  for (int attempt = 1; !simulator; ++attempt) {
+    try {
+      simulator = std::make_unique<PointSimulator>(dir.path(), specFor(),
+                                                   96 - static_cast<int>(heartbeatPoints.size()));
+    } catch (const std::runtime_error& e) {
+      if (attempt == 3 || std::string(e.what()).find("Address already in use") == std::string::npos)
+        throw;
+      port = freePorts(1)[0];
+    }
   }
+  PointSimulator& sim = *simulator;
 
   health::HealthConfig config;
   auto& s = config.settings;
@@ -139,7 +157,6 @@ TEST(HealthPointsTest, NinetySixPointsReachTheirStatesInTimeAndSixtyDroppingRais
     config.points.push_back(p);
   }
 
-  PointSimulator sim(dir.path(), spec, 96 - static_cast<int>(heartbeatPoints.size()));
   health::HealthMonitor monitor(config, clock.now());
   health::WebhookNotifier webhook(io, curl, health::WebhookSettings::from(s));
   Watcher watcher;
