@@ -145,12 +145,13 @@ def make_clip(cache, log_dir):
 
 
 class Daemon:
-    def __init__(self, args, work, nginx, mode, points):
+    def __init__(self, args, work, nginx, mode, points, name=None):
         self.mode = mode
-        self.dir = work / f"daemon-{mode}"
+        name = name or mode
+        self.dir = work / f"daemon-{name}"
         self.dir.mkdir()
         self.port = mb.free_port()
-        self.stream = f"return_{mode}"
+        self.stream = f"return_{name.replace('-', '_')}"
         self.points = [f"xa-{i + 1}" for i in range(points)]
         self.token_files = {}
         blocks, sources = [], []
@@ -205,13 +206,85 @@ class Daemon:
         return sum(1 for i in j.get("inputs", []) if i.get("state") == "running")
 
 
+class JanusRoom:
+    """Janus on loopback with only its HTTP transport and the VideoRoom plugin, one room
+    (id 1) taking up to 1,000 H.264 + Opus publishers, no bitrate cap and no periodic
+    keyframe request (the clip has its own every 2 s); nobody subscribes, as nobody shows a
+    hidden feed: the publishers' media is received (ICE, DTLS/SRTP, RTP) and relayed to no one.
+    A fresh Janus per ramp. The folders are bridge_bench.py's Janus's."""
+
+    def __init__(self, work, ramp_name):
+        self.root = work / f"janus-{ramp_name}"
+        self.http_port = mb.free_port()
+        for sub in ("conf", "plugins", "transports", "none"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        # Janus loads every plugin in its folder: a folder with only the one it needs.
+        os.symlink(bb.JANUS_LIB / "plugins/libjanus_videoroom.so",
+                   self.root / "plugins/libjanus_videoroom.so")
+        os.symlink(bb.JANUS_LIB / "transports/libjanus_http.so",
+                   self.root / "transports/libjanus_http.so")
+        r = str(self.root)
+        (self.root / "conf/janus.jcfg").write_text(
+            f'general: {{\n  configs_folder = "{r}/conf"\n  plugins_folder = "{r}/plugins"\n'
+            f'  transports_folder = "{r}/transports"\n  events_folder = "{r}/none"\n'
+            f'  loggers_folder = "{r}/none"\n  debug_level = 3\n}}\nmedia: {{}}\nnat: {{}}\n')
+        (self.root / "conf/janus.transport.http.jcfg").write_text(
+            f'general: {{ json = "plain" base_path = "/janus" http = true ip = "127.0.0.1" '
+            f'port = {self.http_port} https = false }}\nadmin: {{ admin_http = false }}\n')
+        (self.root / "conf/janus.plugin.videoroom.jcfg").write_text(
+            'general: {}\nroom-1: {\n  description = "return feeds"\n  publishers = 1000\n'
+            '  bitrate = 0\n  fir_freq = 0\n  audiocodec = "opus"\n  videocodec = "h264"\n'
+            '  record = false\n}\n')
+        self.log = self.root / "janus.log"
+        self.proc = mb.start([bb.JANUS, "-C", r + "/conf/janus.jcfg", "-F", r + "/conf", "-o"],
+                             self.log, cwd=r)
+        if not mb.wait_until(lambda: mb.accepts(self.http_port) or self.proc.poll() is not None,
+                             15, 0.05) or self.proc.poll() is not None:
+            raise RuntimeError("janus did not start:\n" + mb.tail(self.log))
+
+    def api(self):
+        return f"http://127.0.0.1:{self.http_port}/janus"
+
+    def publishers(self):
+        """How many publishers room 1 lists (a plugin request on a session of our own)."""
+        def post(path, body):
+            c = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=5)
+            try:
+                body["transaction"] = secrets.token_hex(6)
+                c.request("POST", "/janus" + path, json.dumps(body),
+                          {"Content-Type": "application/json"})
+                return json.loads(c.getresponse().read())
+            except (OSError, ValueError):
+                return {}
+            finally:
+                c.close()
+        sid = post("", {"janus": "create"}).get("data", {}).get("id")
+        if not sid:
+            return None
+        try:
+            hid = post(f"/{sid}", {"janus": "attach", "plugin": "janus.plugin.videoroom"}
+                       ).get("data", {}).get("id")
+            if not hid:
+                return None
+            j = post(f"/{sid}/{hid}", {"janus": "message",
+                                       "body": {"request": "listparticipants", "room": 1}})
+            parts = j.get("plugindata", {}).get("data", {}).get("participants", [])
+            return sum(1 for p in parts if p.get("publisher"))
+        finally:
+            post(f"/{sid}", {"janus": "destroy"})
+
+
 class Sender:
-    def __init__(self, args, daemon, point, clip, log_dir):
+    def __init__(self, args, daemon, point, clip, log_dir, janus=None):
         self.point = point
-        self.log = log_dir / f"sender-{daemon.mode}-{point}.log"
-        self.argv = [str(args.build / "whip_sender"), "--url",
-                     f"http://127.0.0.1:{daemon.port}/whip/{point}", "--token-file",
-                     str(daemon.token_files[point]), "--file", str(clip), "--tone-hz", "1000"]
+        self.log = log_dir / f"sender-{'janus' if janus else daemon.mode}-{point}.log"
+        self.argv = [str(args.build / "whip_sender")]
+        if janus:
+            self.argv += ["--janus", janus.api(), "--room", "1", "--display", point]
+        else:
+            self.argv += ["--url", f"http://127.0.0.1:{daemon.port}/whip/{point}",
+                          "--token-file", str(daemon.token_files[point])]
+        self.argv += ["--file", str(clip), "--tone-hz", "1000"]
         self.start()
 
     def start(self):
@@ -238,9 +311,10 @@ class Sender:
         return None
 
 
-def window(args, daemon, flv, senders, n):
+def window(args, daemon, flv, senders, n, janus=None):
     pids = [s.proc.pid for s in senders]
     before = daemon.returns()
+    j0 = mb.cpu_seconds(janus.proc.pid) if janus else None
     c0, s0 = mb.cpu_seconds(daemon.proc.pid), sum(mb.cpu_seconds(p) for p in pids)
     busy0, t0 = mb.machine_busy_seconds(), time.monotonic()
     flv.update()
@@ -250,12 +324,17 @@ def window(args, daemon, flv, senders, n):
     ts1 = flv.last_ts
     wall = time.monotonic() - t0
     c1, s1 = mb.cpu_seconds(daemon.proc.pid), sum(mb.cpu_seconds(p) for p in pids)
+    j1 = mb.cpu_seconds(janus.proc.pid) if janus else None
     busy1 = mb.machine_busy_seconds()
     after = daemon.returns()
     kbps = [(after[p]["bytes_received"] - before[p]["bytes_received"]) * 8 / wall / 1000
             for p in after if p in before and after[p].get("session") == before[p].get("session")]
     prog = flv.check(ts0, ts1) if ts0 is not None and ts1 is not None else {}
-    return {"mode": daemon.mode, "n": n, "cpu": (c1 - c0) / wall, "senders_cpu": (s1 - s0) / wall,
+    res = {"mode": "janus" if janus else daemon.mode, "n": n,
+           # The contender's CPU: Janus's in the janus ramp (the daemon there only makes the
+           # programme, with no feed), else the daemon's.
+           "cpu": (j1 - j0) / wall if janus else (c1 - c0) / wall,
+           "daemon_cpu": (c1 - c0) / wall, "senders_cpu": (s1 - s0) / wall,
             "machine_busy": (busy1 - busy0) / wall,
             "rss_mb": mb.status_kb(daemon.proc.pid, "VmRSS") / 1024,
             "connected": sum(1 for r in after.values() if r.get("connected")),
@@ -268,13 +347,22 @@ def window(args, daemon, flv, senders, n):
             # Pictures the programme made per second of wall time (30 when it keeps up).
             "programme_fps": (prog.get("frames") or 0) / wall,
             "behind_s": flv.behind()}
+    if janus:
+        res["rss_mb"] = mb.status_kb(janus.proc.pid, "VmRSS") / 1024
+        res["connected"] = janus.publishers() or 0
+    res["others_cpu"] = max(0.0, res["machine_busy"] - res["daemon_cpu"] - res["senders_cpu"] -
+                            (res["cpu"] if janus else 0))
+    return res
 
 
 def fmt(w):
     def f(v, spec):
         return "-" if v is None else format(v, spec)
-    return (f"daemon {w['cpu']:.2f} CPU-s/s, {w['rss_mb']:.0f} MB; senders {w['senders_cpu']:.2f}; "
-            f"machine {w['machine_busy']:.2f}; connected {w['connected']}, on programme "
+    who = "janus" if w["mode"] == "janus" else "daemon"
+    return (f"{who} {w['cpu']:.3f} CPU-s/s, {w['rss_mb']:.0f} MB"
+            + (f" (daemon {w['daemon_cpu']:.2f})" if who == "janus" else "")
+            + f"; senders {w['senders_cpu']:.2f}; machine {w['machine_busy']:.2f} (others "
+            f"{w['others_cpu']:.2f}); connected {w['connected']}, on programme "
             f"{w['on_programme']}, inputs running {w['inputs_running']}; received kbit/s "
             f"min {f(w['kbps_min'], '.0f')} med {f(w['kbps_med'], '.0f')} (senders say "
             f"{f(w['sent_kbps_med'], '.0f')}); programme "
@@ -286,14 +374,24 @@ def fmt(w):
 
 def ramp(args, work, nginx, clip, mode, round_no):
     counts = args.counts
-    daemon = Daemon(args, work, nginx, mode, max(counts + [2]))  # two side by side
+    # The janus ramp: the daemon makes the same programme with no feed (so the machine
+    # carries the same encode), and the senders publish to Janus's VideoRoom instead.
+    daemon = Daemon(args, work, nginx, "hidden" if mode == "janus" else mode,
+                    max(counts + [2]), name=f"{mode}-r{round_no}")
+    janus = JanusRoom(work, f"r{round_no}") if mode == "janus" else None
     flv = bb.FlvFrames(nginx.recording(daemon.stream))
     senders, out = [], []
     log_dir = work / "senders"
     log_dir.mkdir(exist_ok=True)
+
+    def connected():
+        if janus:
+            return janus.publishers() or 0
+        return sum(1 for r in daemon.returns().values() if r.get("connected"))
     try:
         time.sleep(args.warmup)
-        w = window(args, daemon, flv, [], 0)
+        w = window(args, daemon, flv, [], 0, janus)
+        w["round"] = round_no
         out.append(w)
         log(f"   r{round_no} {mode:6} {0:>3}: {fmt(w)}")
         for n in counts:
@@ -304,7 +402,8 @@ def ramp(args, work, nginx, clip, mode, round_no):
             while len(senders) < n:
                 batch = []
                 for _ in range(min(args.batch, n - len(senders))):
-                    batch.append(Sender(args, daemon, daemon.points[len(senders)], clip, log_dir))
+                    batch.append(Sender(args, daemon, daemon.points[len(senders)], clip, log_dir,
+                                        janus))
                     senders.append(batch[-1])
                 for attempt in range(3):
                     mb.wait_until(lambda: all(s.sending() or s.proc.poll() is not None
@@ -315,16 +414,14 @@ def ramp(args, work, nginx, clip, mode, round_no):
                     for s in again:
                         mb.stop(s.proc, signal.SIGTERM, 5)
                         s.start()
-            ok = mb.wait_until(
-                lambda: sum(1 for r in daemon.returns().values() if r.get("connected")) >= n,
-                30, 0.5)
+            ok = mb.wait_until(lambda: connected() >= n, 30, 0.5)
             if not ok:
                 log(f"   r{round_no} {mode:6} {n:>3}: not every sender connected "
                     f"({sum(1 for s in senders if s.sending())} say so)")
             for s in senders:
                 s.renice(args.sender_nice)
             time.sleep(args.settle)
-            w = window(args, daemon, flv, senders, n)
+            w = window(args, daemon, flv, senders, n, janus)
             w["round"] = round_no
             out.append(w)
             log(f"   r{round_no} {mode:6} {n:>3}: {fmt(w)}")
@@ -333,14 +430,18 @@ def ramp(args, work, nginx, clip, mode, round_no):
             mb.stop(s.proc, signal.SIGTERM, 5)
         flv.stopping = True
         mb.stop(daemon.proc, signal.SIGTERM, 15)
+        if janus:
+            mb.stop(janus.proc, signal.SIGTERM, 10)
     return out
 
 
 def summary(results):
     log("== return feeds: medians over rounds")
     table = {}
-    for mode in ("hidden", "shown"):
+    for mode in ("hidden", "janus", "shown"):
         rows = [w for w in results if w["mode"] == mode]
+        if not rows:
+            continue
         rounds = sorted({w.get("round", 0) for w in rows if w["n"] > 0})
         # The slope over the steps where the programme kept up (>= 29 fps, < 1 s behind):
         # past them the daemon is starved and its CPU says how much it got, not needed.
@@ -356,7 +457,7 @@ def summary(results):
         table[mode] = {"slope": med(slopes), "base": base, "by_n": {}}
         slope = med(slopes)
         log(f"   {mode}: CPU per feed (slope where the programme kept up) "
-            + ("-" if slope is None else f"{slope:.3f}") + f" CPU-s/s; with no feed {base:.2f}")
+            + ("-" if slope is None else f"{slope:.3f}") + f" CPU-s/s; with no feed {base:.3f}")
         for n in ns:
             ws = [w for w in rows if w["n"] == n]
             m = {k: med([w[k] for w in ws]) for k in ws[0] if isinstance(ws[0][k], (int, float))
@@ -365,13 +466,39 @@ def summary(results):
             table[mode]["by_n"][n] = m
             def g(k, spec=".0f"):
                 return "-" if m.get(k) is None else format(m[k], spec)
-            log(f"     N={n:>3}: daemon {m['cpu']:.2f} CPU-s/s"
-                + (f" ({m['per_feed']:.3f} a feed)" if m["per_feed"] is not None else "")
+            log(f"     N={n:>3}: {'janus' if mode == 'janus' else 'daemon'} {m['cpu']:.3f} CPU-s/s"
+                + (f" ({m['per_feed']:.4f} a feed)" if m["per_feed"] is not None else "")
                 + f", {m['rss_mb']:.0f} MB; programme {g('programme_fps', '.1f')} fps, "
                 f"{g('behind_s', '.1f')} s behind, lost {g('programme_lost')} of "
                 f"{g('programme_expected')}, max gap {g('programme_max_gap_ms')} ms; inputs "
                 f"running {g('inputs_running')}; received kbit/s min {g('kbps_min')} med "
-                f"{g('kbps_med')}; senders {m['senders_cpu']:.2f} CPU-s/s")
+                f"{g('kbps_med')}; senders {m['senders_cpu']:.2f} CPU-s/s; connected "
+                f"{g('connected')}; others {g('others_cpu', '.2f')}")
+    # Side by side: the daemon receiving N feeds for nobody against Janus's VideoRoom
+    # receiving the same N with no subscriber, per round (same run, interleaved) then medians.
+    if "hidden" in table and "janus" in table:
+        log("== ceremonyd (received, not decoded) / Janus VideoRoom, CPU per feed")
+        for n in sorted(table["janus"]["by_n"]):
+            if not n or n not in table["hidden"]["by_n"]:
+                continue
+            ratios = []
+            for r in sorted({w.get("round") for w in results if w["n"] == n}):
+                d = [w for w in results if w["mode"] == "hidden" and w["n"] in (0, n)
+                     and w.get("round") == r]
+                j = [w for w in results if w["mode"] == "janus" and w["n"] in (0, n)
+                     and w.get("round") == r]
+                if len(d) == 2 and len(j) == 2:
+                    pd = (max(d, key=lambda w: w["n"])["cpu"] - min(d, key=lambda w: w["n"])["cpu"]) / n
+                    pj = (max(j, key=lambda w: w["n"])["cpu"] - min(j, key=lambda w: w["n"])["cpu"]) / n
+                    if pj > 0:
+                        ratios.append(pd / pj)
+            hd, jn = table["hidden"]["by_n"][n], table["janus"]["by_n"][n]
+            table.setdefault("ratio", {})[n] = med(ratios)
+            log(f"   N={n:>3}: ceremonyd {hd['per_feed']:.4f}, Janus {jn['per_feed']:.4f} CPU-s/s a "
+                f"feed; ratio of medians {hd['per_feed'] / jn['per_feed']:.2f}, median of the "
+                f"per-round ratios " + ("-" if not ratios else f"{med(ratios):.2f}")
+                + f"; programme {hd['programme_fps']:.1f} / {jn['programme_fps']:.1f} fps, lost "
+                f"{hd.get('programme_lost')} / {jn.get('programme_lost')}")
     return table
 
 
@@ -380,7 +507,11 @@ def main():
     ap.add_argument("--build", type=Path, default=HERE.parents[1] / "build",
                     help="build directory with ceremonyd and whip_sender (default: build)")
     ap.add_argument("--counts", default="1,8,24", help="senders at each step (1,8,24)")
-    ap.add_argument("--rounds", type=int, default=1, help="rounds of both ramps (1)")
+    ap.add_argument("--rounds", type=int, default=1, help="rounds of every ramp (1)")
+    ap.add_argument("--modes", default="hidden,janus,shown",
+                    help="ramps, in each round's order (rotating): hidden (ceremonyd, no `point` "
+                    "source), janus (Janus VideoRoom, the daemon making the programme with no "
+                    "feed), shown (every feed a `point` source); default hidden,janus,shown")
     ap.add_argument("--seconds", type=int, default=10, help="measured seconds per window (10)")
     ap.add_argument("--settle", type=int, default=4, help="seconds after connecting (4)")
     ap.add_argument("--batch", type=int, default=4,
@@ -396,6 +527,13 @@ def main():
     args = ap.parse_args()
     args.build = args.build.resolve()
     args.counts = sorted({int(x) for x in args.counts.split(",") if int(x) > 0})
+    args.modes = [m for m in args.modes.split(",") if m]
+    if not set(args.modes) <= {"hidden", "janus", "shown"}:
+        ap.error("--modes: hidden, janus, shown")
+    if "janus" in args.modes and not (bb.JANUS_LIB / "plugins/libjanus_videoroom.so").exists():
+        print("return bench: no Janus VideoRoom (apt-get install janus): its ramp is skipped",
+              file=sys.stderr)
+        args.modes.remove("janus")
     missing = [str(t) for t in (args.build / "ceremonyd", args.build / "whip_sender", mb.NGINX,
                                 mb.RTMP_MODULE) if not Path(t).exists()]
     if missing:
@@ -418,7 +556,8 @@ def main():
             f"of {args.seconds} s after {args.settle} s settle; work dir {work}")
         results = []
         for r in range(1, args.rounds + 1):
-            order = ("hidden", "shown") if r % 2 else ("shown", "hidden")
+            k = (r - 1) % len(args.modes)
+            order = args.modes[k:] + args.modes[:k]  # the order rotating
             for mode in order:
                 results += ramp(args, work, nginx, clip, mode, r)
         table = summary(results)

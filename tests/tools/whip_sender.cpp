@@ -18,6 +18,14 @@
 //                      SIGINT/SIGTERM)
 //   --lose-first N     the first N video RTP packets after the first are not sent: a network
 //                      that loses the start of the session (0)
+//   --janus URL --room R [--display NAME]
+//                      instead of WHIP (no --url, no token): publish to room R of a Janus
+//                      VideoRoom through Janus's HTTP API at URL (http://127.0.0.1:8088/janus):
+//                      create a session, attach janus.plugin.videoroom, join as a publisher,
+//                      "publish" with the same offer (its ICE candidates in it), the answer
+//                      from the session's events (long-polled), then a keepalive every 15 s;
+//                      SIGINT/SIGTERM destroys the session. The
+//                      return benchmark's peer: the same media, only the signalling differs
 //
 // Nothing is sent before ICE and DTLS are up, and the picture starts with a keyframe (the
 // encoder is asked for one; a clip plays from its start).
@@ -55,6 +63,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "../integration/support/HttpClient.h"
 #include "pipelines/GstPtr.h"
 
@@ -80,6 +90,8 @@ struct Options {
   int width = 640, height = 360, fps = 25, kbps = 800;
   double seconds = 0;
   int loseFirst = 0;
+  std::string janus, display;  // --janus: Janus's HTTP API instead of WHIP
+  long long room = 0;
 };
 
 std::string readToken(const std::string& file) {
@@ -203,6 +215,8 @@ struct Sender {
   int loseFirst = 0;                      // --lose-first: video RTP packets not sent
   std::mutex locationMutex;
   std::string location;         // the session's URL, for DELETE
+  std::string janusSession;     // --janus: the session's path (for the events and destroy)
+  std::thread janusPoller;      // --janus: its keepalive, every 15 s
   std::uint64_t lastBytes = 0;  // onStats' own (one promise at a time)
   std::optional<Steady::time_point> lastStats;
 
@@ -414,15 +428,100 @@ long msLeft(Steady::time_point until) {
           std::chrono::duration_cast<std::chrono::milliseconds>(until - Steady::now()).count()));
 }
 
+// ---- Janus VideoRoom signalling (--janus) -----------------------------------------------
+
+std::optional<nlohmann::json> janusPost(const std::string& url, nlohmann::json body,
+                                        Steady::time_point until) {
+  static std::atomic<int> n{0};
+  body["transaction"] = "t" + std::to_string(++n);
+  const auto r = ceremony::testing::httpCall("POST", url, "", body.dump(),
+                                             std::chrono::milliseconds(std::max(msLeft(until), 1L)),
+                                             "application/json");
+  if (r.status != 200) return std::nullopt;
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (j.is_discarded() || j.value("janus", "") == "error") return std::nullopt;
+  return j;
+}
+
+std::string idOf(const std::optional<nlohmann::json>& j) {
+  if (!j || !j->contains("data") || !(*j)["data"].contains("id")) return {};
+  return std::to_string((*j)["data"]["id"].get<std::uint64_t>());
+}
+
+// Create, attach, join, publish with `offer`: Janus's SDP answer, or a reason it failed.
+std::pair<std::string, std::string> janusPublish(Sender& s, const std::string& offer,
+                                                 Steady::time_point until) {
+  const std::string base = s.opt.janus;
+  const std::string session = idOf(janusPost(base, {{"janus", "create"}}, until));
+  if (session.empty()) return {"", "Janus did not create a session at " + base};
+  {
+    std::lock_guard lock(s.locationMutex);
+    s.janusSession = base + "/" + session;
+  }
+  const std::string handle = idOf(janusPost(
+      base + "/" + session, {{"janus", "attach"}, {"plugin", "janus.plugin.videoroom"}}, until));
+  if (handle.empty()) return {"", "Janus refused to attach janus.plugin.videoroom"};
+  const std::string path = base + "/" + session + "/" + handle;
+  const std::string display = s.opt.display.empty() ? "whip_sender" : s.opt.display;
+  if (!janusPost(path,
+                 {{"janus", "message"},
+                  {"body",
+                   {{"request", "join"},
+                    {"ptype", "publisher"},
+                    {"room", s.opt.room},
+                    {"display", display}}}},
+                 until))
+    return {"", "Janus refused the join"};
+  if (!janusPost(path,
+                 {{"janus", "message"},
+                  {"body", {{"request", "publish"}, {"audio", true}, {"video", true}}},
+                  {"jsep", {{"type", "offer"}, {"sdp", offer}, {"trickle", false}}}},
+                 until))
+    return {"", "Janus refused the publish"};
+  // The answer comes as an event of the session (the join's own event comes first).
+  while (msLeft(until) > 0 && !s.quitting) {
+    const auto r = ceremony::testing::httpCall("GET", base + "/" + session + "?maxev=10", "", "",
+                                               std::chrono::milliseconds(msLeft(until) + 1));
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    if (j.is_discarded()) continue;
+    if (!j.is_array()) j = nlohmann::json::array({j});
+    for (const auto& e : j) {
+      if (std::to_string(e.value("sender", std::uint64_t{0})) != handle) continue;
+      const auto data = e.contains("plugindata") ? e["plugindata"].value("data", nlohmann::json{})
+                                                 : nlohmann::json{};
+      if (data.contains("error")) return {"", "Janus: " + data["error"].get<std::string>()};
+      if (e.contains("jsep")) return {e["jsep"].value("sdp", ""), ""};
+    }
+  }
+  return {"", "no answer from Janus within 10 s"};
+}
+
 // Offer, answer, connection: on a thread of its own while the main loop watches signals.
 void connect(Sender& s) {
   const auto until = Steady::now() + std::chrono::seconds(10);
   if (!waitForCaps(s, until)) return s.finish(2, "the encoder gave nothing to send within 10 s");
   const std::string offer = gatheredOffer(s, until);
   if (offer.empty()) return s.finish(2, "no offer with its ICE candidates within 10 s");
-  // 503 is "not now" (the bridge is starting): tried again while the 10 s last.
   ceremony::testing::HttpReply r;
-  for (;;) {
+  if (!s.opt.janus.empty()) {
+    auto [answer, why] = janusPublish(s, offer, until);
+    if (answer.empty()) return s.finish(why.rfind("no answer", 0) == 0 ? 2 : 1, why);
+    r.status = 201;
+    r.body = answer;
+    // A keepalive every 15 s (Janus ends a session with no request for 60 s); its events
+    // (other publishers coming and going) are not read: a WHIP sender has none either.
+    const std::string session = s.janusSession;
+    s.janusPoller = std::thread([&s, session] {
+      for (auto next = Steady::now() + std::chrono::seconds(15); !s.quitting;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (Steady::now() < next) continue;
+        janusPost(session, {{"janus", "keepalive"}}, Steady::now() + std::chrono::seconds(5));
+        next = Steady::now() + std::chrono::seconds(15);
+      }
+    });
+  }
+  // 503 is "not now" (the bridge is starting): tried again while the 10 s last.
+  for (; s.opt.janus.empty();) {
     r = ceremony::testing::httpCall("POST", s.opt.url, s.token, offer,
                                     std::chrono::milliseconds(std::max(msLeft(until), 1L)),
                                     "application/sdp");
@@ -444,7 +543,8 @@ void connect(Sender& s) {
     std::lock_guard lock(s.locationMutex);
     s.location = r.location;
   }
-  if (r.location.empty()) complain("the answer has no Location: the session cannot be ended");
+  if (r.location.empty() && s.opt.janus.empty())
+    complain("the answer has no Location: the session cannot be ended");
   GstSDPMessage* msg = nullptr;
   gst_sdp_message_new_from_text(r.body.c_str(), &msg);
   if (!msg) return s.finish(1, "the answer is not SDP");
@@ -466,7 +566,8 @@ void connect(Sender& s) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (s.quitting) return;
   if (!s.connected) return s.finish(2, "ICE/DTLS did not connect within 10 s of the start");
-  say("sending " + pointOf(s.opt.url) + " session " + r.location);
+  say("sending " + (s.opt.janus.empty() ? pointOf(s.opt.url) : s.opt.display) + " session " +
+      (s.opt.janus.empty() ? r.location : s.janusSession));
 }
 
 void onConnectionState(GstElement* webrtc, GParamSpec*, gpointer data) {
@@ -552,6 +653,12 @@ std::optional<Options> parseArgs(int argc, char** argv) {
         o.seconds = std::stod(v);
       else if (a == "--lose-first")
         o.loseFirst = std::stoi(v);
+      else if (a == "--janus")
+        o.janus = v;
+      else if (a == "--room")
+        o.room = std::stoll(v);
+      else if (a == "--display")
+        o.display = v;
       else {
         complain("unknown argument " + a + " (see the file's header)");
         return std::nullopt;
@@ -561,7 +668,12 @@ std::optional<Options> parseArgs(int argc, char** argv) {
       return std::nullopt;
     }
   }
-  if (o.url.empty() || o.tokenFile.empty()) {
+  if (!o.janus.empty()) {
+    if (!o.url.empty() || o.room <= 0) {
+      complain("--janus URL takes --room R (and no --url)");
+      return std::nullopt;
+    }
+  } else if (o.url.empty() || o.tokenFile.empty()) {
     complain("say --url http://host:port/whip/<point> and --token-file F");
     return std::nullopt;
   }
@@ -586,8 +698,8 @@ int main(int argc, char** argv) {
   Sender s;
   s.opt = *options;
   s.loseFirst = s.opt.loseFirst;
-  s.token = readToken(s.opt.tokenFile);
-  if (s.token.empty()) {
+  if (s.opt.janus.empty()) s.token = readToken(s.opt.tokenFile);
+  if (s.opt.janus.empty() && s.token.empty()) {
     complain("no token in " + s.opt.tokenFile);
     return 3;
   }
@@ -676,6 +788,10 @@ int main(int argc, char** argv) {
   }
   gst_element_set_state(s.pipeline.get(), GST_STATE_NULL);
   connector.join();
+  // The connector has ended: its poller and session are what they are.
+  if (s.janusPoller.joinable()) s.janusPoller.join();
+  if (!s.janusSession.empty())
+    janusPost(s.janusSession, {{"janus", "destroy"}}, Steady::now() + std::chrono::seconds(2));
   s.pipeline.reset();
   g_main_loop_unref(s.loop);
   curl_global_cleanup();
