@@ -13,8 +13,8 @@ window).
 One ceremonyd makes a 720p30 programme (x264 veryfast CBR 2500 kbps, AAC) and pushes it to
 a loopback nginx-rtmp that records it, in each of two configurations, one daemon run each:
 
-  hidden   no `point` source: the feeds are received (webrtcbin, SRTP, RTP) and decoded for
-           nobody; the programme is a test source, full screen
+  hidden   no `point` source: the feeds are received (webrtcbin, SRTP, RTP), not decoded
+           (since c391149); the programme is a test source, full screen
   shown    every sending point has a `point` source (its frames go through the normaliser
            to the programme's channel), two of them on air side by side
 
@@ -26,12 +26,20 @@ frames in the window of stream time from the FLV nginx records (frames lost agai
 the largest gap). Per configuration and round: the least-squares slope of CPU against N
 (the CPU per feed) and (CPU(N) - CPU(0)) / N at each N. Medians over rounds.
 
-Standard library only; the nginx-rtmp, process and /proc helpers are media_bench.py's, the
-FLV frame reader bridge_bench.py's. A Janus VideoRoom comparison is not here (it would need
-a Janus publisher client).
+The peer, in a third ramp (janus): Debian's Janus (only its HTTP transport and the VideoRoom
+plugin, one room, a fresh Janus per ramp) receiving the same N feeds from the same senders
+(whip_sender --janus: same webrtcbin, same clip, only the signalling differs), with nobody
+subscribed, as nobody shows a hidden feed; the daemon meanwhile makes the same programme with
+no feed, so the machine carries the same encode. Its CPU is Janus's process; "connected" is
+the room's publishers (listparticipants). The summary sets the daemon's CPU per feed
+(hidden) beside Janus's, per N, with the ratio of the medians and the median of the
+per-round ratios. Rounds interleave the ramps, the order rotating (--modes).
 
-  tests/bench/return_bench.py --build build              # 1 round, ~6 min
-  tests/bench/return_bench.py --build build --counts 1,8,24,48 --rounds 2
+Standard library only; the nginx-rtmp, process and /proc helpers are media_bench.py's, the
+FLV frame reader and Janus's paths bridge_bench.py's.
+
+  tests/bench/return_bench.py --build build              # 1 round, 3 ramps, ~10 min
+  tests/bench/return_bench.py --build build --modes hidden,janus --counts 24,48 --rounds 2
 """
 
 import argparse
@@ -497,8 +505,14 @@ def summary(results):
             log(f"   N={n:>3}: ceremonyd {hd['per_feed']:.4f}, Janus {jn['per_feed']:.4f} CPU-s/s a "
                 f"feed; ratio of medians {hd['per_feed'] / jn['per_feed']:.2f}, median of the "
                 f"per-round ratios " + ("-" if not ratios else f"{med(ratios):.2f}")
-                + f"; programme {hd['programme_fps']:.1f} / {jn['programme_fps']:.1f} fps, lost "
-                f"{hd.get('programme_lost')} / {jn.get('programme_lost')}")
+                + f"; programme {hd['programme_fps']:.1f} / {jn['programme_fps']:.1f} fps, "
+                f"{hd['behind_s']:.1f} / {jn['behind_s']:.1f} s behind"
+                # Starved: the programme fell behind, or the senders took most of the 2 cores.
+                + ("" if all(x["programme_fps"] >= FPS - 1 and (x["behind_s"] or 0) < 1.5
+                             and x["senders_cpu"] < 0.75 * (os.cpu_count() or 2)
+                             for x in (hd, jn)) else
+                   " (STARVED: a contender got what the machine left it, not what it needed;"
+                   " the ratio means nothing)"))
     return table
 
 
