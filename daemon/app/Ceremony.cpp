@@ -158,6 +158,7 @@ bool Ceremony::start() {
 void Ceremony::everySecond() {
   if (stopping_) return;
   mixer_->tick(clock_.now());
+  steerReturnFeeds();  // a mosaic's next page; feeds nothing shows any more
   if (bridge_) bridge_->poll();
   for (auto& [id, r] : returns_) r.feed->poll();
   if (srt_) srt_->poll();
@@ -273,8 +274,11 @@ void Ceremony::onMediaProblem(const std::string& where, const std::string& messa
 }
 
 void Ceremony::onPrepare(const ItemStatus& item) {
-  if (const SceneConfig* scene = config_.findScene(item.scene))
+  if (const SceneConfig* scene = config_.findScene(item.scene)) {
     mixer_->prepare(item.id, item.title, *scene);
+    preparedScene_ = scene->id;  // its points are decoded ahead (a keyframe takes a moment)
+    steerReturnFeeds();
+  }
 }
 
 void Ceremony::onTake(const ItemStatus& item, WallTime at) {
@@ -293,7 +297,9 @@ void Ceremony::onTake(const ItemStatus& item, WallTime at) {
   onAirItemScene_ = item.scene;
   onAirLowerThird_ = item.lowerThird;
   mixer_->take(item.id, item.title, *scene, item.lowerThird, at);
+  if (preparedScene_ == scene->id) preparedScene_.clear();  // on air now
   steerPointsMix();
+  steerReturnFeeds();
   if (failedClips_.count(item.id)) endFailedClipLater(item.id);
 }
 

@@ -231,6 +231,22 @@ class Ceremony final : public media::ProgramMixer::Listener,
   void steerPointsMix();
   // A point's return session, as /api/points and /api/bridge show it (null when none).
   nlohmann::json returnJson(const std::string& pointId) const;
+  // Which return feeds are decoded and which point each mosaic tile shows
+  // (daemon/app/CeremonyFeeds.cpp): after every take, prepare, return session change and
+  // once a second (a mosaic's pages).
+  void steerReturnFeeds();
+  const SceneConfig* sceneById(const std::string& id) const;  // configured or `point:<id>`
+  std::set<std::string> pointsShownBy(const SceneConfig& scene) const;
+  std::vector<std::string> mosaicPage(const SceneConfig& scene,
+                                      std::chrono::steady_clock::time_point now);
+  struct MosaicState {
+    std::string sceneId;  // the mosaic on air, "" for none
+    std::size_t page = 0;
+    std::chrono::steady_clock::time_point pageSince{};
+  };
+  MosaicState mosaic_;
+  std::string preparedScene_;  // the next item's, while it is prepared
+  std::map<std::string, std::chrono::steady_clock::time_point> decodeUntil_;
   // `cut point:<id>`: the point's own `point` source, full screen.
   const SceneConfig* pointScene(const std::string& sceneId, std::string* error);
   std::map<std::string, SceneConfig> pointScenes_;

@@ -106,6 +106,7 @@ CommandResult Ceremony::cut(const std::string& sceneId) {
   mixer_->take("cut-" + std::to_string(++cutCount_), sceneId, *scene, LowerThird{},
                clock_.now() + kOperatorLead);
   steerPointsMix();
+  steerReturnFeeds();
   return operatorCommand("cắt sang cảnh «" + sceneId + "» (cut)", CommandResult::done(),
                          {{"op", "cut"}, {"arg", sceneId}});
 }

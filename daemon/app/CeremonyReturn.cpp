@@ -35,11 +35,14 @@ api::WhepStart Ceremony::whipOffer(const std::string& pointId, const std::string
   start.maxPort = config_.bridge.udpPortMax;
   start.maxKbps = config_.bridge.returnBitrateKbps;
   start.format = config_.format;
+  // Decoded only while something shows it (steerReturnFeeds, right after it is added).
+  start.decode = false;
+  for (const auto& p : config_.health.points)
+    if (p.id == pointId) start.name = p.name.empty() ? p.id : p.name;
   if (auto target = mixer_->returnTarget(pointId)) {
     start.target = std::move(*target);
   } else {
-    // No source shows this point: it is received (its statistics kept), not decoded.
-    start.decode = false;
+    // No source shows this point: only a mosaic's tile may.
     start.target.channel = "ceremonyd-return-" + std::to_string(returnCount_) + "-" + pointId;
     start.target.watch = std::make_shared<media::InputWatch>();
     start.target.watch->id = pointId;
@@ -59,6 +62,7 @@ api::WhepStart Ceremony::whipOffer(const std::string& pointId, const std::string
   session.remote = remote;
   session.since = clock_.now();
   returns_.emplace(pointId, std::move(session));
+  steerReturnFeeds();
   logEvent("bridge",
            "Điểm cầu «" + pointId + "» mở phiên gửi hình " + feed->sessionId() + " từ " + remote,
            {{"point", pointId}, {"session", feed->sessionId()}, {"what", "return-opened"}});
@@ -77,6 +81,7 @@ void Ceremony::onReturnConnected(const std::string& pointId, const std::string& 
   auto it = returns_.find(pointId);
   if (it == returns_.end() || it->second.feed->sessionId() != sessionId) return;
   it->second.connected = true;
+  steerReturnFeeds();  // a mosaic of the points sending has one more
   logEvent("bridge", "Điểm cầu «" + pointId + "» đang gửi hình về tỉnh (" + sessionId + ")",
            {{"point", pointId}, {"session", sessionId}, {"what", "return-connected"}});
   publishPoints(pointId);
@@ -89,6 +94,7 @@ void Ceremony::onReturnEnded(const std::string& pointId, const std::string& sess
   auto feed = std::move(it->second.feed);
   returns_.erase(it);
   feed->stop("điểm cầu ngừng gửi hình (" + reason + ")");
+  steerReturnFeeds();  // its mosaic tile goes to the next point sending
   logEvent(
       "bridge", "Điểm cầu «" + pointId + "» ngừng gửi hình về tỉnh (" + sessionId + "): " + reason,
       {{"point", pointId}, {"session", sessionId}, {"what", "return-ended"}, {"reason", reason}});
@@ -120,6 +126,9 @@ json Ceremony::returnJson(const std::string& pointId) const {
   if (r.stats.jitterMs) j["jitter_ms"] = std::lround(*r.stats.jitterMs);
   j["on_programme"] = mixer_ && mixer_->returnTarget(pointId).has_value();
   j["on_air"] = mixer_ && mixer_->pointsOnAir().count(pointId) > 0;
+  j["decoding"] = r.feed->decoding();
+  if (const auto& tile = r.feed->tile())
+    j["tile"] = tile->channel.substr(tile->channel.rfind('-') + 1);
   return j;
 }
 

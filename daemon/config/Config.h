@@ -73,7 +73,7 @@ struct SourceConfig {
   Position pos;
 };
 
-enum class SceneKind { Source, Slate, Clip, PictureInPicture, SideBySide };
+enum class SceneKind { Source, Slate, Clip, PictureInPicture, SideBySide, Mosaic };
 
 struct SlateConfig {
   std::string text;                        // the line under the event title
@@ -98,7 +98,17 @@ struct SceneConfig {
   std::string insetPosition = "bottom-right";  // top-left | top-right | bottom-left | bottom-right
   SlateConfig slate;
   ClipConfig clip;
+  // Mosaic: a grid of the points that are sending their picture back, each tile with the
+  // commune's name; `points` fixes which (in that order), otherwise every point sending, in
+  // the points' order. More senders than tiles: a page of them every `page`.
+  int columns = 3;
+  int rows = 3;
+  std::vector<std::string> points;
+  std::vector<Position> pointsAt;
+  Millis page{10000};
+  std::string audio;  // the source heard while it is on (e.g. the hall); none: silence
   Position pos;
+  int tiles() const { return columns * rows; }
 };
 
 struct LowerThird {

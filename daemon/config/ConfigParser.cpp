@@ -150,6 +150,26 @@ void checkPointSources(const Config& config, const std::string& displayName,
   }
 }
 
+// A mosaic shows points' return feeds: each point it names must be one, and the bridge on.
+void checkMosaics(const Config& config, const std::string& displayName, Diagnostics& diagnostics) {
+  for (const auto& scene : config.scenes) {
+    if (scene.kind != SceneKind::Mosaic) continue;
+    if (!config.bridge.enabled)
+      diagnostics.error(displayName, scene.pos.line, scene.pos.column,
+                        "[scenes." + scene.id +
+                            "] a mosaic shows the points' return feeds, which come over the "
+                            "video bridge, which is off: add [bridge]");
+    for (std::size_t i = 0; i < scene.points.size(); ++i) {
+      const bool known = std::any_of(config.health.points.begin(), config.health.points.end(),
+                                     [&](const auto& p) { return p.id == scene.points[i]; });
+      if (!known)
+        diagnostics.error(displayName, scene.pointsAt[i].line, scene.pointsAt[i].column,
+                          "[scenes." + scene.id + "] point \"" + scene.points[i] +
+                              "\" is not a connection point ([[points]] or points_csv)");
+    }
+  }
+}
+
 }  // namespace
 
 LoadResult parseConfigText(std::string_view text, const std::string& displayName,
@@ -180,6 +200,7 @@ LoadResult parseConfigText(std::string_view text, const std::string& displayName
     }
     checkPointTokens(config.health, displayName, result.diagnostics);
     checkPointSources(config, displayName, result.diagnostics);
+    checkMosaics(config, displayName, result.diagnostics);
     // A point told to watch over the bridge while the bridge is off would only ever be down.
     if (!config.bridge.enabled)
       for (const auto& point : config.health.points)

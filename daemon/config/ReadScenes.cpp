@@ -12,7 +12,8 @@ const std::vector<KindKeys> kSceneKinds = {{"source", {"source"}},
                                            {"slate", {"text", "countdown_to", "background"}},
                                            {"clip", {"file", "test_pattern", "test_duration"}},
                                            {"pip", {"main", "inset", "position"}},
-                                           {"side_by_side", {"left", "right"}}};
+                                           {"side_by_side", {"left", "right"}},
+                                           {"mosaic", {"grid", "points", "page", "audio"}}};
 
 bool isHexColour(std::string_view s) {
   if (s.size() != 7 && s.size() != 9) return false;
@@ -72,6 +73,52 @@ void readClip(Reading& run, Fields& f, const toml::table& t, ClipConfig& clip) {
   }
 }
 
+// grid = "3x3": columns × rows, each 1 to 6.
+void readMosaic(Reading& run, Fields& f, const toml::table& t, SceneConfig& s) {
+  if (auto v = f.text("grid")) {
+    int c = 0, r = 0;
+    char x = 0, extra = 0;
+    if (std::sscanf(v->c_str(), "%d%c%d%c", &c, &x, &r, &extra) != 3 || (x != 'x' && x != 'X') ||
+        c < 1 || c > 6 || r < 1 || r > 6)
+      run.ctx.error(positionOf(*t.get("grid")),
+                    f.where() + " grid " + inQuotes(*v) +
+                        " is not columns×rows of 1 to 6 each; write it like \"3x3\" or \"4x4\"");
+    else
+      s.columns = c, s.rows = r;
+  }
+  if (const toml::node* n = f.take("points")) {
+    const toml::array* list = n->as_array();
+    if (!list) {
+      f.typeError(*n, "points", "a list of connection point ids in quotes");
+    } else {
+      for (const toml::node& e : *list) {
+        const auto* id = e.as_string();
+        if (!id || id->get().empty()) {
+          run.ctx.error(positionOf(e), f.where() + " points: " + shown(e) +
+                                           " is not a connection point id (like \"nghia-hanh\")");
+          continue;
+        }
+        if (std::find(s.points.begin(), s.points.end(), id->get()) != s.points.end())
+          run.ctx.warning(positionOf(e),
+                          f.where() + " points names " + inQuotes(id->get()) + " twice");
+        s.points.push_back(id->get());
+        s.pointsAt.push_back(positionOf(e));
+      }
+    }
+  }
+  if (const toml::node* d = f.take("page")) {
+    if (auto v = durationOf(run.ctx, *d, f, "page")) {
+      if (v->count() < 2000)
+        run.ctx.error(positionOf(*d), f.where() +
+                                          " page must be at least 2s (each page must be "
+                                          "seen before the next)");
+      else
+        s.page = *v;
+    }
+  }
+  if (f.has("audio")) s.audio = sourceRef(run, f, t, "audio");
+}
+
 }  // namespace
 
 void readScenes(Reading& run, const toml::node* n) {
@@ -123,6 +170,9 @@ void readScenes(Reading& run, const toml::node* n) {
                             where + " position " + inQuotes(*v) + " is not a corner; use " +
                                 joinList(kInsetPositions) + suggestion(*v, kInsetPositions));
           }
+        } else if (*kind == "mosaic") {
+          s.kind = SceneKind::Mosaic;
+          readMosaic(run, f, t, s);
         } else {
           s.kind = SceneKind::SideBySide;
           s.main = sourceRef(run, f, t, "left");

@@ -4,11 +4,19 @@
 // point's token), made a live input of the programme.
 //
 //   [return-<point> pipeline]  webrtcbin (receive only: H.264 and Opus, as the offer has them)
-//        ─► decodebin ─► video normaliser ─┐  LiveInputPipeline::startWith: the tail every
-//        ─► decodebin ─► audio normaliser ─┤  live input has (videorate, level, the frame and
-//                                          │  picture watch) ─► intervideosink/interaudiosink
+//     ─► rtph264depay ─► ⊘ ─► decodebin ─► normaliser ─► tee ─┐ LiveInputPipeline::startWith:
+//     ─► ⊘ ─► decodebin ─► audio normaliser ──────────────────┤ the tail every live input has
+//                                                             │ (videorate, level, the frame and
+//                                                             │ picture watch) ─► inter sinks
+//                                    tee ─► scale ─► name ─► intervideosink (a mosaic's tile)
 //   [programme]  the point's `point` source: an inter bin on the same channel, a layer with its
-//                card («Xã Nghĩa Hành — chưa có tín hiệu») while no frame comes.
+//                card («Xã Nghĩa Hành — chưa có tín hiệu») while no frame comes; a mosaic's
+//                tile layers read the tiles' channels.
+//
+// ⊘ is the gate: a feed is decoded only while something shows it (its point on the
+// programme or about to be, a mosaic tile). Closed, its packets are counted and dropped
+// before any decoder, so many points sending cost little. Opening it asks the point for a
+// keyframe (RTCP PLI) and lets the picture through from that keyframe on.
 //
 // One feed per point: a new offer from the same point replaces the session before it (a
 // commune reloading its page). Each feed is a pipeline of its own, so a point that sends
@@ -43,9 +51,17 @@ struct ReturnFeedStart {
   int maxKbps = 1500;  // the most the point may send (b=AS in the answer)
   ProgrammeFormat format;
   LiveTarget target;  // where its frames go (the programme's `point` source, or nowhere)
-  // Whether anything shows it: a feed no source uses is received (its statistics kept) but
-  // never decoded, so many points sending cost little.
+  // Whether it is decoded from the start (something shows it now); see setDecoding.
   bool decode = true;
+  std::string name;  // the commune's name, written on its mosaic tile
+};
+
+// A mosaic tile the feed's picture goes to: its inter channel and size.
+struct TileTarget {
+  std::string channel;
+  int width = 0;
+  int height = 0;
+  bool operator==(const TileTarget&) const = default;
 };
 
 // What a feed has received (webrtcbin's inbound statistics), for the operators.
@@ -84,12 +100,20 @@ class ReturnFeed : public std::enable_shared_from_this<ReturnFeed> {
   void stop(const std::string& reason);
   // Once a second: asks webrtcbin for its statistics (reported through the listener).
   void poll();
+  // Decodes the feed from now on (asking the point for a keyframe), or stops decoding it
+  // (its packets are still received and counted). The input's watch is idle while not.
+  void setDecoding(bool on);
+  bool decoding() const;
+  // Its picture on a mosaic tile as well (scaled, the commune's name on it), or on none.
+  void showOnTile(const std::optional<TileTarget>& tile);
+  const std::optional<TileTarget>& tile() const { return tile_; }
 
   const std::string& pointId() const { return start_.pointId; }
   const std::string& sessionId() const { return start_.sessionId; }
   bool connected() const { return connected_; }
 
   struct Signals;  // webrtcbin's callbacks (ReturnFeed.cpp)
+  struct Gate;     // what the streaming threads read of setDecoding (ReturnFeed.cpp)
 
  private:
   void answerWhenReady(std::chrono::steady_clock::time_point until);
@@ -110,6 +134,10 @@ class ReturnFeed : public std::enable_shared_from_this<ReturnFeed> {
   // during the stop (a promise it interrupts) then leave webrtcbin alone.
   std::atomic<bool> stopped_{false};
   std::shared_ptr<boost::asio::steady_timer> deadline_;
+  std::shared_ptr<Gate> gate_;
+  GstElement* tee_ = nullptr;  // the decoded picture, before the tail; owned by the pipeline
+  std::optional<TileTarget> tile_;
+  GstElement* tileBranch_ = nullptr;  // a bin: queue ─► scale ─► name ─► intervideosink
 };
 
 }  // namespace ceremony::media

@@ -14,6 +14,7 @@ namespace ceremony::media {
 using namespace bins;
 
 SignalChange signalChange(const InputWatch& w, bool lost, gint64 nowUs) {
+  if (w.idle) return SignalChange::None;
   const gint64 last = w.lastFrameUs;
   const bool stalled = nowUs - last > w.timeoutUs;
   if (!lost && stalled) return SignalChange::Lost;
@@ -23,18 +24,13 @@ SignalChange signalChange(const InputWatch& w, bool lost, gint64 nowUs) {
   return SignalChange::None;
 }
 
-GstElement* makeInterBin(const SourceConfig& s, const ProgrammeFormat& f,
-                         const std::string& channel) {
-  GstElement* bin = gst_bin_new(("source-" + s.id).c_str());
-  GstElement* v = make("intervideosrc");
-  g_object_set(v, "channel", channel.c_str(), "timeout", G_MAXUINT64, nullptr);
-  GstElement* a = make("interaudiosrc");
-  g_object_set(a, "channel", channel.c_str(), nullptr);
-  addVideoAndAudio(bin, v, a, f);
-  // intervideosrc answers a latency query with a maximum of 0: beside a generated source
-  // (a live test pattern, one frame of latency) the compositor cannot settle its latency and
-  // warns about 70 times a second, each an event for the operators. It repeats the latest
-  // frame whenever asked, so it can wait any time: its maximum is said to be unbounded.
+namespace {
+
+// intervideosrc answers a latency query with a maximum of 0: beside a generated source (a
+// live test pattern, one frame of latency) the compositor cannot settle its latency and warns
+// about 70 times a second, each an event for the operators. It repeats the latest frame
+// whenever asked, so it can wait any time: its maximum is said to be unbounded.
+void unboundedLatency(GstElement* bin) {
   GstPtr<GstPad> pad(gst_element_get_static_pad(bin, "video"));
   gst_pad_add_probe(
       pad.get(),
@@ -50,6 +46,34 @@ GstElement* makeInterBin(const SourceConfig& s, const ProgrammeFormat& f,
         return GST_PAD_PROBE_OK;
       },
       nullptr, nullptr);
+}
+
+}  // namespace
+
+GstElement* makeInterBin(const SourceConfig& s, const ProgrammeFormat& f,
+                         const std::string& channel) {
+  GstElement* bin = gst_bin_new(("source-" + s.id).c_str());
+  GstElement* v = make("intervideosrc");
+  g_object_set(v, "channel", channel.c_str(), "timeout", G_MAXUINT64, nullptr);
+  GstElement* a = make("interaudiosrc");
+  g_object_set(a, "channel", channel.c_str(), nullptr);
+  addVideoAndAudio(bin, v, a, f);
+  unboundedLatency(bin);
+  return bin;
+}
+
+GstElement* makeTileBin(const std::string& name, const ProgrammeFormat& f,
+                        const std::string& channel) {
+  GstElement* bin = gst_bin_new(name.c_str());
+  GstElement* v = make("intervideosrc");
+  g_object_set(v, "channel", channel.c_str(), "timeout", static_cast<guint64>(GST_SECOND), nullptr);
+  GstElement* caps =
+      capsfilter(gst_caps_new_simple("video/x-raw", "framerate", GST_TYPE_FRACTION, f.fps, 1,
+                                     "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
+  gst_bin_add_many(GST_BIN(bin), v, caps, nullptr);
+  gst_element_link(v, caps);
+  ghost(bin, caps, "src", "video");
+  unboundedLatency(bin);
   return bin;
 }
 
@@ -168,6 +192,9 @@ bool LiveInputPipeline::startWith(GstElement* bin, const std::string& name, bool
   GstBin* p = GST_BIN(pipeline_.get());
   const bool file = !live;
   GstElement* rate = make("videorate");
+  // After a gap (a point's feed not decoded for a while, a camera that stalled) the next frame
+  // is taken as it comes, not preceded by a burst of copies of the last one.
+  if (live) g_object_set(rate, "max-duplication-time", static_cast<guint64>(GST_SECOND), nullptr);
   GstElement* vcaps = capsfilter(rawVideoCaps(f, true));
   GstElement* vsink = make("intervideosink");
   // A live feed does not wait for a first frame of each kind (preroll) before it plays: a

@@ -53,6 +53,9 @@ struct InputWatch {
   // Its sound, from its `level` element ten times a second (dBFS, the loudest channel).
   std::atomic<double> peakDb{-HUGE_VAL};
   std::atomic<double> rmsDb{-HUGE_VAL};
+  // Not decoded on purpose (a point's return feed nothing shows now): no frames is not a
+  // loss. Whoever resumes it sets lastFrameUs to now first (a frame is due again).
+  std::atomic<bool> idle{false};
 };
 
 // What the compositor's thread learns of a watched input before each frame: it has just
@@ -68,6 +71,11 @@ SignalChange signalChange(const InputWatch& watch, bool lost, gint64 nowUs);
 // silence).
 GstElement* makeInterBin(const SourceConfig& source, const ProgrammeFormat& f,
                          const std::string& channel);
+
+// A mosaic tile's layer: whatever picture is on `channel` (a return feed's tile branch, at the
+// tile's size), black a second after none comes. Video only.
+GstElement* makeTileBin(const std::string& name, const ProgrammeFormat& f,
+                        const std::string& channel);
 
 // Where a pipeline made elsewhere hands its frames (a point's return feed): the programme's
 // channel and watch of that input, and what its loss means to the programme (its card, the

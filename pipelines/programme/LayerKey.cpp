@@ -17,6 +17,9 @@ std::string LayerKey::str() const {
     case LayerKind::Clip:
       kindName = "clip:";
       break;
+    case LayerKind::Tile:
+      kindName = "tile:";
+      break;
   }
   return (standIn ? "standin:" : "") + (kindName + id);
 }

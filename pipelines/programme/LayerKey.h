@@ -10,6 +10,7 @@ enum class LayerKind {
   Source,  // a configured source ("source:hall")
   Slate,   // a slate scene's card, or the pre-show card ("slate:welcome")
   Clip,    // a clip prepared for a timeline item ("clip:<item id>")
+  Tile,    // a mosaic's tile, showing whichever point is given it ("tile:0")
 };
 
 struct LayerKey {
@@ -20,6 +21,7 @@ struct LayerKey {
   static LayerKey source(std::string sourceId) { return {LayerKind::Source, std::move(sourceId)}; }
   static LayerKey slate(std::string sceneId) { return {LayerKind::Slate, std::move(sceneId)}; }
   static LayerKey clip(std::string itemId) { return {LayerKind::Clip, std::move(itemId)}; }
+  static LayerKey tile(int index) { return {LayerKind::Tile, std::to_string(index)}; }
 
   // The card that stands in for this layer: a live input's own "Mất tín hiệu" card
   // ("standin:source:hall"), or the title card shared by all clips ("standin:clip:"), one

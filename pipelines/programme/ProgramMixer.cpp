@@ -134,6 +134,15 @@ bool ProgramMixer::build(std::string* error) {
     if (!addLayer(LayerKey::slate(sc.id), makeSlateBin(sc.id, sc.slate), false, error))
       return false;
   }
+  // The mosaics' tiles: as many layers as the largest grid has tiles, shared by every mosaic.
+  int tiles = 0;
+  for (const auto& sc : config_.scenes)
+    if (sc.kind == SceneKind::Mosaic) tiles = std::max(tiles, sc.tiles());
+  for (int k = 0; k < tiles; ++k)
+    if (!addLayer(LayerKey::tile(k),
+                  makeTileBin("tile-" + std::to_string(k), config_.format, tileChannel(k)), false,
+                  error))
+      return false;
   // One card for whichever clip cannot play (one clip is on air at a time): the item's
   // title is set on it when its clip fails.
   const Card clipCard = makeCard(config_.format, "standin-clip",

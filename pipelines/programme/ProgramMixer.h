@@ -100,6 +100,11 @@ class ProgramMixer {
   std::optional<LiveTarget> returnTarget(const std::string& pointId);
   // The points whose `point` source is in the scene taken last (on air, or about to be).
   std::set<std::string> pointsOnAir() const;
+  // Where a return feed's picture goes to be a mosaic's tile `index` (from 0; each mosaic
+  // scene uses tiles 0 … columns×rows−1).
+  std::string tileChannel(int index) const {
+    return interChannel("#tile-" + std::to_string(index));
+  }
   // The programme's loudness now (and its peak since the last call); nullopt when [watch]
   // is off.
   std::optional<Loudness> loudness();

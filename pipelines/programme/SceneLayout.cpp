@@ -1,5 +1,7 @@
 #include "pipelines/programme/SceneLayout.h"
 
+#include <algorithm>
+
 namespace ceremony::media {
 
 SceneLayout withStandIns(const SceneLayout& layout, const std::set<LayerKey>& lost) {
@@ -37,6 +39,27 @@ Layer inset(LayerKey key, const std::string& position, const ProgrammeFormat& f)
 
 }  // namespace
 
+std::vector<Layer> mosaicTiles(const SceneConfig& scene, const ProgrammeFormat& f) {
+  const int cols = std::max(1, scene.columns), rows = std::max(1, scene.rows);
+  const int gap = std::max(2, f.width / 160) / 2 * 2;
+  int w = (f.width - (cols + 1) * gap) / cols;
+  int h = w * 9 / 16;
+  if (const int most = (f.height - (rows + 1) * gap) / rows; h > most) {
+    h = most;
+    w = h * 16 / 9;
+  }
+  w = w / 2 * 2;
+  h = h / 2 * 2;
+  const int x0 = (f.width - cols * w - (cols - 1) * gap) / 2;
+  const int y0 = (f.height - rows * h - (rows - 1) * gap) / 2;
+  std::vector<Layer> tiles;
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c)
+      tiles.push_back(
+          Layer{LayerKey::tile(r * cols + c), x0 + c * (w + gap), y0 + r * (h + gap), w, h, 1});
+  return tiles;
+}
+
 SceneLayout layoutFor(const SceneConfig& scene, const std::string& itemId,
                       const ProgrammeFormat& format) {
   SceneLayout out;
@@ -67,6 +90,10 @@ SceneLayout layoutFor(const SceneConfig& scene, const std::string& itemId,
       out.audio.push_back(LayerKey::source(scene.main));
       break;
     }
+    case SceneKind::Mosaic:
+      out.video = mosaicTiles(scene, format);
+      if (!scene.audio.empty()) out.audio.push_back(LayerKey::source(scene.audio));
+      break;
   }
   return out;
 }

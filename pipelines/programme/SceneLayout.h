@@ -40,6 +40,10 @@ SceneLayout withStandIns(const SceneLayout& layout, const std::set<LayerKey>& lo
 SceneLayout layoutFor(const SceneConfig& scene, const std::string& itemId,
                       const ProgrammeFormat& format);
 
+// A mosaic's tiles, row by row: 16:9, as large as the grid allows with a small gap between
+// them, the grid centred on the programme. Tile k is the layer LayerKey::tile(k).
+std::vector<Layer> mosaicTiles(const SceneConfig& scene, const ProgrammeFormat& format);
+
 // Name on the first line, role under it; escaped for Pango.
 std::string lowerThirdMarkup(const LowerThird& lowerThird, const ProgrammeFormat& format);
 

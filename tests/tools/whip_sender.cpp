@@ -249,7 +249,9 @@ bool buildPipeline(Sender& s, std::string* error) {
   const std::string queue = "queue ! w. ";
   desc +=
       "rtph264pay name=vpay pt=96 config-interval=-1 aggregate-mode=zero-latency ! "
-      "application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000 ! " +
+      // A keyframe when the receiver asks (RTCP PLI), as browsers and OBS offer.
+      "application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000,"
+      "rtcp-fb-nack-pli=(boolean)true ! " +
       queue;
   if (tone > 0)
     desc += "audiotestsrc is-live=true wave=sine volume=0.3 freq=" + std::to_string(tone) +

@@ -92,4 +92,49 @@ TEST(SceneLayout, ALostInputIsReplacedInPlaceByItsCardAndIsNotHeard) {
   EXPECT_EQ(withStandIns(pip, {}).video[0].key.str(), "source:hall");
 }
 
+TEST(SceneLayout, AMosaicIsAGridOfTilesThatNeverOverlap) {
+  SceneConfig mosaic = scene(SceneKind::Mosaic);
+  mosaic.columns = mosaic.rows = 3;
+  mosaic.audio = "hall";
+  const ProgrammeFormat f{};
+  auto l = layoutFor(mosaic, "item", f);
+  ASSERT_EQ(l.video.size(), 9u);
+  EXPECT_EQ(l.video[0].key.str(), "tile:0");
+  EXPECT_EQ(l.video[8].key.str(), "tile:8");
+  EXPECT_EQ(keys(l.audio), std::vector<std::string>{"source:hall"});
+  for (const auto& a : l.video) {
+    EXPECT_EQ(a.width % 2, 0);
+    EXPECT_EQ(a.height % 2, 0);
+    EXPECT_NEAR(double(a.width) / a.height, 16.0 / 9, 0.02) << a.key.str();
+    EXPECT_GE(a.x, 0);
+    EXPECT_GE(a.y, 0);
+    EXPECT_LE(a.x + a.width, f.width);
+    EXPECT_LE(a.y + a.height, f.height);
+    for (const auto& b : l.video) {
+      if (&a == &b) continue;
+      EXPECT_TRUE(a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y ||
+                  b.y + b.height <= a.y)
+          << a.key.str() << " overlaps " << b.key.str();
+    }
+  }
+  // Row by row, and as large as the height allows (the rows fill it but for the gaps).
+  EXPECT_LT(l.video[0].x, l.video[1].x);
+  EXPECT_EQ(l.video[0].y, l.video[2].y);
+  EXPECT_LT(l.video[2].y, l.video[3].y);
+  EXPECT_GT(3 * l.video[0].height, f.height - 40);
+  // The same arithmetic at the tests' 640×360, 2×2 (tests/integration/BridgeMosaicTest.cpp).
+  mosaic.columns = mosaic.rows = 2;
+  ProgrammeFormat small;
+  small.width = 640;
+  small.height = 360;
+  const auto tiles = mosaicTiles(mosaic, small);
+  ASSERT_EQ(tiles.size(), 4u);
+  EXPECT_EQ(tiles[0].x, 10);
+  EXPECT_EQ(tiles[0].y, 4);
+  EXPECT_EQ(tiles[0].width, 308);
+  EXPECT_EQ(tiles[0].height, 174);
+  EXPECT_EQ(tiles[3].x, 10 + 312);
+  EXPECT_EQ(tiles[3].y, 4 + 178);
+}
+
 }  // namespace ceremony::media
