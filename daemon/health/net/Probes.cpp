@@ -98,6 +98,7 @@ class HttpProbe final : public Probe {
     request_ = context_.curl.prepare(std::move(request));
   }
   ~HttpProbe() override { context_.curl.release(request_); }
+  bool restsWhileDown() const override { return true; }
 
   void run(Done done) override {
     done_ = std::move(done);
@@ -134,6 +135,7 @@ class TcpProbe final : public Probe {
   TcpProbe(const PointConfig& point, const ProbeSpec& spec, ProbeContext& context)
       : point_(point), spec_(spec), context_(context) {}
   ~TcpProbe() override { abandon(); }
+  bool restsWhileDown() const override { return true; }
 
   void run(Done done) override {
     auto attempt = std::make_shared<Attempt>(context_.io);
