@@ -1142,6 +1142,8 @@ def main():
                          "ProbeScheduler spreads a round over)")
     ap.add_argument("--scale-window", type=float, default=20, help="continuous CPU window, s")
     ap.add_argument("--skip-scale", action="store_true")
+    ap.add_argument("--skip-blackbox", action="store_true",
+                    help="continuous part: ceremonyd alone (a quicker look at its own cost)")
     if len(sys.argv) > 1 and sys.argv[1] == "--scraper":
         return scraper_main(sys.argv[2:])
     args = ap.parse_args()
@@ -1158,7 +1160,7 @@ def main():
         if not os.access(os.path.join(args.build, prog), os.X_OK):
             log(f"health bench: {args.build}/{prog} missing: build the {prog} target")
             return 1
-    args.blackbox = shutil.which("prometheus-blackbox-exporter")
+    args.blackbox = None if args.skip_blackbox else shutil.which("prometheus-blackbox-exporter")
 
     # Our own children inherit this; the tools raise their own soft limit as well.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

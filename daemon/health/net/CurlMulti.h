@@ -99,7 +99,10 @@ class CurlMulti {
 
   std::size_t running() const { return running_; }
   std::size_t prepared() const { return transfers_.size(); }  // one-shot transfers included
-  std::size_t watchedSockets() const;
+  std::size_t watchedSockets() const;                         // sockets a running transfer waits on
+  // Sockets of kept-alive connections between two transfers: still registered with the
+  // event loop, waiting for the next transfer or for curl to close them.
+  std::size_t restingSockets() const;
   std::size_t shards() const { return shards_.size(); }
 
  private:
@@ -109,6 +112,8 @@ class CurlMulti {
 
   static int onSocket(CURL* easy, curl_socket_t fd, int what, void* shard, void* socketp);
   static int onTimer(CURLM* multi, long timeoutMs, void* shard);
+  static curl_socket_t openSocket(void* shard, curlsocktype purpose, curl_sockaddr* address);
+  static int closeSocket(void* shard, curl_socket_t fd);
   Shard& shardFor(const std::string& url);
   void watch(Shard& shard, curl_socket_t fd, int what);
   void arm(Shard& shard, const std::shared_ptr<SocketWatch>& w);

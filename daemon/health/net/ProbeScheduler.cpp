@@ -11,6 +11,7 @@ ProbeScheduler::ProbeScheduler(ProbeContext context, const ProbeKinds& kinds,
       interval_(std::max(settings.interval, Millis(1))),
       // Spreading beyond most of the interval would push a round's tail into the next.
       jitter_(std::clamp(settings.jitter, Millis(0), interval_ * 3 / 4)),
+      restAfter_(std::max(1, settings.downFailures)),
       deliver_(std::move(deliver)),
       roundTimer_(context.io),
       launchTimer_(context.io),
@@ -100,6 +101,13 @@ void ProbeScheduler::launch(std::size_t index) {
     ++state.summary.skippedBusy;
     return;
   }
+  if (slot.failedRun >= restAfter_ && !slot.rested && slot.probe->restsWhileDown()) {
+    slot.rested = true;
+    ++rested_;
+    ++state.summary.rested;
+    return;
+  }
+  slot.rested = false;
   slot.busy = true;
   slot.round = round_;
   ++state.outstanding;
@@ -112,6 +120,7 @@ void ProbeScheduler::launch(std::size_t index) {
 void ProbeScheduler::finished(std::size_t index, const std::optional<ProbeResult>& r) {
   const std::uint64_t round = slots_[index].round;
   slots_[index].busy = false;
+  if (r) slots_[index].failedRun = r->ok ? 0 : slots_[index].failedRun + 1;
   auto it = rounds_.find(round);
   if (it != rounds_.end()) {
     --it->second.outstanding;

@@ -9,6 +9,13 @@
 //    timeout and nothing else.
 //  - A probe whose previous run has not finished is skipped for this round, never
 //    started twice (counted in skippedBusy()).
+//  - A connecting probe (Probe::restsWhileDown) that failed its last `down_after` runs in a
+//    row, so whose point is down, rests every other round (counted in rested()): a dead
+//    or hanging point is asked every two intervals, not every one. Its first good answer
+//    brings it back to every round, so a point that comes back is seen at most one
+//    interval later than without the rest, and its `up_after` good answers then come one
+//    interval apart as before. At 10,000 points with a fifth hanging that was 400 new
+//    connections a second, each left to time out.
 //  - One thread: the io_context's. No thread per probe.
 
 #include <boost/asio/steady_timer.hpp>
@@ -35,6 +42,7 @@ class ProbeScheduler {
     std::uint64_t round = 0;  // 1, 2, ...
     std::size_t started = 0;
     std::size_t skippedBusy = 0;  // previous run of that probe still going
+    std::size_t rested = 0;       // probes of down points resting this round
     std::size_t failed = 0;
     Steady::duration wall{};  // round start → last answer of this round
   };
@@ -55,6 +63,7 @@ class ProbeScheduler {
   std::size_t running() const;
   std::uint64_t rounds() const { return round_; }
   std::uint64_t skippedBusy() const { return skippedBusy_; }
+  std::uint64_t rested() const { return rested_; }
   Millis jitter() const { return jitter_; }
 
  private:
@@ -63,6 +72,8 @@ class ProbeScheduler {
     Millis offset{0};
     bool busy = false;
     std::uint64_t round = 0;  // of its running check
+    int failedRun = 0;        // failed results in a row
+    bool rested = false;      // skipped its last round to rest
   };
   struct RoundState {
     Steady::time_point start;
@@ -83,6 +94,7 @@ class ProbeScheduler {
   ProbeContext context_;
   Millis interval_;
   Millis jitter_;
+  int restAfter_;  // failures in a row after which a connecting probe rests every other round
   Deliver deliver_;
   std::function<void(const RoundSummary&)> roundDone_;
   std::vector<Slot> slots_;
@@ -92,6 +104,7 @@ class ProbeScheduler {
   std::size_t cursor_ = 0;
   std::uint64_t round_ = 0;
   std::uint64_t skippedBusy_ = 0;
+  std::uint64_t rested_ = 0;
   std::map<std::uint64_t, RoundState> rounds_;
   bool stopped_ = true;
   std::shared_ptr<bool> alive_;

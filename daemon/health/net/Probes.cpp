@@ -98,6 +98,7 @@ class HttpProbe final : public Probe {
     request_ = context_.curl.prepare(std::move(request));
   }
   ~HttpProbe() override { context_.curl.release(request_); }
+  bool restsWhileDown() const override { return true; }
 
   void run(Done done) override {
     done_ = std::move(done);
@@ -132,75 +133,93 @@ class HttpProbe final : public Probe {
 class TcpProbe final : public Probe {
  public:
   TcpProbe(const PointConfig& point, const ProbeSpec& spec, ProbeContext& context)
-      : point_(point), spec_(spec), context_(context) {}
-  ~TcpProbe() override { abandon(); }
+      : point_(point), spec_(spec), context_(context) {
+    boost::system::error_code ec;
+    address_ = asio::ip::make_address(spec_.host, ec);
+    addressOk_ = !ec;
+  }
+  ~TcpProbe() override {
+    if (attempt_) attempt_->abandon();
+  }
+  bool restsWhileDown() const override { return true; }
 
   void run(Done done) override {
-    auto attempt = std::make_shared<Attempt>(context_.io);
-    attempt_ = attempt;
-    const auto started = std::chrono::steady_clock::now();
-    auto finish = [this, attempt, started, done = std::move(done)](std::string reason) {
-      if (attempt->finished) return;
-      attempt->finished = true;
-      attempt->timer.cancel();
+    // One attempt object for the probe's life, its socket reopened and its timer re-armed
+    // each run; a run's handlers carry its number, so one left from an earlier run (a
+    // connect that came back after its timeout) does nothing.
+    if (!attempt_) attempt_ = std::make_shared<Attempt>(*this);
+    Attempt& a = *attempt_;
+    a.done = std::move(done);
+    a.started = std::chrono::steady_clock::now();
+    a.finished = false;
+    const std::uint64_t run = ++a.run;
+    if (!addressOk_) {
+      // Host names would need an async resolver; points are addressed by IP on the day.
+      asio::post(context_.io, [a = attempt_, run] {
+        if (a->current(run)) a->finish("host «" + a->probe->spec_.host + "» is not an IP address");
+      });
+      return;
+    }
+    a.timer.expires_after(spec_.connectTimeout);
+    a.timer.async_wait([a = attempt_, run](const boost::system::error_code& e) {
+      if (e || !a->current(run)) return;
+      a->finish("connect timeout after " + std::to_string(a->probe->spec_.connectTimeout.count()) +
+                " ms");
+    });
+    a.socket.async_connect(tcp::endpoint(address_, static_cast<unsigned short>(spec_.port)),
+                           [a = attempt_, run](const boost::system::error_code& e) {
+                             if (!a->current(run)) return;
+                             if (!e) return a->finish("");
+                             a->finish(connectFailure(e.value(), e.message()));
+                           });
+  }
+
+ private:
+  // Shared with the pending handlers, which may come back after the probe is gone.
+  struct Attempt {
+    explicit Attempt(TcpProbe& p) : probe(&p), socket(p.context_.io), timer(p.context_.io) {}
+    TcpProbe* probe;  // null once the probe is gone: handlers must not touch it
+    tcp::socket socket;
+    asio::steady_timer timer;
+    Done done;
+    std::chrono::steady_clock::time_point started;
+    std::uint64_t run = 0;
+    bool finished = true;
+
+    bool current(std::uint64_t r) const { return probe && !finished && run == r; }
+
+    void finish(std::string reason) {
+      finished = true;
+      timer.cancel();
       boost::system::error_code ignored;
       // Connected: close with a reset, not FIN and a minute of TIME_WAIT (at 10,000 points
       // a third of them tcp, that is 667 connections a second; the point is told at once).
-      if (reason.empty()) attempt->socket.set_option(asio::socket_base::linger(true, 0), ignored);
-      attempt->socket.close(ignored);
-      ProbeResult r = resultFor(point_, spec_, context_.clock);
+      if (reason.empty()) socket.set_option(asio::socket_base::linger(true, 0), ignored);
+      socket.close(ignored);
+      ProbeResult r = resultFor(probe->point_, probe->spec_, probe->context_.clock);
       r.latency = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - started);
       r.ok = reason.empty();
       if (r.ok) r.connect = r.latency;
       r.reason = std::move(reason);
-      attempt_.reset();
-      done(std::move(r));
-    };
-    boost::system::error_code ec;
-    const auto address = asio::ip::make_address(spec_.host, ec);
-    if (ec) {
-      // Host names would need an async resolver; points are addressed by IP on the day.
-      asio::post(context_.io, [attempt, finish, host = spec_.host] {
-        if (!attempt->abandoned) finish("host «" + host + "» is not an IP address");
-      });
-      return;
+      Done d = std::move(done);
+      done = nullptr;
+      d(std::move(r));
     }
-    const long timeoutMs = static_cast<long>(spec_.connectTimeout.count());
-    attempt->timer.expires_after(spec_.connectTimeout);
-    attempt->timer.async_wait([attempt, finish, timeoutMs](const boost::system::error_code& e) {
-      if (e || attempt->abandoned) return;
-      finish("connect timeout after " + std::to_string(timeoutMs) + " ms");
-    });
-    attempt->socket.async_connect(tcp::endpoint(address, static_cast<unsigned short>(spec_.port)),
-                                  [attempt, finish](const boost::system::error_code& e) {
-                                    if (attempt->abandoned || attempt->finished) return;
-                                    if (!e) return finish("");
-                                    finish(connectFailure(e.value(), e.message()));
-                                  });
-  }
 
- private:
-  struct Attempt {
-    explicit Attempt(asio::io_context& io) : socket(io), timer(io) {}
-    tcp::socket socket;
-    asio::steady_timer timer;
-    bool finished = false;
-    bool abandoned = false;  // the probe is gone: handlers must not touch it
-  };
-
-  void abandon() {
-    if (auto a = attempt_) {
-      a->abandoned = true;
-      a->finished = true;
-      a->timer.cancel();
+    void abandon() {
+      probe = nullptr;
+      done = nullptr;
+      timer.cancel();
       boost::system::error_code ignored;
-      a->socket.close(ignored);
+      socket.close(ignored);
     }
-  }
+  };
 
   PointConfig point_;
   ProbeSpec spec_;
   ProbeContext& context_;
+  asio::ip::address address_;
+  bool addressOk_ = false;
   std::shared_ptr<Attempt> attempt_;
 };
 

@@ -86,6 +86,10 @@ class Probe {
   // `done` runs exactly once, on the io_context, never inside run(), within about the
   // spec's timeout.
   virtual void run(Done done) = 0;
+  // True for a probe that costs the point and the daemon a connection (http, tcp): while it
+  // keeps failing, ProbeScheduler runs it every other round only. Probes judged from what
+  // the daemon already knows (heartbeat, bridge) cost nothing and run every round.
+  virtual bool restsWhileDown() const { return false; }
 };
 
 using ProbeFactory =

@@ -37,6 +37,14 @@ class TinyPoint {
   int port() const { return acceptor_.local_endpoint().port(); }
   bool hang = false;
   int connections = 0;
+  // Closes every connection it holds (a point's web server restarting, or dropping idle ones).
+  void dropAll() {
+    for (auto& session : sessions_) {
+      boost::system::error_code ignored;
+      session->socket.close(ignored);
+    }
+    sessions_.clear();
+  }
 
  private:
   struct Session {
@@ -157,6 +165,29 @@ TEST_F(HttpProbeReuseTest, OneHandleReusedJudgesEveryRunAfresh) {
   }
   EXPECT_EQ(curl.running(), 0u);
   EXPECT_EQ(curl.prepared(), 1u) << "still the one handle";
+}
+
+// The socket of a kept-alive connection stays registered with the loop between runs
+// (CurlMulti::restingSockets); when the point closes it, curl closes it too and opens another,
+// which the kernel usually gives the same descriptor number: that one must be watched afresh,
+// or the run would wait on a socket the loop no longer hears (or close the new one).
+TEST_F(HttpProbeReuseTest, AKeptConnectionRestsBetweenRunsAndOneThePointClosedIsReplaced) {
+  auto probe = makeProbe();
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 2; ++i) {
+      const Outcome o = runOnce(*probe);
+      ASSERT_TRUE(o.result) << "round " << round << " run " << i << " never answered";
+      EXPECT_TRUE(o.result->ok) << "round " << round << " run " << i << ": " << o.result->reason;
+      EXPECT_LT(o.took, 250ms) << "round " << round << " run " << i;
+      EXPECT_EQ(curl.watchedSockets(), 0u) << "no transfer running, nothing waited on";
+      EXPECT_EQ(curl.restingSockets(), 1u) << "the kept connection's socket rests";
+    }
+    EXPECT_EQ(point.connections, round + 1) << "one connection per round, kept for its runs";
+    point.dropAll();
+    runUntil(io, 50ms, [] { return false; });  // the point's FIN arrives
+  }
+  probe.reset();
+  EXPECT_EQ(curl.prepared(), 0u);
 }
 
 TEST_F(HttpProbeReuseTest, ARunningProbeDestroyedNeverAnswersAndFreesItsHandle) {
