@@ -282,7 +282,9 @@ TEST(ReturnFaultsTest, FrozenFloodingAndEndedFeedsAreToldAsTheyShouldBe) {
   std::this_thread::sleep_for(3500ms);  // past the 3 s a stopped feed waits to be told
   EXPECT_EQ(alertsOf("minh-long").size(), 0u) << alertsOf("minh-long")[0].second;
   bool endedEvent = false, frozenEvent = false, floodEvent = false;
-  for (const auto& e : api("/api/events?limit=200")["events"]) {
+  const json events = api("/api/events?limit=200");
+  ASSERT_TRUE(events.is_object() && events["events"].is_array()) << events;
+  for (const auto& e : events["events"]) {
     if (e.value("point", "") == "minh-long" && e.value("what", "") == "return-ended")
       endedEvent = true;
     // The operators' event list has what the webhook had.
