@@ -113,6 +113,7 @@ const std::string kMediaError = "media error: ";
 std::string endReasonVi(const std::string& reason) {
   if (reason == "ICE/DTLS failed") return "mất kết nối ICE/DTLS";
   if (reason == "the point closed the connection") return "điểm cầu đóng kết nối";
+  if (reason == kEndedByThePoint) return "điểm cầu kết thúc phiên";
   if (reason.rfind(kMediaError, 0) == 0) return reason.substr(kMediaError.size());
   if (reason.rfind("offer not answered", 0) == 0) return "không trả lời được lời mời kết nối";
   return reason;
