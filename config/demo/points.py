@@ -107,8 +107,11 @@ def main():
     srt = f"{BLOCK}1:{free_port(BLOCK + '1', socket.SOCK_DGRAM)}"
     if set(SENDING) - set(WATCHING):
         sys.exit("points.py: a point that sends its camera back must be one of WATCHING (its token)")
+    with POINTS.open(encoding="utf-8-sig", newline="") as f:
+        names = {r["id"]: r["name"] for r in csv.DictReader(f)}
     sources = "".join(f"\n[sources.diem_cau_{pid.replace('-', '_')}]\nkind = \"point\"\n"
-                      f"point = \"{pid}\"\n" for pid in SENDING)
+                      f"point = \"{pid}\"\nlabel = \"Điểm cầu {names[pid]}\"\n"
+                      for pid in SENDING)
     write_private(out / "ceremony.toml", ceremony +
                   "\n# --- Added by config/demo/points.py: the demo's points, on loopback ---\n"
                   "[health]\npoints_csv = \"points.csv\"\n\n"
