@@ -19,7 +19,9 @@ build: deps
 # Starts the demo: the Quảng Ngãi ceremony (the embedded demo, moved to now, 60× faster) with
 # its 96 connection points played by the point simulator on 127.0.55.x (config/demo/run.sh), and the
 # dashboard at http://127.0.0.1:8080/; three points watch over the video bridge (bridge_viewer,
-# SRT). The simulator and the viewers stop with the daemon. The operator token
+# SRT), and two send their camera back (whip_sender, WHIP: «📷 gửi hình về» on their tiles,
+# `cut point:<id>` shows one). The simulator, the viewers and the senders stop with the
+# daemon. The operator token
 # (for the buttons and ceremonyctl) is made once, at random, in $(BUILD)/operator-token, the
 # points' heartbeat and bridge tokens at every start in $(BUILD)/demo/; none is ever printed.
 # ARGS="--config FILE" runs that ceremony instead, without simulated points.

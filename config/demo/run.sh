@@ -10,8 +10,10 @@
 # BIN_DIR/ceremonyd runs the ceremony moved to now and 60× faster (--rehearsal=60, as the
 # embedded demo does), with the options given after DEMO_DIR (a later --rehearsal=N or
 # --listen wins). Once the daemon answers, a BIN_DIR/bridge_viewer per line of viewers.spec
-# watches the ceremony as its point over SRT (it reads its token from the point's file). The
-# simulator and the viewers stop, by their PIDs, when the daemon does: Ctrl-C, SIGTERM, or
+# watches the ceremony as its point over SRT (it reads its token from the point's file), and a
+# BIN_DIR/whip_sender per line of returns.spec sends its point's camera back over WHIP (a
+# coloured picture and a tone; its token from the point's file too). The simulator, the
+# viewers and the senders stop, by their PIDs, when the daemon does: Ctrl-C, SIGTERM, or
 # the daemon's own exit. With --config FILE in the options it is not a demo: ceremonyd runs
 # that file as before, without simulated points.
 set -eu
@@ -37,9 +39,10 @@ python3 "$(dirname "$0")/points.py" "$dir" --api "$listen"
 "$bin/point_simulator" --spec "$dir/simulator.spec" >"$dir/simulator.log" 2>&1 &
 simulator=$!
 viewers=
+senders=
 stop_helpers() {
-  for pid in $viewers $simulator; do kill "$pid" 2>/dev/null || :; done
-  for pid in $viewers $simulator; do wait "$pid" 2>/dev/null || :; done
+  for pid in $senders $viewers $simulator; do kill "$pid" 2>/dev/null || :; done
+  for pid in $senders $viewers $simulator; do wait "$pid" 2>/dev/null || :; done
 }
 trap stop_helpers EXIT
 trap 'exit 130' INT
@@ -83,6 +86,18 @@ if kill -0 "$daemon" 2>/dev/null && [ $tries -lt 150 ]; then
       --stats-ms 10000 >"$dir/viewer-$point.log" 2>&1 &
     viewers="$viewers $!"
   done <"$dir/viewers.spec"
+  # The points that send their camera back: the bridge's WHIP on the API's address.
+  if [ -x "$bin/whip_sender" ]; then
+    while read -r what point token colour tone; do
+      [ "$what" = sender ] || continue
+      "$bin/whip_sender" --url "http://$host:${listen##*:}/whip/$point" --token-file "$dir/$token" \
+        --color "$colour" --tone-hz "$tone" --width 320 --height 180 --fps 15 --kbps 300 \
+        >"$dir/sender-$point.log" 2>&1 &
+      senders="$senders $!"
+    done <"$dir/returns.spec"
+  else
+    echo "$bin/whip_sender chưa được build: không có điểm cầu mô phỏng nào gửi hình về" >&2
+  fi
 elif kill -0 "$daemon" 2>/dev/null; then
   echo "ceremonyd chưa trả lời trên $listen sau 30 s: không có điểm cầu mô phỏng nào xem qua cầu truyền hình" >&2
 fi

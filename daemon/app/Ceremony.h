@@ -21,6 +21,7 @@
 #include "app/ConnectionPoints.h"
 #include "app/Options.h"
 #include "app/ReportWorker.h"
+#include "app/ReturnAlarms.h"
 #include "app/RunState.h"
 #include "config/Config.h"
 #include "core/Clock.h"
@@ -226,6 +227,14 @@ class Ceremony final : public media::ProgramMixer::Listener,
   std::map<std::string, ReturnSession> returns_;
   std::uint64_t returnCount_ = 0;
   void stopReturns();
+  // The return feeds' alerts (CeremonyReturn.cpp): a feed that stops, freezes, fails or
+  // floods, told to the operators' events and the points' webhook; a flood is cut off.
+  ReturnAlarms returnAlarms_{ReturnAlarms::Settings{}};
+  void watchReturn(const std::string& pointId, const std::string& sessionId,
+                   std::uint64_t bytesReceived);
+  void returnEndAlarm(const std::string& pointId, const std::string& sessionId,
+                      const std::string& reason);
+  void tellReturnAlerts(const std::vector<ReturnAlarms::Alert>& alerts);
   // Mix-minus: the viewers of the points on air hear the points' mix, the others the
   // programme's sound. After every take, and when a viewer connects.
   void steerPointsMix();

@@ -91,6 +91,7 @@ void Ceremony::onReturnEnded(const std::string& pointId, const std::string& sess
                              const std::string& reason) {
   auto it = returns_.find(pointId);
   if (it == returns_.end() || it->second.feed->sessionId() != sessionId) return;
+  returnEndAlarm(pointId, sessionId, reason);  // before it leaves the programme
   auto feed = std::move(it->second.feed);
   returns_.erase(it);
   feed->stop("điểm cầu ngừng gửi hình (" + reason + ")");
@@ -104,7 +105,90 @@ void Ceremony::onReturnEnded(const std::string& pointId, const std::string& sess
 void Ceremony::onReturnStats(const std::string& pointId, const std::string& sessionId,
                              const media::ReturnFeedStats& stats) {
   auto it = returns_.find(pointId);
-  if (it != returns_.end() && it->second.feed->sessionId() == sessionId) it->second.stats = stats;
+  if (it != returns_.end() && it->second.feed->sessionId() == sessionId) {
+    it->second.stats = stats;
+    watchReturn(pointId, sessionId, stats.bytesReceived);
+  }
+}
+
+namespace {
+// Why a session ended (ReturnFeed's words, and ours), for the operators.
+const std::string kEndedByThePoint = "closed by the point";
+const std::string kFlooded = "đã ngắt: gửi quá băng thông được cấp";
+const std::string kMediaError = "media error: ";
+std::string endReasonVi(const std::string& reason) {
+  if (reason == "ICE/DTLS failed") return "mất kết nối ICE/DTLS";
+  if (reason == "the point closed the connection") return "điểm cầu đóng kết nối";
+  if (reason == kEndedByThePoint) return "điểm cầu kết thúc phiên";
+  if (reason.rfind(kMediaError, 0) == 0) return reason.substr(kMediaError.size());
+  if (reason.rfind("offer not answered", 0) == 0) return "không trả lời được lời mời kết nối";
+  return reason;
+}
+}  // namespace
+
+// Once a second per session: is it still sending, is its picture moving, does it keep to
+// the bandwidth it was given? A flood is cut off here, alone: its session ends (the card
+// shows in its place), the programme and the other points go on.
+void Ceremony::watchReturn(const std::string& pointId, const std::string& sessionId,
+                           std::uint64_t bytesReceived) {
+  ReturnAlarms::Settings settings;
+  settings.capKbps = config_.bridge.returnBitrateKbps;
+  settings.floodFactor = config_.bridge.returnFloodFactor;
+  returnAlarms_.setSettings(settings);
+  ReturnAlarms::Sample sample;
+  sample.bytes = bytesReceived;
+  sample.at = std::chrono::steady_clock::now();
+  if (mixer_)
+    if (auto target = mixer_->returnTarget(pointId); target && target->watch)
+      sample.frozen = target->watch->frozen;
+  bool cut = false;
+  tellReturnAlerts(returnAlarms_.sample(pointId, sessionId, sample, &cut));
+  if (cut) onReturnEnded(pointId, sessionId, kFlooded);
+}
+
+void Ceremony::returnEndAlarm(const std::string& pointId, const std::string& sessionId,
+                              const std::string& reason) {
+  ReturnAlarms::End end;
+  end.byThePoint = reason == kEndedByThePoint;
+  end.flooded = reason == kFlooded;
+  end.mediaFailed = reason.rfind(kMediaError, 0) == 0;
+  end.onProgramme = mixer_ && mixer_->returnTarget(pointId).has_value();
+  end.onAir = mixer_ && mixer_->pointsOnAir().count(pointId) > 0;
+  end.reason = endReasonVi(reason);
+  tellReturnAlerts(returnAlarms_.ended(pointId, sessionId, end));
+}
+
+// Each alert: the operators' events, and the webhook the points' own alerts go to.
+void Ceremony::tellReturnAlerts(const std::vector<ReturnAlarms::Alert>& alerts) {
+  for (const auto& a : alerts) {
+    const health::PointConfig* p = points_ ? points_->monitor().findPoint(a.pointId) : nullptr;
+    const std::string text = "Điểm cầu " + (p ? p->name : a.pointId) + ": " + a.what;
+    if (a.active)
+      spdlog::warn("{}", text);
+    else
+      spdlog::info("{}", text);
+    json extra{
+        {"point", a.pointId}, {"what", "return-alert"}, {"alert", a.cause}, {"active", a.active}};
+    if (a.kbps) extra["kbps"] = a.kbps;
+    logEvent("bridge", text, extra);
+    if (!points_) continue;
+    json body{{"type", "return_feed"},
+              {"time", timeText(clock_.now())},
+              {"alert", a.cause},
+              {"active", a.active},
+              {"text", text}};
+    body["point"] = p ? json{{"id", p->id},
+                             {"name", p->name},
+                             {"kind", p->kind},
+                             {"contact_name", p->contactName},
+                             {"contact_phone", p->contactPhone}}
+                      : json{{"id", a.pointId}};
+    if (a.kbps) {
+      body["kbps"] = a.kbps;
+      body["cap_kbps"] = config_.bridge.returnBitrateKbps;
+    }
+    points_->sendAlert(std::move(body));
+  }
 }
 
 void Ceremony::stopReturns() {

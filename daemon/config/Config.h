@@ -224,6 +224,9 @@ struct BridgeConfig {
   int audioBitrateKbps = 64;  // the one Opus encode of the programme's sound
   // The most a point may send back (its camera over WHIP): the answer says so (b=AS).
   int returnBitrateKbps = 1500;
+  // A point that sends more than this many times its b=AS for 5 s is cut off (it may call
+  // again): one commune's runaway encoder must not eat the province's line.
+  double returnFloodFactor = 3;
   // SRT for hardware decoders and VLC: where the one listener waits ("" = no SRT) and the
   // latency it asks of callers.
   std::string srtListen;

@@ -20,6 +20,15 @@ void readBridge(Reading& run, const toml::node* n) {
   if (auto v = f.integer("max_viewers", 1, 1000)) b.maxViewers = int(*v);
   if (auto v = f.integer("audio_bitrate_kbps", 16, 256)) b.audioBitrateKbps = int(*v);
   if (auto v = f.integer("return_bitrate_kbps", 100, 8000)) b.returnBitrateKbps = int(*v);
+  if (auto v = f.number("return_flood_factor")) {
+    if (!(*v >= 1.5 && *v <= 20))  // also NaN
+      run.ctx.error(positionOf(*t->get("return_flood_factor")),
+                    "[bridge] return_flood_factor must be between 1.5 and 20 (how many times "
+                    "return_bitrate_kbps a point may send for 5 s before it is cut off), not " +
+                        shown(*t->get("return_flood_factor")));
+    else
+      b.returnFloodFactor = *v;
+  }
   if (auto v = f.text("srt_listen")) {
     const auto a = parseListenAddress(*v);
     if (!a || a->port == 0)
@@ -80,8 +89,8 @@ void readBridge(Reading& run, const toml::node* n) {
   // [programme] h264_profile is main or high, both of which browsers decode over WebRTC:
   // the bridge sends the programme's own encode.
   f.reportUnread({"enabled", "max_viewers", "audio_bitrate_kbps", "return_bitrate_kbps",
-                  "srt_listen", "srt_latency_ms", "relay_video", "relay_audio", "address",
-                  "udp_port_min", "udp_port_max"});
+                  "return_flood_factor", "srt_listen", "srt_latency_ms", "relay_video",
+                  "relay_audio", "address", "udp_port_min", "udp_port_max"});
 }
 
 }  // namespace ceremony::reading

@@ -13,6 +13,10 @@
 // The programme's sound ([watch], built in app/CeremonySound.cpp):
 //   {"type":"sound","time":…,"alert":"silence"|"silence_over"|"clipping"|"off_target"|
 //    "on_target","item":{"id","number","title"} or null,"value":12.0,"text":"…"}
+// A point's return feed (app/CeremonyReturn.cpp, decided by app/ReturnAlarms.h):
+//   {"type":"return_feed","time":…,"point":{"id","name","kind","contact_name",
+//    "contact_phone"},"alert":"frozen"|"stopped"|"failed"|"flood","active":true|false,
+//    "kbps":2150,"cap_kbps":1500 (flood only),"text":"Điểm cầu Xã Nghĩa Hành: hình gửi về bị đứng"}
 
 #include <string>
 #include <vector>

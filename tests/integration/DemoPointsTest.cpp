@@ -11,8 +11,10 @@
 //   - the demo's simulated viewers (tests/tools/bridge_viewer over the bridge's SRT listener)
 //     watch as their points: /api/points says so for them alone, the dashboard's tiles show
 //     «đang xem», /metrics counts them, and no point's token is on any command line;
-//   - SIGTERM to the script stops the daemon, the simulator and the viewers: no process is
-//     left behind.
+//   - the demo's return feeds (tests/tools/whip_sender, WHIP) are connected as their points,
+//     and their tiles show «📷 gửi hình về»;
+//   - SIGTERM to the script stops the daemon, the simulator, the viewers and the senders: no
+//     process is left behind.
 // Roles (which point refuses, flaps, is slow, sends heartbeats, watches) come from the
 // generated simulator and viewers specs, so the test follows config/demo/points.py.
 
@@ -72,15 +74,16 @@ struct Roles {
   }
 };
 
-// The points whose simulated viewer config/demo/run.sh starts (viewers.spec).
-std::set<std::string> readViewers(const fs::path& file) {
+// The points whose simulated viewer config/demo/run.sh starts (viewers.spec), or whose
+// camera it sends back (returns.spec, `kind` "sender").
+std::set<std::string> readViewers(const fs::path& file, const std::string& kind = "viewer") {
   std::set<std::string> ids;
   std::istringstream lines(readText(file));
   for (std::string line; std::getline(lines, line);) {
     std::istringstream words(line);
     std::string what, id;
     words >> what >> id;
-    if (what == "viewer") ids.insert(id);
+    if (what == kind) ids.insert(id);
   }
   return ids;
 }
@@ -238,6 +241,26 @@ TEST(DemoPointsTest, MakeRunShowsTheNinetySixQuangNgaiPointsAlive) {
     }
   }
   const auto watchingAfter = Steady::now() - started;
+  // The points that send their camera back (whip_sender over WHIP): connected, and no other.
+  const std::set<std::string> sending = readViewers(demo / "returns.spec", "sender");
+  ASSERT_GE(sending.size(), 2u) << readText(demo / "returns.spec");
+  std::string notSending = "no answer yet";
+  const auto sendDeadline = Steady::now() + 15s;
+  while (!notSending.empty()) {
+    ASSERT_LT(Steady::now(), sendDeadline)
+        << "not sending: " << notSending << "\n"
+        << tailOf(run.log()) << "\n"
+        << tailOf(readText(demo / ("sender-" + *sending.begin() + ".log")));
+    points = json::parse(api("/api/points"));
+    notSending.clear();
+    for (const auto& p : points["points"]) {
+      const bool connected = p["return"].is_object() && p["return"].value("connected", false);
+      if (sending.count(p["id"]) != (connected ? 1u : 0u))
+        notSending += p["id"].get<std::string>() + " " + p["return"].dump() + " ";
+    }
+    if (!notSending.empty()) std::this_thread::sleep_for(250ms);
+  }
+  const auto sendingAfter = Steady::now() - started;
   EXPECT_NE(api("/metrics").find("\nceremonyd_bridge_viewers 3\n"), std::string::npos);
   // Each viewer is a process of its own, and no point's token (the viewers' nor the
   // heartbeats') is on any command line: they are read from the points' files.
@@ -302,6 +325,15 @@ TEST(DemoPointsTest, MakeRunShowsTheNinetySixQuangNgaiPointsAlive) {
                              ".filter(w => w.textContent).length")
                   .get<int>(),
               3);
+    // The sending points' tiles say they send their camera back.
+    std::string sendingTiles;
+    for (const auto& id : sending)
+      sendingTiles += std::string(sendingTiles.empty() ? "" : " && ") +
+                      "document.querySelector('.tile[data-point=\"" + id +
+                      "\"] .watch').textContent.includes('📷 gửi hình về')";
+    EXPECT_TRUE(page->waitFor(sendingTiles, 5s)) << page->evaluate(
+        "[...document.querySelectorAll('#tiles .tile .watch')].map(w => w.textContent)"
+        ".filter(t => t).join(' | ')");
     const auto shot = dir / "demo-dashboard.png";
     page->screenshot(shot);
     dir.keep();  // the screenshot is the artifact
@@ -345,7 +377,8 @@ TEST(DemoPointsTest, MakeRunShowsTheNinetySixQuangNgaiPointsAlive) {
   if (!::testing::Test::HasFailure()) fs::remove_all(demo / "recordings");
   const auto took = Steady::now() - started;
   std::cout << "[ timing   ] settled after " << seconds(settledAfter) << " s, " << watching.size()
-            << " viewers watching after " << seconds(watchingAfter) << " s, flapping "
+            << " viewers watching after " << seconds(watchingAfter) << " s, " << sending.size()
+            << " return feeds after " << seconds(sendingAfter) << " s, flapping "
             << json(flappingStates) << ", all in " << seconds(took) << " s\n";
 }
 

@@ -26,6 +26,11 @@
 //                      from the session's events (long-polled), then a keepalive every 15 s;
 //                      SIGINT/SIGTERM destroys the session. The
 //                      return benchmark's peer: the same media, only the signalling differs
+//   --freeze-after S   --color: S seconds after the first picture sent, the same picture
+//                      again and again (a camera or capture card that hung while the encoder
+//                      goes on): the province should call it frozen
+//   --flood-kbps K     --color: a picture of noise at K kbit/s whatever the answer's b=AS says
+//                      (an encoder that ignores it): the province should cut it off
 //
 // Nothing is sent before ICE and DTLS are up, and the picture starts with a keyframe (the
 // encoder is asked for one; a clip plays from its start).
@@ -92,6 +97,8 @@ struct Options {
   int loseFirst = 0;
   std::string janus, display;  // --janus: Janus's HTTP API instead of WHIP
   long long room = 0;
+  double freezeAfter = 0;  // 0: the picture moves
+  int floodKbps = 0;       // 0: keeps to the answer's b=AS
 };
 
 std::string readToken(const std::string& file) {
@@ -213,6 +220,8 @@ struct Sender {
   std::atomic<long> videoFrames{0}, audioPackets{0};
   std::atomic<bool> waitingForKey{true};  // the first picture sent is a keyframe
   int loseFirst = 0;                      // --lose-first: video RTP packets not sent
+  std::atomic<gint64> firstSentUs{0};     // when the first picture went (monotonic)
+  GstBuffer* still = nullptr;             // --freeze-after: the picture sent from then on
   std::mutex locationMutex;
   std::string location;         // the session's URL, for DELETE
   std::string janusSession;     // --janus: the session's path (for the events and destroy)
@@ -237,11 +246,13 @@ bool buildPipeline(Sender& s, std::string* error) {
     char colour[16];
     std::snprintf(colour, sizeof colour, "0xff%06x", o.color & 0xffffff);
     desc +=
-        "videotestsrc is-live=true pattern=ball background-color=" + std::string(colour) +
+        "videotestsrc is-live=true pattern=" + std::string(o.floodKbps ? "snow" : "ball") +
+        " background-color=" + std::string(colour) +
         " foreground-color=0xffffffff ! video/x-raw,format=I420,width=" + std::to_string(o.width) +
         ",height=" + std::to_string(o.height) + ",framerate=" + std::to_string(o.fps) +
         "/1 ! x264enc name=enc tune=zerolatency speed-preset=ultrafast bitrate=" +
-        std::to_string(o.kbps) + " key-int-max=" + std::to_string(o.fps * 2) +
+        std::to_string(o.floodKbps ? o.floodKbps : o.kbps) +
+        " key-int-max=" + std::to_string(o.fps * 2) +
         " ! video/x-h264,profile=constrained-baseline ! h264parse ! ";
   } else {
     desc += "appsrc name=clip is-live=true format=time ! h264parse ! ";
@@ -290,6 +301,7 @@ bool buildPipeline(Sender& s, std::string* error) {
         const bool delta =
             GST_BUFFER_FLAG_IS_SET(GST_PAD_PROBE_INFO_BUFFER(info), GST_BUFFER_FLAG_DELTA_UNIT);
         if (s->waitingForKey && delta) return GST_PAD_PROBE_DROP;
+        if (s->waitingForKey) s->firstSentUs = g_get_monotonic_time();
         s->waitingForKey = false;
         ++s->videoFrames;
         return GST_PAD_PROBE_OK;
@@ -303,6 +315,33 @@ bool buildPipeline(Sender& s, std::string* error) {
           auto* s = static_cast<Sender*>(u);
           if (!s->connected) return GST_PAD_PROBE_DROP;
           ++s->audioPackets;
+          return GST_PAD_PROBE_OK;
+        },
+        &s, nullptr);
+  }
+  // --freeze-after S: from then on the encoder is given the same picture, with the times of
+  // the pictures it replaces (the encoder goes on; the picture stands still).
+  if (s.opt.freezeAfter > 0 && s.encoder) {
+    GstPtr<GstPad> esink(gst_element_get_static_pad(s.encoder, "sink"));
+    gst_pad_add_probe(
+        esink.get(), GST_PAD_PROBE_TYPE_BUFFER,
+        +[](GstPad*, GstPadProbeInfo* info, gpointer u) {
+          auto* s = static_cast<Sender*>(u);
+          GstBuffer* in = GST_PAD_PROBE_INFO_BUFFER(info);
+          const gint64 first = s->firstSentUs;
+          if (!s->still) {
+            if (first == 0 || double(g_get_monotonic_time() - first) < s->opt.freezeAfter * 1e6)
+              return GST_PAD_PROBE_OK;
+            s->still = gst_buffer_copy_deep(in);
+            say("the picture stands still from now on");
+            return GST_PAD_PROBE_OK;
+          }
+          GstBuffer* same = gst_buffer_copy(s->still);  // shares the picture's memory
+          GST_BUFFER_PTS(same) = GST_BUFFER_PTS(in);
+          GST_BUFFER_DTS(same) = GST_BUFFER_DTS(in);
+          GST_BUFFER_DURATION(same) = GST_BUFFER_DURATION(in);
+          gst_buffer_unref(in);
+          GST_PAD_PROBE_INFO_DATA(info) = same;
           return GST_PAD_PROBE_OK;
         },
         &s, nullptr);
@@ -555,7 +594,10 @@ void connect(Sender& s) {
   setDescription(s.webrtc, "set-remote-description", answer);
   gst_webrtc_session_description_free(answer);
   // The most the province takes: the encoder keeps under it.
-  if (const int cap = videoBandwidth(r.body); cap > 0 && cap < s.opt.kbps) {
+  if (const int cap = videoBandwidth(r.body); s.opt.floodKbps > 0) {
+    say("the province takes at most " + std::to_string(cap) + " kbit/s: sending " +
+        std::to_string(s.opt.floodKbps) + " kbit/s all the same");
+  } else if (cap > 0 && cap < s.opt.kbps) {
     if (s.encoder) {
       g_object_set(s.encoder, "bitrate", guint(cap), nullptr);
       say("the province takes at most " + std::to_string(cap) + " kbit/s: encoding at that");
@@ -661,6 +703,10 @@ std::optional<Options> parseArgs(int argc, char** argv) {
         o.room = std::stoll(v);
       else if (a == "--display")
         o.display = v;
+      else if (a == "--freeze-after")
+        o.freezeAfter = std::stod(v);
+      else if (a == "--flood-kbps")
+        o.floodKbps = std::stoi(v);
       else {
         complain("unknown argument " + a + " (see the file's header)");
         return std::nullopt;
@@ -683,7 +729,12 @@ std::optional<Options> parseArgs(int argc, char** argv) {
     complain("say --color or --file, not both");
     return std::nullopt;
   }
-  if (o.width < 16 || o.height < 16 || o.fps < 1 || o.kbps < 16 || o.seconds < 0) {
+  if ((o.freezeAfter > 0 || o.floodKbps > 0) && !o.file.empty()) {
+    complain("--freeze-after and --flood-kbps go with --color, not --file");
+    return std::nullopt;
+  }
+  if (o.width < 16 || o.height < 16 || o.fps < 1 || o.kbps < 16 || o.seconds < 0 ||
+      o.freezeAfter < 0 || o.floodKbps < 0) {
     complain("--width, --height, --fps, --kbps or --seconds out of range");
     return std::nullopt;
   }
@@ -789,6 +840,7 @@ int main(int argc, char** argv) {
                (r.status ? std::to_string(r.status) : std::string("nothing")));
   }
   gst_element_set_state(s.pipeline.get(), GST_STATE_NULL);
+  if (s.still) gst_buffer_unref(s.still);
   connector.join();
   // The connector has ended: its poller and session are what they are.
   if (s.janusPoller.joinable()) s.janusPoller.join();

@@ -69,6 +69,27 @@ TEST_F(ConfigParser, BridgeAudioBitrateOutOfRangeIsAnError) {
                     Severity::Error, kItemLines + 2, 22);
 }
 
+TEST_F(ConfigParser, BridgeReturnFloodFactorIsReadAndCheckedAtTheValue) {
+  LoadResult r = parse(withBase(kOneItem) + "[bridge]\n");
+  ASSERT_TRUE(r.config) << dump(r);
+  EXPECT_EQ(r.config->bridge.returnFloodFactor, 3);
+  r = parse(withBase(kOneItem) + "[bridge]\nreturn_flood_factor = 4.5\n");
+  ASSERT_TRUE(r.config) << dump(r);
+  EXPECT_TRUE(r.diagnostics.all().empty()) << dump(r);
+  EXPECT_EQ(r.config->bridge.returnFloodFactor, 4.5);
+  r = parse(withBase(kOneItem) + "[bridge]\nreturn_flood_factor = 2\n");
+  ASSERT_TRUE(r.config) << dump(r);
+  EXPECT_EQ(r.config->bridge.returnFloodFactor, 2);
+  r = parse(withBase(kOneItem) + "[bridge]\nenabled = true\nreturn_flood_factor = 1.2\n");
+  EXPECT_DIAGNOSTIC(r,
+                    "[bridge] return_flood_factor must be between 1.5 and 20 (how many times "
+                    "return_bitrate_kbps a point may send for 5 s before it is cut off), not 1.2",
+                    Severity::Error, kItemLines + 3, 23);
+  EXPECT_FALSE(r.config);
+  r = parse(withBase(kOneItem) + "[bridge]\nreturn_flood_factor = \"a lot\"\n");
+  EXPECT_DIAGNOSTIC(r, "return_flood_factor must be a number", Severity::Error, kItemLines + 2, 23);
+}
+
 TEST_F(ConfigParser, UnknownBridgeKeyIsAWarning) {
   LoadResult r = parse(withBase(kOneItem) + "[bridge]\nmax_viewer = 20\n");
   EXPECT_DIAGNOSTIC(r,
