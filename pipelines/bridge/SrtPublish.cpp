@@ -169,9 +169,10 @@ class SrtConnection {
       : shared_(std::move(shared)), socket_(socket) {}
   ~SrtConnection() {
     {
+      // Still read by the epoll thread (not when it saw the connection end and let it go).
       std::lock_guard lock(shared_->mutex);
-      shared_->feeds.erase(socket_);
-      if (shared_->epoll >= 0) srt_epoll_remove_usock(shared_->epoll, socket_);
+      if (shared_->feeds.erase(socket_) > 0 && shared_->epoll >= 0)
+        srt_epoll_remove_usock(shared_->epoll, socket_);
     }
     srt_close(socket_);
   }
@@ -286,7 +287,9 @@ void SrtPublishListener::run() {
     for (int i = 0; i < n; ++i) {
       const SRTSOCKET s = events[std::size_t(i)].fd;
       if (s == listening) {
-        for (;;) {
+        // One caller per wake-up: epoll says so again while more wait (a second srt_accept
+        // would only make libsrt log that none is pending).
+        do {
           sockaddr_storage peer{};
           int peerLen = sizeof peer;
           const SRTSOCKET c = srt_accept(listening, reinterpret_cast<sockaddr*>(&peer), &peerLen);
@@ -304,7 +307,7 @@ void SrtPublishListener::run() {
           asio::post(io_, [this, alive, p = std::move(p)]() mutable {
             if (*alive) listener_.onSrtPublisher(std::move(p));
           });
-        }
+        } while (false);
         continue;
       }
       std::shared_ptr<SrtReturnFeed> feed;
