@@ -3,6 +3,7 @@
 #include <srt/access_control.h>
 
 #include <string>
+#include <vector>
 
 #include "pipelines/bridge/SrtPublish.h"
 
@@ -24,9 +25,9 @@ TEST(SrtPublishStreamId, ReadsTheAccessControlKeysInAnyOrder) {
 }
 
 TEST(SrtPublishStreamId, RefusesWhatIsNotThatSyntax) {
-  for (const std::string bad :
-       {"", "nghia-hanh", "#!::", "#!:r=x", "#!::r", "#!::=x", "#!::r=x,,m=publish",
-        "#!::r=a,r=b,m=publish", "#!::r=x,", std::string("#!::r=") + std::string(600, 'x')})
+  for (const std::string& bad : std::vector<std::string>{
+           "", "nghia-hanh", "#!::", "#!:r=x", "#!::r", "#!::=x", "#!::r=x,,m=publish",
+           "#!::r=a,r=b,m=publish", "#!::r=x,", std::string("#!::r=") + std::string(600, 'x')})
     EXPECT_FALSE(parseSrtStreamId(bad)) << bad;
 }
 
