@@ -115,6 +115,7 @@ bool Ceremony::start() {
 
   startBridge();
   startPoints();
+  startSrtPublish();
   if (srt_) {
     const auto tokens = points_->pointTokens();
     srt_->setTokens({tokens.begin(), tokens.end()});

@@ -27,6 +27,7 @@
 #include "core/Clock.h"
 #include "pipelines/bridge/ReturnFeed.h"
 #include "pipelines/bridge/SrtListener.h"
+#include "pipelines/bridge/SrtPublish.h"
 #include "pipelines/bridge/WebRtcBridge.h"
 #include "pipelines/outputs/OutputSupervisor.h"
 #include "pipelines/programme/ProgramMixer.h"
@@ -42,6 +43,7 @@ class Ceremony final : public media::ProgramMixer::Listener,
                        public media::WebRtcBridge::Listener,
                        public media::SrtListener::Listener,
                        public media::ReturnFeed::Listener,
+                       public media::SrtPublishListener::Listener,
                        public TimelineRunner::Listener,
                        public media::OutputHost,
                        public api::Backend {
@@ -117,6 +119,8 @@ class Ceremony final : public media::ProgramMixer::Listener,
                      const std::string& reason) override;
   void onReturnStats(const std::string& pointId, const std::string& sessionId,
                      const media::ReturnFeedStats& stats) override;
+  // A point's encoder publishing over SRT ([bridge] srt_publish_port): CeremonyReturn.cpp.
+  void onSrtPublisher(media::SrtPublisher publisher) override;
   nlohmann::json bridgeSessions() override;
   CommandResult endBridgeSession(const std::string& sessionId) override;
   // Every point's link (with its token): for the operators who send them out.
@@ -218,7 +222,7 @@ class Ceremony final : public media::ProgramMixer::Listener,
   // The points sending their picture back, by point (one session each), and what each last
   // said of its reception.
   struct ReturnSession {
-    std::shared_ptr<media::ReturnFeed> feed;
+    std::shared_ptr<media::ReturnFeedHandle> feed;  // WHIP or SRT
     std::string remote;
     WallTime since{};
     bool connected = false;
@@ -226,7 +230,7 @@ class Ceremony final : public media::ProgramMixer::Listener,
   };
   std::map<std::string, ReturnSession> returns_;
   std::uint64_t returnCount_ = 0;
-  void stopReturns();
+  void stopReturns();  // and the SRT publish listener
   // The return feeds' alerts (CeremonyReturn.cpp): a feed that stops, freezes, fails or
   // floods, told to the operators' events and the points' webhook; a flood is cut off.
   ReturnAlarms returnAlarms_{ReturnAlarms::Settings{}};
@@ -235,6 +239,11 @@ class Ceremony final : public media::ProgramMixer::Listener,
   void returnEndAlarm(const std::string& pointId, const std::string& sessionId,
                       const std::string& reason);
   void tellReturnAlerts(const std::vector<ReturnAlarms::Alert>& alerts);
+  // Points' encoders publishing over SRT (null without [bridge] srt_publish_port).
+  std::unique_ptr<media::SrtPublishListener> srtPublish_;
+  void startSrtPublish();                          // after startPoints: it needs the points' tokens
+  void setSrtPublishTokens();                      // after a reload too
+  void replaceReturn(const std::string& pointId);  // a point's new session ends its old one
   // Mix-minus: the viewers of the points on air hear the points' mix, the others the
   // programme's sound. After every take, and when a viewer connects.
   void steerPointsMix();

@@ -164,6 +164,7 @@ void Ceremony::reload() {
     const auto tokens = points_->pointTokens();
     srt_->setTokens({tokens.begin(), tokens.end()});
   }
+  setSrtPublishTokens();
   // A renewed certificate takes effect for new connections; a bad one keeps the old.
   if (http_ && http_->tls() && next.api.tls() && !loadTls(next.api, false))
     spdlog::error("SIGHUP: chứng chỉ HTTPS mới không dùng được (xem trên): vẫn dùng chứng chỉ cũ");

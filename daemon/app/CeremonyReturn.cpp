@@ -12,20 +12,24 @@ namespace ceremony {
 
 using nlohmann::json;
 
+// A point sends one picture: a new session (the commune reloaded its page, its encoder called
+// again, over WHIP or SRT) replaces the one before it.
+void Ceremony::replaceReturn(const std::string& pointId) {
+  auto it = returns_.find(pointId);
+  if (it == returns_.end()) return;
+  auto old = std::move(it->second.feed);
+  returns_.erase(it);
+  old->stop("replaced by a new session");
+  logEvent("bridge",
+           "Điểm cầu «" + pointId + "» mở lại phiên gửi hình (" + old->sessionId() +
+               " thay bằng phiên mới)",
+           {{"point", pointId}, {"session", old->sessionId()}, {"what", "return-replaced"}});
+}
+
 api::WhepStart Ceremony::whipOffer(const std::string& pointId, const std::string& sdp,
                                    const std::string& remote, api::WhepAnswer answer) {
   if (!bridge_ || !mixer_) return {404, "the video bridge is off", {}};
-  // A point sends one picture: a new session (the commune reloaded its page) replaces the
-  // one before it.
-  if (auto it = returns_.find(pointId); it != returns_.end()) {
-    auto old = std::move(it->second.feed);
-    returns_.erase(it);
-    old->stop("replaced by a new session");
-    logEvent("bridge",
-             "Điểm cầu «" + pointId + "» mở lại phiên gửi hình (" + old->sessionId() +
-                 " thay bằng phiên mới)",
-             {{"point", pointId}, {"session", old->sessionId()}, {"what", "return-replaced"}});
-  }
+  replaceReturn(pointId);
   media::ReturnFeedStart start;
   start.pointId = pointId;
   start.sessionId = "r" + std::to_string(++returnCount_);
@@ -58,7 +62,7 @@ api::WhepStart Ceremony::whipOffer(const std::string& pointId, const std::string
     return {status, error, {}};
   }
   ReturnSession session;
-  session.feed = feed;
+  session.feed = media::returnHandle(feed);
   session.remote = remote;
   session.since = clock_.now();
   returns_.emplace(pointId, std::move(session));
@@ -191,7 +195,76 @@ void Ceremony::tellReturnAlerts(const std::vector<ReturnAlarms::Alert>& alerts) 
   }
 }
 
+void Ceremony::startSrtPublish() {
+  if (!bridge_ || config_.bridge.srtPublishPort == 0) return;
+  // The listener's address: srt_listen's, else the one the points are told, else every one.
+  std::string host = config_.bridge.address.empty() ? "0.0.0.0" : config_.bridge.address;
+  if (const auto at = parseListenAddress(config_.bridge.srtListen)) host = at->host;
+  srtPublish_ = std::make_unique<media::SrtPublishListener>(io_, *this);
+  setSrtPublishTokens();
+  std::string error;
+  const auto port = static_cast<std::uint16_t>(config_.bridge.srtPublishPort);
+  if (!srtPublish_->start(host, port, config_.bridge.srtLatencyMs, &error)) {
+    spdlog::error("Cổng SRT nhận hình các điểm cầu không mở được: {}", error);
+    logEvent("bridge", "Cổng SRT nhận hình các điểm cầu không mở được: " + error);
+    srtPublish_.reset();
+    return;
+  }
+  spdlog::info(
+      "Điểm cầu gửi hình về qua SRT: srt://{}:{} (streamid #!::r=<mã điểm>,m=publish, "
+      "passphrase = mã của điểm)",
+      host, port);
+}
+
+void Ceremony::setSrtPublishTokens() {
+  if (!srtPublish_ || !points_) return;
+  const auto tokens = points_->pointTokens();
+  srtPublish_->setTokens({tokens.begin(), tokens.end()});
+}
+
+// An encoder whose passphrase was the point's token: its feed, as a WHIP session's.
+void Ceremony::onSrtPublisher(media::SrtPublisher publisher) {
+  if (!mixer_ || stopping_) return;  // dropping it closes the connection
+  const std::string pointId = publisher.pointId, peer = publisher.peer;
+  replaceReturn(pointId);
+  media::SrtReturnFeedStart start;
+  start.pointId = pointId;
+  start.sessionId = "r" + std::to_string(++returnCount_);
+  start.publisher = std::move(publisher);
+  start.format = config_.format;
+  if (auto target = mixer_->returnTarget(pointId)) {
+    start.target = std::move(*target);
+  } else {
+    start.decode = false;  // nothing shows it: received, not decoded
+    start.target.channel = "ceremonyd-return-" + std::to_string(returnCount_) + "-" + pointId;
+    start.target.watch = std::make_shared<media::InputWatch>();
+    start.target.watch->id = pointId;
+    start.target.watch->watchPicture = false;
+  }
+  auto feed = std::make_shared<media::SrtReturnFeed>(io_, *this, std::move(start));
+  std::string error;
+  if (!feed->start(&error)) {
+    logEvent("bridge", "Điểm cầu «" + pointId + "» không gửi được hình về qua SRT: " + error,
+             {{"point", pointId}, {"transport", "srt"}});
+    return;
+  }
+  ReturnSession session;
+  session.feed = feed;
+  session.remote = peer.substr(0, peer.rfind(':'));
+  session.since = clock_.now();
+  returns_.emplace(pointId, std::move(session));
+  logEvent(
+      "bridge",
+      "Điểm cầu «" + pointId + "» gửi hình về qua SRT, phiên " + feed->sessionId() + " từ " + peer,
+      {{"point", pointId},
+       {"session", feed->sessionId()},
+       {"what", "return-opened"},
+       {"transport", "srt"}});
+  publishPoints(pointId);
+}
+
 void Ceremony::stopReturns() {
+  if (srtPublish_) srtPublish_->stop();  // no new publisher, no datagram pushed any more
   auto returns = std::move(returns_);
   returns_.clear();
   for (auto& [id, r] : returns) r.feed->stop("");
@@ -202,6 +275,7 @@ json Ceremony::returnJson(const std::string& pointId) const {
   if (it == returns_.end()) return nullptr;
   const ReturnSession& r = it->second;
   json j{{"session", r.feed->sessionId()},
+         {"transport", r.feed->transport()},
          {"connected", r.connected},
          {"since", timeText(r.since)},
          {"peer", r.remote},
@@ -211,7 +285,7 @@ json Ceremony::returnJson(const std::string& pointId) const {
   j["on_programme"] = mixer_ && mixer_->returnTarget(pointId).has_value();
   j["on_air"] = mixer_ && mixer_->pointsOnAir().count(pointId) > 0;
   j["decoding"] = r.feed->decoding();
-  if (const auto& tile = r.feed->tile())
+  if (const auto tile = r.feed->tile())
     j["tile"] = tile->channel.substr(tile->channel.rfind('-') + 1);
   return j;
 }

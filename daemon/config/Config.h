@@ -231,6 +231,10 @@ struct BridgeConfig {
   // latency it asks of callers.
   std::string srtListen;
   int srtLatencyMs = 200;
+  // SRT the other way: the UDP port where points' encoders publish their camera (MPEG-TS,
+  // streamid #!::r=<point>,m=publish, the point's token as passphrase); 0 = off. It listens on
+  // srt_listen's address, else `address`, else every interface.
+  int srtPublishPort = 0;
   // A media server's RTP mountpoint that fans the programme out further ("" = none):
   // "host:port" for the H.264 and for the Opus RTP.
   std::string relayVideo, relayAudio;

@@ -39,6 +39,16 @@ void readBridge(Reading& run, const toml::node* n) {
       b.srtListen = *v;
   }
   if (auto v = f.integer("srt_latency_ms", 20, 8000)) b.srtLatencyMs = int(*v);
+  if (auto v = f.integer("srt_publish_port", 0, 65535)) {
+    const auto listen = parseListenAddress(b.srtListen);
+    if (*v != 0 && listen && listen->port == *v)
+      run.ctx.error(positionOf(*t->get("srt_publish_port")),
+                    "[bridge] srt_publish_port " + std::to_string(*v) +
+                        " is srt_listen's port: the points' encoders publish on a port of their "
+                        "own");
+    else
+      b.srtPublishPort = int(*v);
+  }
   for (auto [key, into] :
        {std::pair{"relay_video", &b.relayVideo}, std::pair{"relay_audio", &b.relayAudio}}) {
     auto v = f.text(key);
@@ -89,8 +99,8 @@ void readBridge(Reading& run, const toml::node* n) {
   // [programme] h264_profile is main or high, both of which browsers decode over WebRTC:
   // the bridge sends the programme's own encode.
   f.reportUnread({"enabled", "max_viewers", "audio_bitrate_kbps", "return_bitrate_kbps",
-                  "return_flood_factor", "srt_listen", "srt_latency_ms", "relay_video",
-                  "relay_audio", "address", "udp_port_min", "udp_port_max"});
+                  "return_flood_factor", "srt_listen", "srt_latency_ms", "srt_publish_port",
+                  "relay_video", "relay_audio", "address", "udp_port_min", "udp_port_max"});
 }
 
 }  // namespace ceremony::reading

@@ -207,6 +207,30 @@ TEST_F(ConfigParser, BridgeSrtListenIsCheckedByLineAndColumn) {
   EXPECT_EQ(r.config->bridge.srtLatencyMs, 120);
 }
 
+TEST_F(ConfigParser, BridgeSrtPublishPortIsOffByDefaultAndCheckedByLineAndColumn) {
+  LoadResult r = parse(withBase(kOneItem) + "[bridge]\n");
+  ASSERT_TRUE(r.config) << dump(r);
+  EXPECT_EQ(r.config->bridge.srtPublishPort, 0);
+  r = parse(withBase(kOneItem) + "[bridge]\nsrt_publish_port = 70000\n");
+  ASSERT_FALSE(r.config) << dump(r);
+  const Diagnostic* d = find(r, "srt_publish_port");
+  ASSERT_NE(d, nullptr) << dump(r);
+  EXPECT_EQ(d->severity, Severity::Error);
+  EXPECT_EQ(d->line, kItemLines + 2);
+  EXPECT_EQ(d->column, 20);
+  r = parse(withBase(kOneItem) +
+            "[bridge]\nsrt_listen = \"0.0.0.0:9000\"\nsrt_publish_port = 9000\n");
+  d = find(r, "[bridge] srt_publish_port 9000 is srt_listen's port");
+  ASSERT_NE(d, nullptr) << dump(r);
+  EXPECT_EQ(d->line, kItemLines + 3);
+  EXPECT_EQ(d->column, 20);
+  EXPECT_FALSE(r.config);
+  r = parse(withBase(kOneItem) +
+            "[bridge]\nsrt_listen = \"0.0.0.0:9000\"\nsrt_publish_port = 9001\n");
+  ASSERT_TRUE(r.config) << dump(r);
+  EXPECT_EQ(r.config->bridge.srtPublishPort, 9001);
+}
+
 TEST_F(ConfigParser, BridgeRelayIsAMediaServersAddressAndPortsGoInPairs) {
   LoadResult r =
       parse(withBase(kOneItem) +
