@@ -98,19 +98,7 @@ bool fullScreen(const ColourGrid& g, int commune) {
 }
 
 std::string config(int udpPortMin) {
-  std::string toml = R"([event]
-title = "Kiểm thử cầu truyền hình nhiều xã"
-date = "2025-07-28"
-timezone = "+07:00"
-venue = "Phòng thử nghiệm"
-
-[programme]
-width = 640
-height = 360
-fps = 25
-video_bitrate_kbps = 1200
-keyframe_interval_s = 2
-
+  std::string toml = smallProgrammeToml("Kiểm thử cầu truyền hình nhiều xã") + R"(
 [sources.ba_to]
 kind = "point"
 point = "ba-to"
@@ -174,14 +162,9 @@ TEST(BridgeMosaicTest, NinePointsOnTheirTilesDecodedOnlyWhenShown) {
   auto context = [&] { return tailOf(daemon.log(), 40); };
   ASSERT_EQ(whyNot, "");
   const std::string base = "http://127.0.0.1:" + std::to_string(port);
-  auto api = [&](const std::string& target) {
-    return json::parse(httpCall("GET", base + target, operatorToken).body, nullptr, false);
-  };
-  auto cut = [&](const std::string& scene) {
-    return httpCall("POST", base + "/api/program/cut", operatorToken, json{{"scene", scene}}.dump(),
-                    5s, "application/json")
-        .status;
-  };
+  const OperatorApi ops{base, operatorToken};
+  auto api = [&](const std::string& target) { return ops.get(target); };
+  auto cut = [&](const std::string& scene) { return ops.cut(scene); };
   // Each point's return session as /api/points says it (null when none).
   auto returns = [&] {
     std::vector<json> out;

@@ -29,6 +29,7 @@
 #include "support/NginxRtmp.h"
 #include "support/RandomToken.h"
 #include "support/TempDir.h"
+#include "support/WhipSender.h"
 
 namespace ceremony::testing {
 namespace {
@@ -36,33 +37,6 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 using Steady = std::chrono::steady_clock;
-
-// tests/tools/whip_sender in a process of its own; what it printed, read back.
-class Encoder {
- public:
-  Encoder(const std::filesystem::path& dir, const std::string& name, std::vector<std::string> args)
-      : out_(dir / ("whip-" + name + ".out")), err_(dir / ("whip-" + name + ".err")) {
-    const auto tool = std::filesystem::path(CEREMONYD_BINARY).parent_path() / "whip_sender";
-    if (!std::filesystem::exists(tool))
-      throw std::runtime_error(tool.string() + " missing: build the whip_sender target");
-    args.insert(args.begin(), tool.string());
-    process_ = std::make_unique<Process>(args, ProcessOptions{out_, err_});
-  }
-  bool waitSending(std::chrono::milliseconds limit) {
-    const auto until = Steady::now() + limit;
-    while (readText(out_).find("whip_sender: sending ") == std::string::npos) {
-      if (Steady::now() > until || !process_->running()) return false;
-      std::this_thread::sleep_for(20ms);
-    }
-    return true;
-  }
-  Process& process() { return *process_; }
-  std::string output() const { return readText(out_) + readText(err_); }
-
- private:
-  std::filesystem::path out_, err_;
-  std::unique_ptr<Process> process_;
-};
 
 std::string config(int udpPortMin, const std::string& webhook) {
   std::string points;
@@ -72,19 +46,7 @@ std::string config(int udpPortMin, const std::string& webhook) {
                                                         {"minh-long", "Xã Minh Long"},
                                                         {"son-ha", "Xã Sơn Hà"}})
     points += bridgePointToml(id, name, "0900 000 1" + std::to_string(points.size() % 100));
-  return R"([event]
-title = "Kiểm thử hình gửi về hỏng"
-date = "2025-07-28"
-timezone = "+07:00"
-venue = "Phòng thử nghiệm"
-
-[programme]
-width = 640
-height = 360
-fps = 30
-video_bitrate_kbps = 1200
-keyframe_interval_s = 2
-
+  return smallProgrammeToml("Kiểm thử hình gửi về hỏng", 30) + R"(
 [sources.nghia_hanh]
 kind = "point"
 point = "nghia-hanh"
@@ -192,25 +154,12 @@ TEST(ReturnFaultsTest, FrozenFloodingAndEndedFeedsAreToldAsTheyShouldBe) {
   auto context = [&] { return tailOf(daemon.log(), 40); };
   ASSERT_EQ(whyNot, "");
   const std::string base = "http://127.0.0.1:" + std::to_string(port);
-  auto api = [&](const std::string& target) {
-    return json::parse(httpCall("GET", base + target, operatorToken).body, nullptr, false);
-  };
-  auto inputState = [&](const std::string& id) {
-    const json st = api("/api/status");
-    if (st.is_object() && st["inputs"].is_array())
-      for (const auto& i : st["inputs"])
-        if (i.value("id", "") == id) return i.value("state", "");
-    return std::string();
-  };
-  auto waitState = [&](const std::string& id, const std::string& state, auto limit) {
-    const auto until = Steady::now() + limit;
-    while (Steady::now() < until && inputState(id) != state) std::this_thread::sleep_for(50ms);
-    return inputState(id);
-  };
-  auto returnOf = [&](const std::string& point) {
-    const json p = api("/api/points/" + point);
-    return p.is_object() && p["return"].is_object() ? p["return"] : json();
-  };
+  const OperatorApi ops{base, operatorToken};
+  auto api = [&](const std::string& target) { return ops.get(target); };
+  auto inputState = [&](const std::string& id) { return ops.inputState(id); };
+  auto waitState = [&](const std::string& id, const std::string& state,
+                       std::chrono::milliseconds limit) { return ops.waitState(id, state, limit); };
+  auto returnOf = [&](const std::string& point) { return ops.returnOf(point); };
   auto encoder = [&](const std::string& point, const std::string& colour,
                      std::vector<std::string> more = {}, std::string name = {}) {
     std::vector<std::string> args{"--url",        base + "/whip/" + point,
@@ -220,7 +169,7 @@ TEST(ReturnFaultsTest, FrozenFloodingAndEndedFeedsAreToldAsTheyShouldBe) {
                                   "--height",     "180",
                                   "--fps",        "15"};
     args.insert(args.end(), more.begin(), more.end());
-    return std::make_unique<Encoder>(dir.path(), name.empty() ? point : name, args);
+    return std::make_unique<WhipSender>(dir.path(), name.empty() ? point : name, args);
   };
 
   auto frozen = encoder("nghia-hanh", "0xff0000", {"--freeze-after", "2"});
@@ -228,7 +177,7 @@ TEST(ReturnFaultsTest, FrozenFloodingAndEndedFeedsAreToldAsTheyShouldBe) {
   auto leaving = encoder("minh-long", "0x00ff00", {"--seconds", "3"});
   auto flood = encoder("son-ha", "0xffff00", {"--flood-kbps", "2000"});
   for (auto* e : {frozen.get(), steady.get(), leaving.get(), flood.get()})
-    ASSERT_TRUE(e->waitSending(12s)) << e->output() << context();
+    ASSERT_NE(e->waitSending(12s), "") << e->output() << context();
   const auto sending = Steady::now();
   const std::string baToSession = returnOf("ba-to").value("session", "");
   ASSERT_NE(baToSession, "");
@@ -273,7 +222,7 @@ TEST(ReturnFaultsTest, FrozenFloodingAndEndedFeedsAreToldAsTheyShouldBe) {
   EXPECT_EQ(inputState("ba_to"), "running") << context();
   // Sơn Hà may call again, and is taken.
   auto again = encoder("son-ha", "0x0000ff", {}, "son-ha-again");
-  EXPECT_TRUE(again->waitSending(12s)) << again->output() << context();
+  EXPECT_NE(again->waitSending(12s), "") << again->output() << context();
 
   // --- (c) Minh Long ended its session itself, off air: an event, no alert -----------------
   ASSERT_TRUE(leaving->process().waitFor(5s).has_value()) << leaving->output();

@@ -74,19 +74,7 @@ double change(const ColourGrid& a, const ColourGrid& b, bool left) {
 }
 
 std::string config(int udpPortMin) {
-  return R"([event]
-title = "Kiểm thử bộ mã hoá gửi hình về tỉnh"
-date = "2025-07-28"
-timezone = "+07:00"
-venue = "Phòng thử nghiệm"
-
-[programme]
-width = 640
-height = 360
-fps = 25
-video_bitrate_kbps = 1200
-keyframe_interval_s = 2
-
+  return smallProgrammeToml("Kiểm thử bộ mã hoá gửi hình về tỉnh") + R"(
 [sources.nghia_hanh]
 kind = "point"
 point = "nghia-hanh"
@@ -141,25 +129,15 @@ TEST(WhipSenderTest, EncodersSendTheirPointsPicturesSideBySide) {
   auto context = [&] { return tailOf(daemon.log(), 40); };
   ASSERT_EQ(whyNot, "");
   const std::string base = "http://127.0.0.1:" + std::to_string(port);
-  auto api = [&](const std::string& target) {
-    return json::parse(httpCall("GET", base + target, operatorToken).body, nullptr, false);
-  };
-  auto inputState = [&](const std::string& id) {
-    const json st = api("/api/status");
-    if (st.is_object() && st["inputs"].is_array())
-      for (const auto& i : st["inputs"])
-        if (i.value("id", "") == id) return i.value("state", "");
-    return std::string();
-  };
+  const OperatorApi ops{base, operatorToken};
+  auto api = [&](const std::string& target) { return ops.get(target); };
+  auto inputState = [&](const std::string& id) { return ops.inputState(id); };
   auto returnSession = [&](const std::string& point) {
     const json p = api("/api/points/" + point);
     return p.is_object() && p["return"].is_object() ? p["return"].value("session", "") : "";
   };
-  auto waitState = [&](const std::string& id, const std::string& state, auto limit) {
-    const auto until = Steady::now() + limit;
-    while (Steady::now() < until && inputState(id) != state) std::this_thread::sleep_for(20ms);
-    return inputState(id);
-  };
+  auto waitState = [&](const std::string& id, const std::string& state,
+                       std::chrono::milliseconds limit) { return ops.waitState(id, state, limit); };
   auto sender = [&](const std::string& name, const std::string& point, const std::string& token,
                     const std::string& colour, const std::string& toneHz = "1000") {
     return std::make_unique<WhipSender>(

@@ -6,15 +6,61 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "support/FreePort.h"
+#include "support/HttpClient.h"
 #include "support/NginxRtmp.h"
 #include "support/Process.h"
 
 namespace ceremony::testing {
+
+// [event] and [programme] of the bridge's tests: a 640×360 programme, cheap to encode.
+inline std::string smallProgrammeToml(const std::string& title, int fps = 25) {
+  return "[event]\ntitle = \"" + title +
+         "\"\ndate = \"2025-07-28\"\ntimezone = \"+07:00\"\nvenue = \"Phòng thử nghiệm\"\n\n"
+         "[programme]\nwidth = 640\nheight = 360\nfps = " +
+         std::to_string(fps) + "\nvideo_bitrate_kbps = 1200\nkeyframe_interval_s = 2\n";
+}
+
+// The daemon's API as the operators read it, with their token.
+struct OperatorApi {
+  std::string base;  // "http://127.0.0.1:port"
+  std::string token;
+
+  nlohmann::json get(const std::string& target) const {
+    return nlohmann::json::parse(httpCall("GET", base + target, token).body, nullptr, false);
+  }
+  // An input's state in /api/status ("" when it is not there).
+  std::string inputState(const std::string& id) const {
+    const nlohmann::json st = get("/api/status");
+    if (st.is_object() && st["inputs"].is_array())
+      for (const auto& i : st["inputs"])
+        if (i.value("id", "") == id) return i.value("state", "");
+    return {};
+  }
+  std::string waitState(const std::string& id, const std::string& state,
+                        std::chrono::milliseconds limit) const {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < until && inputState(id) != state)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return inputState(id);
+  }
+  // The point's return session in /api/points (null when none).
+  nlohmann::json returnOf(const std::string& point) const {
+    const nlohmann::json p = get("/api/points/" + point);
+    return p.is_object() && p["return"].is_object() ? p["return"] : nlohmann::json();
+  }
+  int cut(const std::string& scene) const {
+    return httpCall("POST", base + "/api/program/cut", token,
+                    nlohmann::json{{"scene", scene}}.dump(), std::chrono::seconds(5),
+                    "application/json")
+        .status;
+  }
+};
 
 // A point judged by its bridge session; its token is in "<id>.token" beside the config.
 inline std::string bridgePointToml(const std::string& id, const std::string& name,
