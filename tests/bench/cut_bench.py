@@ -10,7 +10,8 @@ white ball moving on it) and has a `point` source; the run-of-show's item is a b
 (-fflags nobuffer -flags low_delay, scaled to 64x36 RGB, a pipe flushed at each frame), tells
 each frame's colour: green (the point), blue (the slate), else nothing.
 
-Cuts at random moments (1.5-3.5 s apart), alternating: POST /api/program/cut
+Cuts at random moments (to the point 3.5-5.5 s after the last, when its feed is no
+longer decoded, so each asks for a keyframe; to the slate 1.5-3.5 s after), alternating: POST /api/program/cut
 {"scene": "point:xa-1"} then {"scene": "slate"}; each time, from the moment the request is
 sent to the first frame of the new colour the watcher decodes. The cut to the slate needs no
 keyframe and no point: it is the latency of the way there and back (the daemon's take lead,
@@ -265,10 +266,17 @@ def main():
             f"way; {args.others} other feeds; work dir {work}")
         lat = {"point": [], "slate": []}
         missed = {"point": 0, "slate": 0}
+        cold_missed = 0  # cuts to the point whose feed was still decoded
         c0, busy0, w0 = mb.cpu_seconds(daemon.pid), mb.machine_busy_seconds(), time.monotonic()
         for k in range(2 * args.cuts):
             to = "point" if k % 2 == 0 else "slate"
-            time.sleep(rng.uniform(1.5, 3.5))
+            # A cut to the point comes once its feed is no longer decoded (2 s after it left
+            # the programme, at the next second's steering): a cold cut, its keyframe asked for.
+            time.sleep(rng.uniform(3.5, 5.5) if to == "point" else rng.uniform(1.5, 3.5))
+            if to == "point":
+                st, body = api(port, token, "GET", "/api/points/xa-1")
+                if st == 200 and (json.loads(body).get("return") or {}).get("decoding"):
+                    cold_missed += 1
             t0 = time.monotonic()
             st, body = api(port, token, "POST", "/api/program/cut",
                            {"scene": "point:xa-1" if to == "point" else "slate"})
@@ -289,7 +297,9 @@ def main():
         busy = (mb.machine_busy_seconds() - busy0) / wall
         base = statistics.median(lat["slate"]) if lat["slate"] else None
         res = {"load": os.getloadavg(), "daemon_cpu": daemon_cpu, "machine_busy": busy,
-               "others": args.others, "missed": missed, "latency_ms": lat}
+               "others": args.others, "missed": missed, "latency_ms": lat,
+               "warm_point_cuts": cold_missed}
+        log(f"   cuts to the point while its feed was still decoded: {cold_missed}")
         log("== cut latency (ms, request sent -> first frame of the colour decoded)")
         for to in ("point", "slate"):
             xs = lat[to]
