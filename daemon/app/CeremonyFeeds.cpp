@@ -11,7 +11,7 @@ namespace ceremony {
 namespace {
 
 // A feed stays decoded this long after nothing shows it any more: the scene it left is
-// still on air until the next one's take lands (300 ms), and a cut back costs nothing.
+// still on air until the next one's take lands (200–300 ms), and a cut back costs nothing.
 constexpr std::chrono::seconds kDecodeLinger{2};
 
 }  // namespace

@@ -285,7 +285,7 @@ TEST(BridgeMosaicTest, NinePointsOnTheirTilesDecodedOnlyWhenShown) {
   ASSERT_LT(baTo + 1, n) << "Ba Tơ's picture never came full screen, moving";
   std::cout << "[ measured ] cold cut to Ba Tơ: the slate's last frame → its live picture "
             << std::lround((t(baTo + 1) - t(slateEnd)) * 1000)
-            << " ms (after the take lead of 300 ms)\n";
+            << " ms (after the operator's take lead of 200 ms)\n";
   EXPECT_LE(t(baTo + 1) - t(slateEnd), 0.5);
   // (d) the 2×2 pages: Nghĩa Hành in the first tile, then Mộ Đức (the fifth).
   const std::size_t firstPage =
