@@ -144,7 +144,7 @@ void Ceremony::watchReturn(const std::string& pointId, const std::string& sessio
   sample.at = std::chrono::steady_clock::now();
   if (mixer_)
     if (auto target = mixer_->returnTarget(pointId); target && target->watch)
-      sample.frozen = target->watch->frozen;
+      sample.frozen = target->watch->frozen && !target->watch->idle;  // idle: not decoded
   bool cut = false;
   tellReturnAlerts(returnAlarms_.sample(pointId, sessionId, sample, &cut));
   if (cut) onReturnEnded(pointId, sessionId, kFlooded);
@@ -232,10 +232,16 @@ void Ceremony::onSrtPublisher(media::SrtPublisher publisher) {
   start.sessionId = "r" + std::to_string(++returnCount_);
   start.publisher = std::move(publisher);
   start.format = config_.format;
+  // Decoded once something shows it (steerReturnFeeds, right after it is added); from its
+  // first datagram if a `point` source shows it (its first keyframe is its first picture,
+  // and the sender cannot be asked for another).
+  start.decode = false;
+  for (const auto& p : config_.health.points)
+    if (p.id == pointId) start.name = p.name.empty() ? p.id : p.name;
   if (auto target = mixer_->returnTarget(pointId)) {
     start.target = std::move(*target);
+    start.shownBySource = start.decode = true;
   } else {
-    start.decode = false;  // nothing shows it: received, not decoded
     start.target.channel = "ceremonyd-return-" + std::to_string(returnCount_) + "-" + pointId;
     start.target.watch = std::make_shared<media::InputWatch>();
     start.target.watch->id = pointId;
@@ -253,6 +259,7 @@ void Ceremony::onSrtPublisher(media::SrtPublisher publisher) {
   session.remote = peer.substr(0, peer.rfind(':'));
   session.since = clock_.now();
   returns_.emplace(pointId, std::move(session));
+  steerReturnFeeds();
   logEvent(
       "bridge",
       "Điểm cầu «" + pointId + "» gửi hình về qua SRT, phiên " + feed->sessionId() + " từ " + peer,

@@ -6,10 +6,7 @@
 #include <gst/webrtc/webrtc.h>
 #include <spdlog/spdlog.h>
 
-#include <gst/video/video.h>
-
 #include <boost/asio/post.hpp>
-#include <mutex>
 #include <string_view>
 #include <utility>
 
@@ -37,58 +34,7 @@ void freeWeakNotify(gpointer p) {
 
 using bridge::SessionDescriptionPtr;
 
-// Where webrtcbin's streams go: through the gate to a decoder, then the bin's normalisers
-// (owned by the bin).
-struct Decoded {
-  GstElement* video;
-  GstElement* audio;
-  std::shared_ptr<ReturnFeed::Gate> gate;
-};
-
 }  // namespace
-
-// What the streaming threads read of setDecoding: whether the gate is open and, just after
-// it opened, whether the picture still waits for its keyframe.
-struct ReturnFeed::Gate {
-  std::atomic<bool> open{false};
-  std::atomic<bool> waitingKey{true};
-  std::atomic<gint64> askedUs{0};
-  std::mutex mutex;
-  GstPtr<GstPad> depaySink;  // where a keyframe request goes upstream (to RTCP), under mutex
-
-  // Asks the point for a keyframe: upstream through the depayloader to webrtcbin's RTP
-  // session, which sends the point an RTCP PLI.
-  void askKeyframe() {
-    askedUs = g_get_monotonic_time();
-    GstPtr<GstPad> pad;
-    {
-      std::lock_guard lock(mutex);
-      if (depaySink) pad.reset(GST_PAD(gst_object_ref(depaySink.get())));
-    }
-    // Without all-headers: a PLI (with them, webrtcbin sends a FIR where the point offered it).
-    if (pad)
-      gst_pad_push_event(
-          pad.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, FALSE, 0));
-  }
-
-  // The picture, as H.264 access units: none while closed; from a keyframe on once open
-  // (asking again every second while none comes: the first request may be lost).
-  static GstPadProbeReturn video(GstPad*, GstPadProbeInfo* info, gpointer data) {
-    auto* g = static_cast<Gate*>(data);
-    if (!g->open) return GST_PAD_PROBE_DROP;
-    if (!g->waitingKey) return GST_PAD_PROBE_OK;
-    if (GST_BUFFER_FLAG_IS_SET(GST_PAD_PROBE_INFO_BUFFER(info), GST_BUFFER_FLAG_DELTA_UNIT)) {
-      if (g_get_monotonic_time() - g->askedUs > 1000000) g->askKeyframe();
-      return GST_PAD_PROBE_DROP;
-    }
-    g->waitingKey = false;
-    return GST_PAD_PROBE_OK;
-  }
-
-  static GstPadProbeReturn audio(GstPad*, GstPadProbeInfo*, gpointer data) {
-    return static_cast<Gate*>(data)->open ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
-  }
-};
 
 // webrtcbin's signals and promises, on its threads: each finds the feed through a weak
 // reference and posts what the io_context must hear.
@@ -100,40 +46,26 @@ struct ReturnFeed::Signals {
     });
   }
 
-  // A stream the point sends: through the gate, decoded, then normalised. The picture is
+  // A stream the point sends: through the gate to its decoder (FeedPicture). The picture is
   // depayloaded first, so the gate sees whole frames and knows a keyframe.
   static void onIncomingPad(GstElement* webrtc, GstPad* pad, gpointer data) {
     if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
-    auto* to = static_cast<Decoded*>(data);
-    GstElement* bin = GST_ELEMENT(gst_element_get_parent(webrtc));
-    if (!bin) return;
+    FeedPicture& picture = **static_cast<std::shared_ptr<FeedPicture>*>(data);
     GstMiniPtr<GstCaps> caps(gst_pad_get_current_caps(pad));
     const GstStructure* s = caps ? gst_caps_get_structure(caps.get(), 0) : nullptr;
     const char* media = s ? gst_structure_get_string(s, "media") : nullptr;
-    const bool video = media && std::string_view(media) == "video";
-    GstElement* decode = bins::make("decodebin");
-    gst_bin_add(GST_BIN(bin), decode);
-    bins::linkDecodedPads(decode, to->video, to->audio);
-    GstPtr<GstPad> into(gst_element_get_static_pad(decode, "sink"));
-    if (video) {
-      GstElement* depay = bins::make("rtph264depay");
-      // A lost packet asks for a keyframe; nothing before the first one is decoded.
-      g_object_set(depay, "request-keyframe", TRUE, "wait-for-keyframe", TRUE, nullptr);
-      gst_bin_add(GST_BIN(bin), depay);
-      gst_element_link(depay, decode);
-      GstPtr<GstPad> out(gst_element_get_static_pad(depay, "src"));
-      gst_pad_add_probe(out.get(), GST_PAD_PROBE_TYPE_BUFFER, Gate::video, to->gate.get(), nullptr);
-      {
-        std::lock_guard lock(to->gate->mutex);
-        to->gate->depaySink.reset(gst_element_get_static_pad(depay, "sink"));
-      }
-      gst_element_sync_state_with_parent(depay);
-      into.reset(gst_element_get_static_pad(depay, "sink"));
-    } else {
-      gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, Gate::audio, to->gate.get(), nullptr);
-    }
-    gst_element_sync_state_with_parent(decode);
-    gst_pad_link(pad, into.get());
+    if (!media || std::string_view(media) != "video") return picture.linkAudio(pad);
+    GstElement* bin = GST_ELEMENT(gst_element_get_parent(webrtc));
+    if (!bin) return;
+    GstElement* depay = bins::make("rtph264depay");
+    // A lost packet asks for a keyframe; nothing before the first one is decoded.
+    g_object_set(depay, "request-keyframe", TRUE, "wait-for-keyframe", TRUE, nullptr);
+    gst_bin_add(GST_BIN(bin), depay);
+    gst_element_sync_state_with_parent(depay);
+    GstPtr<GstPad> in(gst_element_get_static_pad(depay, "sink"));
+    GstPtr<GstPad> out(gst_element_get_static_pad(depay, "src"));
+    picture.linkVideo(out.get(), in.get());
+    gst_pad_link(pad, in.get());
     gst_object_unref(bin);
   }
 
@@ -279,24 +211,13 @@ bool ReturnFeed::start(Answer answer, int* status, std::string* error) {
   gst_bin_add(GST_BIN(bin), webrtc_);
   gst_util_set_object_arg(G_OBJECT(webrtc_), "bundle-policy", "max-bundle");
   bridge::configureIce(webrtc_, start_.minPort, start_.maxPort);
-  auto [vfirst, vlast] = bins::videoNormaliser(bin, f);
-  auto [afirst, alast] = bins::audioNormaliser(bin, f);
-  // The picture to the tail, and to a mosaic tile when it has one.
-  tee_ = bins::make("tee");
-  g_object_set(tee_, "allow-not-linked", TRUE, nullptr);
-  GstElement* toTail = bins::make("queue");
-  g_object_set(toTail, "max-size-buffers", 2u, "max-size-bytes", 0u, "max-size-time",
-               static_cast<guint64>(0), "leaky", 2, nullptr);
-  gst_bin_add_many(GST_BIN(bin), tee_, toTail, nullptr);
-  gst_element_link_many(vlast, tee_, toTail, nullptr);
-  bins::ghost(bin, toTail, "src", "video");
-  bins::ghost(bin, alast, "src", "audio");
-  gate_ = std::make_shared<Gate>();
-  gate_->open = start_.decode;
-  if (!start_.decode && start_.target.watch) start_.target.watch->idle = true;
+  picture_ = std::make_shared<FeedPicture>(bin, f, start_.name.empty() ? pointId() : start_.name,
+                                           start_.target.watch, start_.decode);
   g_signal_connect_data(
-      webrtc_, "pad-added", G_CALLBACK(Signals::onIncomingPad), new Decoded{vfirst, afirst, gate_},
-      [](gpointer data, GClosure*) { delete static_cast<Decoded*>(data); }, GConnectFlags(0));
+      webrtc_, "pad-added", G_CALLBACK(Signals::onIncomingPad),
+      new std::shared_ptr<FeedPicture>(picture_),
+      [](gpointer data, GClosure*) { delete static_cast<std::shared_ptr<FeedPicture>*>(data); },
+      GConnectFlags(0));
   auto self = shared_from_this();
   g_signal_connect_data(webrtc_, "notify::ice-gathering-state",
                         G_CALLBACK(Signals::onGatheringState), weakData(self), freeWeak,
@@ -363,101 +284,19 @@ void ReturnFeed::poll() {
 }
 
 bool ReturnFeed::decoding() const {
-  return gate_ && gate_->open;
+  return picture_ && picture_->decoding();
 }
 
 void ReturnFeed::setDecoding(bool on) {
-  if (!gate_ || stopped_ || gate_->open == on) return;
-  const auto& watch = start_.target.watch;
-  if (on) {
-    // A frame is due again within the input's timeout; the first one is a keyframe.
-    if (watch) {
-      watch->lastFrameUs = g_get_monotonic_time();
-      watch->idle = false;
-    }
-    gate_->waitingKey = true;
-    gate_->open = true;
-    gate_->askKeyframe();
-  } else {
-    gate_->open = false;
-    if (watch) watch->idle = true;
-  }
+  if (picture_ && !stopped_) picture_->setDecoding(on);
 }
-
-namespace {
-
-// A tile's branch: the feed's picture scaled to the tile, the commune's name at its foot.
-GstElement* makeTileBranch(const TileTarget& tile, const std::string& name,
-                           const ProgrammeFormat& f) {
-  GstElement* branch = gst_bin_new(nullptr);
-  GstElement* queue = bins::make("queue");
-  g_object_set(queue, "max-size-buffers", 2u, "max-size-bytes", 0u, "max-size-time",
-               static_cast<guint64>(0), "leaky", 2, nullptr);
-  GstElement* scale = bins::make("videoscale");
-  g_object_set(scale, "add-borders", TRUE, nullptr);
-  GstCaps* caps =
-      gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, tile.width, "height", G_TYPE_INT,
-                          tile.height, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
-  GstElement* size = bins::capsfilter(caps);
-  GstElement* label = bins::make("textoverlay");
-  const int px = std::max(12, tile.height / 11);
-  g_object_set(label, "text", name.c_str(), "valignment", 1 /* bottom */, "halignment",
-               1 /* center */, "shaded-background", TRUE, "font-desc",
-               (f.font + " Bold " + std::to_string(px) + "px").c_str(), "ypad", px / 3, nullptr);
-  GstElement* sink = bins::make("intervideosink");
-  g_object_set(sink, "channel", tile.channel.c_str(), "sync", FALSE, "async", FALSE, "qos", FALSE,
-               nullptr);
-  gst_bin_add_many(GST_BIN(branch), queue, scale, size, label, sink, nullptr);
-  gst_element_link_many(queue, scale, size, label, sink, nullptr);
-  bins::ghost(branch, queue, "sink", "sink");
-  return branch;
-}
-
-}  // namespace
 
 void ReturnFeed::showOnTile(const std::optional<TileTarget>& tile) {
-  if (stopped_ || !tee_ || tile == tile_) return;
-  GstElement* bin = GST_ELEMENT(gst_element_get_parent(tee_));
-  if (!bin) return;
-  if (tileBranch_) {
-    // The old branch leaves once no frame is passing through the tee's pad to it.
-    GstPtr<GstPad> sink(gst_element_get_static_pad(tileBranch_, "sink"));
-    GstPtr<GstPad> teePad(gst_pad_get_peer(sink.get()));
-    if (teePad)
-      gst_pad_add_probe(
-          teePad.get(), GST_PAD_PROBE_TYPE_IDLE,
-          [](GstPad* pad, GstPadProbeInfo*, gpointer data) {
-            auto* branch = static_cast<GstElement*>(data);
-            GstPtr<GstElement> tee(gst_pad_get_parent_element(pad));
-            GstPtr<GstPad> sink(gst_element_get_static_pad(branch, "sink"));
-            gst_pad_unlink(pad, sink.get());
-            if (tee) gst_element_release_request_pad(tee.get(), pad);
-            // Stopped off the streaming thread; the bin keeps it until the feed ends.
-            gst_element_call_async(
-                branch,
-                [](GstElement* b, gpointer) {
-                  gst_element_set_state(b, GST_STATE_NULL);
-                  GstPtr<GstObject> parent(gst_object_get_parent(GST_OBJECT(b)));
-                  if (parent) gst_bin_remove(GST_BIN(parent.get()), b);
-                },
-                nullptr, nullptr);
-            return GST_PAD_PROBE_REMOVE;
-          },
-          tileBranch_, nullptr);
-    tileBranch_ = nullptr;
-  }
-  tile_ = tile;
-  if (tile) {
-    tileBranch_ =
-        makeTileBranch(*tile, start_.name.empty() ? pointId() : start_.name, start_.format);
-    gst_bin_add(GST_BIN(bin), tileBranch_);
-    gst_element_sync_state_with_parent(tileBranch_);
-    GstPad* teePad = gst_element_request_pad_simple(tee_, "src_%u");
-    GstPtr<GstPad> sink(gst_element_get_static_pad(tileBranch_, "sink"));
-    gst_pad_link(teePad, sink.get());
-    gst_object_unref(teePad);
-  }
-  gst_object_unref(bin);
+  if (picture_ && !stopped_) picture_->showOnTile(tile);
+}
+
+std::optional<TileTarget> ReturnFeed::tile() const {
+  return picture_ ? picture_->tile() : std::nullopt;
 }
 
 void ReturnFeed::stop(const std::string& reason) {
@@ -472,7 +311,7 @@ void ReturnFeed::stop(const std::string& reason) {
     start_.target.lost(*start_.target.watch, g_get_monotonic_time(), reason);
   if (pipeline) gst_element_set_state(pipeline.get(), GST_STATE_NULL);
   webrtc_ = nullptr;  // its callbacks have all returned: the pipeline is stopped
-  tee_ = tileBranch_ = nullptr;
+  if (picture_) picture_->stopped();
 }
 
 }  // namespace ceremony::media

@@ -13,9 +13,8 @@
 //                card («Xã Nghĩa Hành — chưa có tín hiệu») while no frame comes; a mosaic's
 //                tile layers read the tiles' channels.
 //
-// ⊘ is the gate: a feed is decoded only while something shows it (its point on the
-// programme or about to be, a mosaic tile). Closed, its packets are counted and dropped
-// before any decoder, so many points sending cost little. Opening it asks the point for a
+// ⊘ is the gate and the tee's branch a mosaic tile's (FeedPicture, shared with the SRT feeds):
+// a feed is decoded only while something shows it; opening the gate asks the point for a
 // keyframe (RTCP PLI) and lets the picture through from that keyframe on.
 //
 // One feed per point: a new offer from the same point replaces the session before it (a
@@ -38,6 +37,7 @@
 #include "config/Config.h"
 #include "pipelines/GstPtr.h"
 #include "pipelines/bridge/BridgeOffer.h"
+#include "pipelines/bridge/FeedPicture.h"
 #include "pipelines/inputs/LiveInput.h"
 
 namespace ceremony::media {
@@ -54,14 +54,6 @@ struct ReturnFeedStart {
   // Whether it is decoded from the start (something shows it now); see setDecoding.
   bool decode = true;
   std::string name;  // the commune's name, written on its mosaic tile
-};
-
-// A mosaic tile the feed's picture goes to: its inter channel and size.
-struct TileTarget {
-  std::string channel;
-  int width = 0;
-  int height = 0;
-  bool operator==(const TileTarget&) const = default;
 };
 
 // What a feed has received (webrtcbin's inbound statistics), for the operators.
@@ -106,14 +98,13 @@ class ReturnFeed : public std::enable_shared_from_this<ReturnFeed> {
   bool decoding() const;
   // Its picture on a mosaic tile as well (scaled, the commune's name on it), or on none.
   void showOnTile(const std::optional<TileTarget>& tile);
-  const std::optional<TileTarget>& tile() const { return tile_; }
+  std::optional<TileTarget> tile() const;
 
   const std::string& pointId() const { return start_.pointId; }
   const std::string& sessionId() const { return start_.sessionId; }
   bool connected() const { return connected_; }
 
   struct Signals;  // webrtcbin's callbacks (ReturnFeed.cpp)
-  struct Gate;     // what the streaming threads read of setDecoding (ReturnFeed.cpp)
 
  private:
   void answerWhenReady(std::chrono::steady_clock::time_point until);
@@ -134,10 +125,7 @@ class ReturnFeed : public std::enable_shared_from_this<ReturnFeed> {
   // during the stop (a promise it interrupts) then leave webrtcbin alone.
   std::atomic<bool> stopped_{false};
   std::shared_ptr<boost::asio::steady_timer> deadline_;
-  std::shared_ptr<Gate> gate_;
-  GstElement* tee_ = nullptr;  // the decoded picture, before the tail; owned by the pipeline
-  std::optional<TileTarget> tile_;
-  GstElement* tileBranch_ = nullptr;  // a bin: queue ─► scale ─► name ─► intervideosink
+  std::shared_ptr<FeedPicture> picture_;  // the gate, the decoders, the tile's branch
 };
 
 }  // namespace ceremony::media

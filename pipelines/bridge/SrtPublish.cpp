@@ -355,38 +355,30 @@ namespace {
 
 using WeakSrtFeed = std::weak_ptr<SrtReturnFeed>;
 
-// Where tsdemux's streams go: decoded into the bin's normalisers (owned by the bin), or to a
-// fakesink when nothing shows the feed.
-struct DemuxTargets {
-  GstElement* video;
-  GstElement* audio;
-  bool decode;
-};
-
+// Where tsdemux's streams go: the picture parsed into whole frames, then through the gate to
+// its decoder (FeedPicture), the sound through the gate to its decoder; an encoder's other
+// streams (KLV, SCTE-35) nowhere. An SRT sender cannot be asked for a keyframe: an opened
+// gate waits for its next one.
 void onDemuxPad(GstElement* demux, GstPad* pad, gpointer data) {
-  auto* to = static_cast<DemuxTargets*>(data);
+  FeedPicture& picture = **static_cast<std::shared_ptr<FeedPicture>*>(data);
+  std::string_view name;
+  GstMiniPtr<GstCaps> caps{gst_pad_get_current_caps(pad)};
+  if (caps && !gst_caps_is_empty(caps.get()))
+    name = gst_structure_get_name(gst_caps_get_structure(caps.get(), 0));
+  if (name.rfind("audio/", 0) == 0) return picture.linkAudio(pad);
   GstElement* bin = GST_ELEMENT(gst_element_get_parent(demux));
   if (!bin) return;
-  // Only pictures and sound are decoded: an encoder's other streams (KLV, SCTE-35) go nowhere.
-  bool media = true;
-  if (GstMiniPtr<GstCaps> caps{gst_pad_get_current_caps(pad)};
-      caps && !gst_caps_is_empty(caps.get())) {
-    const std::string_view name = gst_structure_get_name(gst_caps_get_structure(caps.get(), 0));
-    media = name.rfind("video/", 0) == 0 || name.rfind("audio/", 0) == 0;
-  }
-  GstElement* next = bins::make(to->decode && media ? "decodebin" : "fakesink");
-  if (!next) {
-    gst_object_unref(bin);
-    return;
-  }
+  const bool h264 = name == "video/x-h264";
+  GstElement* next = bins::make(h264 ? "h264parse" : "fakesink");
   gst_bin_add(GST_BIN(bin), next);
-  if (to->decode && media)
-    bins::linkDecodedPads(next, to->video, to->audio);
-  else
-    g_object_set(next, "sync", FALSE, "async", FALSE, nullptr);
+  if (!h264) g_object_set(next, "sync", FALSE, "async", FALSE, nullptr);
   gst_element_sync_state_with_parent(next);
-  GstPtr<GstPad> sink(gst_element_get_static_pad(next, "sink"));
-  gst_pad_link(pad, sink.get());
+  GstPtr<GstPad> in(gst_element_get_static_pad(next, "sink"));
+  if (h264) {
+    GstPtr<GstPad> out(gst_element_get_static_pad(next, "src"));
+    picture.linkVideo(out.get(), nullptr);
+  }
+  gst_pad_link(pad, in.get());
   gst_object_unref(bin);
 }
 
@@ -427,13 +419,12 @@ bool SrtReturnFeed::start(std::string* error) {
   g_object_set(demux, "latency", 200, nullptr);
   gst_bin_add_many(GST_BIN(bin), in, demux, nullptr);
   gst_element_link(in, demux);
-  auto [vfirst, vlast] = bins::videoNormaliser(bin, f);
-  auto [afirst, alast] = bins::audioNormaliser(bin, f);
-  bins::ghost(bin, vlast, "src", "video");
-  bins::ghost(bin, alast, "src", "audio");
+  picture_ = std::make_shared<FeedPicture>(bin, f, start_.name.empty() ? pointId() : start_.name,
+                                           start_.target.watch, start_.decode);
   g_signal_connect_data(
-      demux, "pad-added", G_CALLBACK(onDemuxPad), new DemuxTargets{vfirst, afirst, start_.decode},
-      [](gpointer data, GClosure*) { delete static_cast<DemuxTargets*>(data); }, GConnectFlags(0));
+      demux, "pad-added", G_CALLBACK(onDemuxPad), new std::shared_ptr<FeedPicture>(picture_),
+      [](gpointer data, GClosure*) { delete static_cast<std::shared_ptr<FeedPicture>*>(data); },
+      GConnectFlags(0));
 
   auto self = shared_from_this();
   auto lost = [programme = start_.target.lost, weak = WeakSrtFeed(self)](
@@ -503,6 +494,25 @@ void SrtReturnFeed::stop(const std::string& reason) {
   if (!reason.empty() && start_.target.lost && start_.target.watch)
     start_.target.lost(*start_.target.watch, g_get_monotonic_time(), reason);
   if (pipeline) gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+  if (picture_) picture_->stopped();
+}
+
+void SrtReturnFeed::setDecoding(bool on) {
+  // A feed its `point` source shows stays decoded: its sender cannot be asked for a keyframe,
+  // and a cut to it would wait for the next one.
+  if (picture_ && !stopped_) picture_->setDecoding(on || start_.shownBySource);
+}
+
+bool SrtReturnFeed::decoding() const {
+  return picture_ && picture_->decoding();
+}
+
+void SrtReturnFeed::showOnTile(const std::optional<TileTarget>& tile) {
+  if (picture_ && !stopped_) picture_->showOnTile(tile);
+}
+
+std::optional<TileTarget> SrtReturnFeed::tile() const {
+  return picture_ ? picture_->tile() : std::nullopt;
 }
 
 }  // namespace ceremony::media

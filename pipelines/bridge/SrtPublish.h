@@ -14,9 +14,13 @@
 //   SrtPublishListener: one libsrt listening socket and one epoll thread for every caller
 //        (gst's srtsrc serves one caller; here many points publish on the one port)
 //   SrtReturnFeed: one accepted caller, made a live input like a WHIP session:
-//        [return-<point>] appsrc (the datagrams) ─► tsdemux ─► decodebin ─► video normaliser ─┐
-//                                                            ─► decodebin ─► audio normaliser ─┤
-//        LiveInputPipeline::startWith: the tail every live input has ─► inter sinks ◄──────────┘
+//        [return-<point>] appsrc (the datagrams) ─► tsdemux ─► h264parse ─► FeedPicture ─┐
+//                                                            ─► (the sound) ─► FeedPicture ─┤
+//        LiveInputPipeline::startWith: the tail every live input has ─► inter sinks ◄───────┘
+//        FeedPicture: the gate before each decoder and a mosaic tile's branch, as a WHIP
+//        feed's; an SRT sender cannot be asked for a keyframe, so a feed its `point` source
+//        shows is always decoded (the others from their next keyframe once something shows
+//        them).
 //
 // Threads: the epoll thread accepts and reads; what the io_context must hear is posted to it
 // (Listener and ReturnFeed::Listener calls come on the io_context only).
@@ -68,8 +72,7 @@ class ReturnFeedHandle {
   virtual void stop(const std::string& reason) = 0;
   virtual void poll() = 0;
   virtual const char* transport() const = 0;  // "webrtc" or "srt"
-  // Decoded only while something shows it, and on a mosaic tile (ReturnFeed). An SRT feed is
-  // decoded from its start if a `point` source shows it, and has no tile of its own yet.
+  // Decoded only while something shows it, and on a mosaic tile (FeedPicture).
   virtual void setDecoding(bool) {}
   virtual bool decoding() const { return true; }
   virtual void showOnTile(const std::optional<TileTarget>&) {}
@@ -128,7 +131,9 @@ struct SrtReturnFeedStart {
   SrtPublisher publisher;
   ProgrammeFormat format;
   LiveTarget target;
-  bool decode = true;  // false: received (statistics), not decoded (nothing shows it)
+  bool decode = true;          // false: received (statistics), not decoded (nothing shows it yet)
+  bool shownBySource = false;  // a `point` source shows it: always decoded (see setDecoding)
+  std::string name;            // the commune's name, written on its mosaic tile
 };
 
 class SrtReturnFeed final : public ReturnFeedHandle,
@@ -148,7 +153,10 @@ class SrtReturnFeed final : public ReturnFeedHandle,
   const std::string& pointId() const override { return start_.pointId; }
   const std::string& sessionId() const override { return start_.sessionId; }
   const char* transport() const override { return "srt"; }
-  bool decoding() const override { return start_.decode; }
+  void setDecoding(bool on) override;
+  bool decoding() const override;
+  void showOnTile(const std::optional<TileTarget>& tile) override;
+  std::optional<TileTarget> tile() const override;
 
   // The epoll thread: one datagram of MPEG-TS; the connection's end.
   void push(const char* data, std::size_t size);
@@ -160,8 +168,9 @@ class SrtReturnFeed final : public ReturnFeedHandle,
   SrtReturnFeedStart start_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   LiveInputPipeline pipeline_;
-  std::mutex inMutex_;        // only in_ (the epoll thread pushes, stop clears)
-  GstElement* in_ = nullptr;  // appsrc, owned by the pipeline
+  std::mutex inMutex_;                    // only in_ (the epoll thread pushes, stop clears)
+  GstElement* in_ = nullptr;              // appsrc, owned by the pipeline
+  std::shared_ptr<FeedPicture> picture_;  // the gate, the decoders, the tile's branch
   std::atomic<bool> stopped_{false};
   std::atomic<bool> endedOnce_{false};
   std::uint64_t datagrams_ = 0;  // epoll thread

@@ -1,6 +1,7 @@
-// Nine communes send their pictures back (tests/tools/whip_sender, each a colour of its
-// own) and the programme shows them as the province joining: one daemon run, every answer
-// read off the recording's own frames.
+// Nine communes send their pictures back, each a colour of its own: seven over WHIP
+// (tests/tools/whip_sender), two over SRT (ffmpeg, as a commune hall's hardware encoder), and
+// the programme shows them as the province joining: one daemon run, every answer read off the
+// recording's own frames.
 //   (a) while nothing shows them, none of the nine is decoded (the API says so);
 //   (b) a 3×3 mosaic of a fixed list: each tile shows its commune's colour, in its place;
 //   (c) a cut to a point nobody was decoding: its picture follows the slate within 0.5 s
@@ -25,6 +26,7 @@
 #include "support/MediaProbe.h"
 #include "support/NginxRtmp.h"
 #include "support/RandomToken.h"
+#include "support/SrtEncoder.h"
 #include "support/TempDir.h"
 #include "support/WhipSender.h"
 
@@ -38,8 +40,9 @@ using Steady = std::chrono::steady_clock;
 struct Commune {
   const char* id;
   const char* name;
-  const char* colour;  // whip_sender's --color
+  const char* colour;  // whip_sender's --color, ffmpeg's color=c=
   Rgb rgb;
+  bool srt = false;  // sends over SRT (ffmpeg) rather than WHIP
 };
 
 const std::array<Commune, 9> kCommunes{{
@@ -50,8 +53,8 @@ const std::array<Commune, 9> kCommunes{{
     {"mo-duc", "Xã Mộ Đức", "0xff00ff", {255, 0, 255}},
     {"duc-pho", "Phường Đức Phổ", "0x00ffff", {0, 255, 255}},
     {"binh-son", "Xã Bình Sơn", "0xff8000", {255, 128, 0}},
-    {"tra-bong", "Xã Trà Bồng", "0x8000ff", {128, 0, 255}},
-    {"son-ha", "Xã Sơn Hà", "0xffffff", {255, 255, 255}},
+    {"tra-bong", "Xã Trà Bồng", "0x8000ff", {128, 0, 255}, true},
+    {"son-ha", "Xã Sơn Hà", "0xffffff", {255, 255, 255}, true},
 }};
 
 // The commune whose colour `c` is (-1: none of them).
@@ -97,7 +100,7 @@ bool fullScreen(const ColourGrid& g, int commune) {
   return near >= 200;  // of 256: a ball moves on it
 }
 
-std::string config(int udpPortMin) {
+std::string config(int udpPortMin, int srtPort) {
   std::string toml = smallProgrammeToml("Kiểm thử cầu truyền hình nhiều xã") + R"(
 [sources.ba_to]
 kind = "point"
@@ -129,7 +132,7 @@ return_bitrate_kbps = 400
 udp_port_min = )" + std::to_string(udpPortMin) +
                      R"(
 udp_port_max = )" + std::to_string(udpPortMin + 39) +
-                     "\n";
+                     "\nsrt_publish_port = " + std::to_string(srtPort) + "\n";
   for (const auto& c : kCommunes) toml += bridgePointToml(c.id, c.name, "0900 000 100");
   toml += R"(
 [[timeline]]
@@ -154,8 +157,9 @@ TEST(BridgeMosaicTest, NinePointsOnTheirTilesDecodedOnlyWhenShown) {
   const std::string operatorToken = randomToken();
   writeText(dir / "operator.token", operatorToken + "\n");
   const int udpPortMin = 52000 + static_cast<int>(::getpid() % 50) * 40;
-  writeText(dir / "ceremony.toml", config(udpPortMin));
-  const int port = freePorts(1)[0];
+  const auto ports = freePorts(2);
+  const int port = ports[0];
+  writeText(dir / "ceremony.toml", config(udpPortMin, ports[1]));
   std::string whyNot;
   auto started = startBridgeDaemon(dir.path(), "127.0.0.1", port, nginx, "mosaic", &whyNot);
   Process& daemon = *started;
@@ -190,15 +194,30 @@ TEST(BridgeMosaicTest, NinePointsOnTheirTilesDecodedOnlyWhenShown) {
   };
 
   std::vector<std::unique_ptr<WhipSender>> senders;
-  for (const auto& c : kCommunes)
-    senders.push_back(std::make_unique<WhipSender>(
-        dir.path(), c.id,
-        std::vector<std::string>{"--url", base + "/whip/" + c.id, "--token-file",
-                                 (dir / (std::string(c.id) + ".token")).string(), "--color",
-                                 c.colour, "--tone-hz", "0", "--width", "320", "--height", "180",
-                                 "--fps", "15", "--kbps", "250"}));
-  for (std::size_t i = 0; i < senders.size(); ++i)
-    ASSERT_NE(senders[i]->waitSending(20s), "") << senders[i]->output() << context();
+  std::vector<std::unique_ptr<SrtEncoder>> encoders;
+  for (std::size_t i = 0; i < kCommunes.size(); ++i) {
+    const Commune& c = kCommunes[i];
+    if (c.srt)
+      encoders.push_back(
+          std::make_unique<SrtEncoder>(dir.path(), c.id, ports[1], c.id, tokens[i], c.colour));
+    else
+      senders.push_back(std::make_unique<WhipSender>(
+          dir.path(), c.id,
+          std::vector<std::string>{"--url", base + "/whip/" + c.id, "--token-file",
+                                   (dir / (std::string(c.id) + ".token")).string(), "--color",
+                                   c.colour, "--tone-hz", "0", "--width", "320", "--height", "180",
+                                   "--fps", "15", "--kbps", "250"}));
+  }
+  for (const auto& s : senders) ASSERT_NE(s->waitSending(20s), "") << s->output() << context();
+  // The SRT encoders: sending once the province has their first datagrams.
+  const auto srtBy = Steady::now() + 20s;
+  auto srtSending = [&] {
+    for (const auto& c : kCommunes)
+      if (c.srt && !ops.returnOf(c.id).value("connected", false)) return false;
+    return true;
+  };
+  while (!srtSending() && Steady::now() < srtBy) std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(srtSending()) << encoders[0]->output(tokens) << context();
 
   // --- (a) the slate is on air: nothing shows the nine, none is decoded -------------------
   std::this_thread::sleep_for(1500ms);
@@ -231,6 +250,7 @@ TEST(BridgeMosaicTest, NinePointsOnTheirTilesDecodedOnlyWhenShown) {
   std::this_thread::sleep_for(1s);
 
   for (auto& s : senders) EXPECT_EQ(s->process().stop(5s), 0) << s->output();
+  for (auto& e : encoders) e->process().stop(5s);
   EXPECT_EQ(daemon.stop(10s), 0) << context();
   for (const auto& token : tokens) {
     EXPECT_EQ(daemon.log().find(token), std::string::npos) << "a token was logged";

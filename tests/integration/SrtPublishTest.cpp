@@ -29,6 +29,7 @@
 #include "support/MediaProbe.h"
 #include "support/NginxRtmp.h"
 #include "support/RandomToken.h"
+#include "support/SrtEncoder.h"
 #include "support/TempDir.h"
 
 namespace ceremony::testing {
@@ -85,60 +86,6 @@ scene = "nghia_hanh"
 )";
 }
 
-// "#!::r=<point>,m=publish" as it stands in ffmpeg's srt:// URL (ffmpeg 5.1 does not
-// percent-decode the stream id: it goes as written).
-std::string streamIdFor(const std::string& point) {
-  return "#!::r=" + point + ",m=publish";
-}
-
-// ffmpeg as a point's encoder, in a process of its own; its output kept in a file.
-class Encoder {
- public:
-  Encoder(const std::filesystem::path& dir, const std::string& name, int port,
-          const std::string& point, const std::string& passphrase, const std::string& colour)
-      : log_(dir / ("ffmpeg-" + name + ".log")) {
-    const std::string picture = "color=c=" + colour +
-                                ":s=320x180:r=25[bg];color=c=white:s=40x40:r=25[ball];"
-                                "[bg][ball]overlay=x='mod(t*160,280)':y=70[out0]";
-    const std::string url = "srt://127.0.0.1:" + std::to_string(port) +
-                            "?streamid=" + streamIdFor(point) + "&passphrase=" + passphrase +
-                            "&latency=120000&connect_timeout=3000";
-    process_ = std::make_unique<Process>(
-        std::vector<std::string>{"ffmpeg",   "-hide_banner",
-                                 "-nostdin", "-loglevel",
-                                 "error",    "-re",
-                                 "-f",       "lavfi",
-                                 "-i",       picture,
-                                 "-f",       "lavfi",
-                                 "-i",       "sine=frequency=1000:sample_rate=48000",
-                                 "-c:v",     "libx264",
-                                 "-preset",  "ultrafast",
-                                 "-tune",    "zerolatency",
-                                 "-g",       "25",
-                                 "-pix_fmt", "yuv420p",
-                                 "-b:v",     "600k",
-                                 "-c:a",     "aac",
-                                 "-b:a",     "64k",
-                                 "-f",       "mpegts",
-                                 url},
-        ProcessOptions{log_});
-  }
-  Process& process() { return *process_; }
-  // What ffmpeg said, with every secret of the test replaced (ffmpeg names its output URL
-  // in its errors).
-  std::string output(const std::vector<std::string>& secrets) const {
-    std::string text = readText(log_);
-    for (const auto& s : secrets)
-      for (auto at = text.find(s); at != std::string::npos; at = text.find(s, at))
-        text.replace(at, s.size(), "***");
-    return text;
-  }
-
- private:
-  std::filesystem::path log_;
-  std::unique_ptr<Process> process_;
-};
-
 TEST(SrtPublishTest, AnEncoderPublishesItsPointsPictureOverSrt) {
   TempDir dir("srt-publish");
   NginxRtmp nginx(dir.path(), {});
@@ -176,8 +123,9 @@ TEST(SrtPublishTest, AnEncoderPublishesItsPointsPictureOverSrt) {
 
   // --- (a) refused: a wrong passphrase, an unknown point ----------------------------------
   {
-    Encoder wrongToken(dir.path(), "wrong-token", publishPort, "nghia-hanh", wrong, "0x00ff00");
-    Encoder unknown(dir.path(), "unknown-point", publishPort, "xa-khong-co", nghiaHanh, "0xff0000");
+    SrtEncoder wrongToken(dir.path(), "wrong-token", publishPort, "nghia-hanh", wrong, "0x00ff00");
+    SrtEncoder unknown(dir.path(), "unknown-point", publishPort, "xa-khong-co", nghiaHanh,
+                       "0xff0000");
     const auto a = wrongToken.process().waitFor(10s), b = unknown.process().waitFor(10s);
     ASSERT_TRUE(a.has_value()) << "ffmpeg with a wrong passphrase was not refused";
     ASSERT_TRUE(b.has_value()) << "ffmpeg for an unknown point was not refused";
@@ -189,7 +137,7 @@ TEST(SrtPublishTest, AnEncoderPublishesItsPointsPictureOverSrt) {
 
   // --- (b) the commune's encoder publishes ---------------------------------------------------
   const auto blueStart = Steady::now();
-  Encoder blue(dir.path(), "blue", publishPort, "nghia-hanh", nghiaHanh, "0x0000ff");
+  SrtEncoder blue(dir.path(), "blue", publishPort, "nghia-hanh", nghiaHanh, "0x0000ff");
   const json first = waitSession("", 10s);
   ASSERT_TRUE(first.is_object()) << blue.output(secrets) << context();
   EXPECT_EQ(first.value("transport", ""), "srt") << first;
@@ -199,13 +147,13 @@ TEST(SrtPublishTest, AnEncoderPublishesItsPointsPictureOverSrt) {
       << "[ measured ] ffmpeg started → the point's input running: "
       << std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - blueStart).count()
       << " ms\n";
-  std::this_thread::sleep_for(2500ms);
+  std::this_thread::sleep_for(3000ms);
   const json stats = returnOf("nghia-hanh");
   EXPECT_TRUE(stats.value("connected", false)) << stats;
   EXPECT_GT(stats.value("bytes_received", 0), 20000) << stats;
 
   // --- (c) a second encoder replaces the first -------------------------------------------
-  Encoder yellow(dir.path(), "yellow", publishPort, "nghia-hanh", nghiaHanh, "0xffff00");
+  SrtEncoder yellow(dir.path(), "yellow", publishPort, "nghia-hanh", nghiaHanh, "0xffff00");
   const json second = waitSession(first.value("session", ""), 10s);
   ASSERT_NE(second.value("session", ""), first.value("session", "")) << context();
   EXPECT_EQ(second.value("transport", ""), "srt");
