@@ -77,7 +77,8 @@ FeedPicture::FeedPicture(GstElement* bin, const ProgrammeFormat& f, std::string 
   bins::ghost(bin, toTail, "src", "video");
   bins::ghost(bin, alast, "src", "audio");
   gate_->open = decode;
-  if (!decode && watch_) watch_->idle = true;
+  // The watch may be a `point` source's that an earlier session of the point left idle.
+  if (watch_) watch_->idle = !decode;
 }
 
 void FeedPicture::linkDecoder(GstPad* pad) {
