@@ -244,6 +244,8 @@ class Ceremony final : public media::ProgramMixer::Listener,
   void startSrtPublish();                          // after startPoints: it needs the points' tokens
   void setSrtPublishTokens();                      // after a reload too
   void replaceReturn(const std::string& pointId);  // a point's new session ends its old one
+  std::string pointName(const std::string& pointId) const;  // "Xã Nghĩa Hành", or the id
+  media::LiveTarget returnDestination(const std::string& pointId, bool* shownBySource = nullptr);
   // Mix-minus: the viewers of the points on air hear the points' mix, the others the
   // programme's sound. After every take, and when a viewer connects.
   void steerPointsMix();

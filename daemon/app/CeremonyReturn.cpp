@@ -26,6 +26,26 @@ void Ceremony::replaceReturn(const std::string& pointId) {
            {{"point", pointId}, {"session", old->sessionId()}, {"what", "return-replaced"}});
 }
 
+std::string Ceremony::pointName(const std::string& pointId) const {
+  for (const auto& p : config_.health.points)
+    if (p.id == pointId) return p.name.empty() ? p.id : p.name;
+  return pointId;
+}
+
+// Where a new return feed's frames go: its `point` source's channel and watch, or (no source
+// shows the point: only a mosaic's tile may) a channel and watch of its own session.
+media::LiveTarget Ceremony::returnDestination(const std::string& pointId, bool* shownBySource) {
+  auto target = mixer_->returnTarget(pointId);
+  if (shownBySource) *shownBySource = target.has_value();
+  if (target) return std::move(*target);
+  media::LiveTarget own;
+  own.channel = "ceremonyd-return-" + std::to_string(returnCount_) + "-" + pointId;
+  own.watch = std::make_shared<media::InputWatch>();
+  own.watch->id = pointId;
+  own.watch->watchPicture = false;
+  return own;
+}
+
 api::WhepStart Ceremony::whipOffer(const std::string& pointId, const std::string& sdp,
                                    const std::string& remote, api::WhepAnswer answer) {
   if (!bridge_ || !mixer_) return {404, "the video bridge is off", {}};
@@ -41,17 +61,8 @@ api::WhepStart Ceremony::whipOffer(const std::string& pointId, const std::string
   start.format = config_.format;
   // Decoded only while something shows it (steerReturnFeeds, right after it is added).
   start.decode = false;
-  for (const auto& p : config_.health.points)
-    if (p.id == pointId) start.name = p.name.empty() ? p.id : p.name;
-  if (auto target = mixer_->returnTarget(pointId)) {
-    start.target = std::move(*target);
-  } else {
-    // No source shows this point: only a mosaic's tile may.
-    start.target.channel = "ceremonyd-return-" + std::to_string(returnCount_) + "-" + pointId;
-    start.target.watch = std::make_shared<media::InputWatch>();
-    start.target.watch->id = pointId;
-    start.target.watch->watchPicture = false;
-  }
+  start.name = pointName(pointId);
+  start.target = returnDestination(pointId);
   auto feed = std::make_shared<media::ReturnFeed>(io_, *this, std::move(start));
   int status = 0;
   std::string error;
@@ -235,18 +246,9 @@ void Ceremony::onSrtPublisher(media::SrtPublisher publisher) {
   // Decoded once something shows it (steerReturnFeeds, right after it is added); from its
   // first datagram if a `point` source shows it (its first keyframe is its first picture,
   // and the sender cannot be asked for another).
-  start.decode = false;
-  for (const auto& p : config_.health.points)
-    if (p.id == pointId) start.name = p.name.empty() ? p.id : p.name;
-  if (auto target = mixer_->returnTarget(pointId)) {
-    start.target = std::move(*target);
-    start.shownBySource = start.decode = true;
-  } else {
-    start.target.channel = "ceremonyd-return-" + std::to_string(returnCount_) + "-" + pointId;
-    start.target.watch = std::make_shared<media::InputWatch>();
-    start.target.watch->id = pointId;
-    start.target.watch->watchPicture = false;
-  }
+  start.name = pointName(pointId);
+  start.target = returnDestination(pointId, &start.shownBySource);
+  start.decode = start.shownBySource;
   auto feed = std::make_shared<media::SrtReturnFeed>(io_, *this, std::move(start));
   std::string error;
   if (!feed->start(&error)) {
